@@ -1,0 +1,59 @@
+#pragma once
+// The desired set: what the manifests ask for, one Resource per ARM resource, with the
+// ARM id built from metadata and defaults, the ARM request body, and the graph edges.
+#include "converge/diagnostic.hpp"
+#include "converge/json.hpp"
+#include "converge/kinds.hpp"
+#include "converge/resource_id.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace converge {
+
+/// An edge in the dependency graph, with where it was declared (for cycle reports).
+struct Dependency {
+    ResourceId target;
+    Location location;
+    std::string why;  ///< "dependsOn", "ref", "parent", "workspace dependency"
+};
+
+/// A `${ref:Kind/name:json.path}` whose value exists only once the target has been created
+/// (e.g. properties.discoveryUrl); apply substitutes it when the target finishes.
+struct DeferredRef {
+    std::string pointer;      ///< where in Resource::body the value goes ("/properties/x")
+    std::string text;         ///< the whole template string, e.g. "${ref:Workspace/ws:properties.discoveryUrl}/x"
+    ResourceId target;
+    std::string field;        ///< "properties.discoveryUrl"
+    Location location;
+};
+
+/// One desired ARM resource.
+struct Resource {
+    const KindInfo* kind = nullptr;
+    ResourceId id;
+    std::string arm_type;     ///< == kind->arm_type except for ArmResource
+    std::string api_version;  ///< pinned by the kind unless the document overrides it
+    Json body;                ///< ARM request body without id/name/type
+    Location location;        ///< the document's `kind:` line
+    std::map<std::string, Location> field_locations;  ///< JSON pointer in body -> YAML position
+    std::vector<Dependency> depends_on;
+    std::vector<DeferredRef> deferred;
+    std::set<std::string> sensitive;  ///< JSON pointers in body whose values are secret
+    std::map<std::string, std::string> labels;
+    bool protect = false;
+};
+
+/// Everything the manifests describe, in a deterministic order (by file, then document).
+struct DesiredSet {
+    std::string stack;  ///< from converge.yaml `stack:`; scopes ownership tags and prune
+    std::vector<Resource> resources;
+    /// Values of variables declared sensitive, so renderers can scrub them from any text.
+    std::vector<std::string> secret_values;
+
+    const Resource* find(const ResourceId& id) const;
+};
+
+}  // namespace converge

@@ -1,0 +1,60 @@
+#pragma once
+// A plan: the ordered changes that take Azure from what was observed to what the manifests say.
+#include "converge/diagnostic.hpp"
+#include "converge/json.hpp"
+#include "converge/resource_id.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace converge {
+
+/// What happens to one resource.
+enum class Action { noop, create, update, replace, remove };
+
+/// Why it happens.
+enum class Reason {
+    none,
+    absent,             ///< create: not found in Azure
+    drift,              ///< update: fields differ
+    create_only_field,  ///< replace: a field that cannot change in place differs
+    pruned,             ///< remove: tagged with this stack but no longer in the manifests
+    destroy,            ///< remove: `converge destroy`
+};
+
+/// One field that differs; values are already redacted when `sensitive`.
+struct FieldChange {
+    std::string path;               ///< JSON pointer, "/properties/properties/scaleSettings/maxNodeCount"
+    std::optional<Json> before;     ///< absent when the field is new
+    std::optional<Json> after;      ///< absent when the field is removed
+    bool sensitive = false;
+    bool forces_replace = false;
+};
+
+/// One planned step.
+struct Change {
+    ResourceId id;
+    std::string kind;
+    Action action = Action::noop;
+    Reason reason = Reason::none;
+    std::string reason_detail;  ///< e.g. "properties.properties.vmSize cannot change in place"
+    std::vector<FieldChange> fields;
+    std::vector<ResourceId> depends_on;
+    Location location;
+};
+
+/// The ordered changes (creates/updates in dependency order, deletes in reverse).
+struct Plan {
+    static constexpr int k_format_version = 1;
+    std::vector<Change> changes;
+
+    bool has_changes() const;
+    bool destructive() const;
+    std::size_t count(Action action) const;
+};
+
+const char* action_name(Action action);
+const char* reason_name(Reason reason);
+
+}  // namespace converge

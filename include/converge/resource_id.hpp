@@ -1,0 +1,77 @@
+#pragma once
+// ARM resource identity as a type, compared case-insensitively as ARM does.
+#include <compare>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace converge {
+
+/// An ARM resource id such as
+/// /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{w}/computes/{c}.
+/// Keeps the casing it was built with; equality, ordering and hashing ignore case.
+class ResourceId {
+public:
+    ResourceId() = default;
+
+    /// Parses any ARM id (subscription, resource group, provider resource, nested child);
+    /// nullopt when the text is not an ARM id.
+    static std::optional<ResourceId> parse(std::string_view text);
+    static ResourceId for_subscription(std::string_view subscription);
+    static ResourceId for_resource_group(std::string_view subscription, std::string_view group);
+    /// A top-level provider resource: type is "Namespace/type[/childType...]", name may hold
+    /// one segment per type level ("ws/cpu" for "Microsoft.MachineLearningServices/workspaces/computes").
+    static ResourceId for_resource(std::string_view subscription, std::string_view group,
+                                   std::string_view type, std::string_view name);
+
+    /// A child of this resource: `ws.child("computes", "cpu")`.
+    ResourceId child(std::string_view type, std::string_view name) const;
+    /// The enclosing resource (child -> parent -> group -> subscription); empty at the top.
+    ResourceId parent() const;
+
+    const std::string& str() const { return m_text; }
+    bool empty() const { return m_text.empty(); }
+    const std::string& subscription() const { return m_subscription; }
+    /// Empty for subscription-level ids.
+    const std::string& resource_group() const { return m_group; }
+    /// "Microsoft.MachineLearningServices"; empty for subscriptions and groups.
+    const std::string& provider_namespace() const { return m_namespace; }
+    /// Full type: "Microsoft.MachineLearningServices/workspaces/computes",
+    /// "Microsoft.Resources/resourceGroups", "Microsoft.Resources/subscriptions".
+    std::string type() const;
+    /// The last name segment.
+    std::string name() const;
+    bool is_resource_group() const;
+    /// The lower-cased text used for comparison.
+    const std::string& key() const { return m_key; }
+
+    friend bool operator==(const ResourceId& a, const ResourceId& b) { return a.m_key == b.m_key; }
+    friend std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
+        return a.m_key <=> b.m_key;
+    }
+
+private:
+    void rebuild();
+
+    std::string m_text;
+    std::string m_key;
+    std::string m_subscription;
+    std::string m_group;
+    std::string m_namespace;
+    std::vector<std::pair<std::string, std::string>> m_segments;  // (type, name) below the namespace
+};
+
+/// ASCII case-insensitive equality, for ids, locations and enums.
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
+
+}  // namespace converge
+
+template <>
+struct std::hash<converge::ResourceId> {
+    std::size_t operator()(const converge::ResourceId& id) const noexcept {
+        return std::hash<std::string>{}(id.key());
+    }
+};

@@ -1,0 +1,37 @@
+#pragma once
+// The command line: one register function per subcommand, each in its own cmd_*.cpp.
+// Only the CLI writes to stdout and stderr.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace converge::cli {
+
+/// Exit codes, documented in README.md.
+inline constexpr int k_exit_ok = 0;           ///< success, or a plan with no changes
+inline constexpr int k_exit_error = 1;        ///< any error
+inline constexpr int k_exit_changes = 2;      ///< plan has changes
+inline constexpr int k_exit_destructive = 3;  ///< plan has a delete or a replace
+
+/// Options every subcommand shares.
+struct GlobalOptions {
+    int verbose = 0;
+    bool no_color = false;
+    std::string log_format = "text";  ///< text | json
+
+    /// Colour on stdout: a TTY, no --no-color, no NO_COLOR in the environment.
+    bool color_stdout() const;
+    bool color_stderr() const;
+};
+
+/// Each subcommand registers its options and sets `exit_code` when it runs.
+void register_validate(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+/// Parses argv, runs the chosen subcommand, returns the process exit code.
+int run(int argc, char** argv);
+
+}  // namespace converge::cli

@@ -1,0 +1,7 @@
+#include "emulator.hpp"
+
+namespace emulator {
+
+std::string describe() { return "converge emulator"; }
+
+}  // namespace emulator

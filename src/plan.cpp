@@ -1,0 +1,46 @@
+#include "converge/plan.hpp"
+
+#include <algorithm>
+
+namespace converge {
+
+bool Plan::has_changes() const {
+    return std::any_of(changes.begin(), changes.end(),
+                       [](const Change& c) { return c.action != Action::noop; });
+}
+
+bool Plan::destructive() const {
+    return std::any_of(changes.begin(), changes.end(), [](const Change& c) {
+        return c.action == Action::remove || c.action == Action::replace;
+    });
+}
+
+std::size_t Plan::count(Action action) const {
+    return static_cast<std::size_t>(std::count_if(
+        changes.begin(), changes.end(), [action](const Change& c) { return c.action == action; }));
+}
+
+const char* action_name(Action action) {
+    switch (action) {
+    case Action::noop: return "no-op";
+    case Action::create: return "create";
+    case Action::update: return "update";
+    case Action::replace: return "replace";
+    case Action::remove: return "delete";
+    }
+    return "no-op";
+}
+
+const char* reason_name(Reason reason) {
+    switch (reason) {
+    case Reason::none: return "none";
+    case Reason::absent: return "absent";
+    case Reason::drift: return "drift";
+    case Reason::create_only_field: return "create-only-field";
+    case Reason::pruned: return "pruned";
+    case Reason::destroy: return "destroy";
+    }
+    return "none";
+}
+
+}  // namespace converge
