@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace converge {
@@ -54,6 +55,20 @@ struct DesiredSet {
     std::vector<std::string> secret_values;
 
     const Resource* find(const ResourceId& id) const;
+};
+
+/// What observe found in Azure: the current ARM body of every resource it read or listed,
+/// by id (a desired resource missing here does not exist). Includes resources that are
+/// not in the manifests (e.g. tagged with this stack, for prune).
+struct ObservedState {
+    std::unordered_map<ResourceId, Json> resources;
+    /// Collections that were listed (their ids), so plan can tell "absent" from "not read".
+    std::vector<ResourceId> listed_scopes;
+
+    const Json* find(const ResourceId& id) const {
+        auto it = resources.find(id);
+        return it == resources.end() ? nullptr : &it->second;
+    }
 };
 
 }  // namespace converge
