@@ -1,0 +1,78 @@
+#pragma once
+// The apply executor: walks a plan's graph with bounded parallelism. A step starts as soon as
+// the steps it depends on succeeded; deletes wait for their dependents' deletes; a replace is
+// a delete then a create. A failed step's dependents are skipped, independent branches go on.
+#include "converge/arm_api.hpp"
+#include "converge/model.hpp"
+#include "converge/plan.hpp"
+#include "converge/resource_ops.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace converge {
+
+/// How apply runs.
+struct ApplyOptions {
+    int parallelism = 10;
+    WaitOptions wait;
+    /// Set (e.g. by a SIGINT handler) to stop starting new steps; in-flight steps finish.
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Where one step stands.
+enum class StepStatus { pending, running, succeeded, failed, skipped, not_started };
+
+/// One unit of work: a change, or half of a replace ("delete" then "create").
+struct Step {
+    ResourceId id;
+    std::string kind;
+    Action action = Action::noop;  ///< create, update or remove (a replace is two steps)
+    bool part_of_replace = false;
+    StepStatus status = StepStatus::pending;
+    std::string message;  ///< the error for failed, the failed dependency for skipped
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// Receives progress from worker threads; calls are serialized by the executor.
+class ApplyObserver {
+public:
+    virtual ~ApplyObserver() = default;
+    virtual void step_started(const Step& step) = 0;
+    /// A step moved to a new phase ("creating", "waiting (Creating)").
+    virtual void step_phase(const Step& step, const std::string& phase) = 0;
+    virtual void step_finished(const Step& step) = 0;
+};
+
+/// What apply did.
+struct ApplyResult {
+    std::vector<Step> steps;  ///< in plan order
+    bool interrupted = false;
+
+    std::size_t count(StepStatus status) const;
+    bool ok() const;
+    /// "Apply complete: 4 done, 1 failed, 2 skipped, 0 not started."
+    std::string summary() const;
+};
+
+/// Runs the plan against `api`. Bodies come from `desired`; deferred refs to targets that were
+/// not part of this apply are read from `observed`.
+ApplyResult apply_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed,
+                       ArmApi& api, const ApplyOptions& options, ApplyObserver* observer);
+
+/// The steps of a plan with their edges (indices into the vector), for tests and renderers.
+struct StepGraph {
+    std::vector<Step> steps;
+    std::vector<std::vector<std::size_t>> waits_for;
+};
+StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
+
+/// Replaces the `${ref:Kind/name:field}` occurrences of `ref` in `text` with `value`; a text
+/// that is exactly one ref becomes the value itself (which may be a number or an object).
+Json substitute_ref(const std::string& text, const DeferredRef& ref, const Json& value);
+
+const char* step_status_name(StepStatus status);
+
+}  // namespace converge
