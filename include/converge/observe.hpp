@@ -1,0 +1,40 @@
+#pragma once
+// Observe: read the current state of everything the manifests describe, with as few requests
+// as the API allows (one list per collection, in parallel), or one GET per resource.
+// Observe never writes.
+#include "converge/arm_api.hpp"
+#include "converge/model.hpp"
+
+#include <string>
+
+namespace converge {
+
+/// How current state is read.
+enum class RefreshMode {
+    list,          ///< one paginated list per collection (group's workspaces, workspace's computes, ...)
+    per_resource,  ///< one GET per desired resource, for principals that may not list
+};
+
+/// Options for observe.
+struct ObserveOptions {
+    RefreshMode mode = RefreshMode::list;
+    /// Also discover resources tagged with this stack that the manifests no longer name
+    /// (for --prune and destroy): lists every known kind in the stack's groups and workspaces.
+    bool find_orphans = false;
+    int parallelism = 16;
+};
+
+/// Reads current state. A missing parent (404 on a list or GET) means "absent", not an error.
+ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options);
+
+/// Does this ARM body carry `converge-stack: <stack>` (in tags, or properties.tags for assets)?
+bool owned_by_stack(const Json& body, const std::string& stack);
+
+/// "managed-by" and "converge-stack": the ownership tags converge puts on what it writes.
+inline constexpr const char* k_tag_managed_by = "managed-by";
+inline constexpr const char* k_tag_stack = "converge-stack";
+
+/// "rgs/x/providers/T/name" -> "rgs/x/providers/T": the collection a resource is listed in.
+std::string collection_path(const ResourceId& id);
+
+}  // namespace converge

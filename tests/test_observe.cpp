@@ -1,0 +1,116 @@
+#include "converge/observe.hpp"
+
+#include "fake_arm.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace converge;
+using converge::testing::FakeArm;
+
+namespace {
+
+const std::string k_sub = "00000000-0000-0000-0000-000000000001";
+const ResourceId k_rg = ResourceId::for_resource_group(k_sub, "rg");
+const ResourceId k_ws = ResourceId::for_resource(k_sub, "rg", "Microsoft.MachineLearningServices/workspaces", "ws");
+const ResourceId k_sa = ResourceId::for_resource(k_sub, "rg", "Microsoft.Storage/storageAccounts", "sa");
+
+Resource resource(const char* kind, const ResourceId& id) {
+    Resource r;
+    r.kind = find_kind(kind);
+    r.id = id;
+    r.api_version = std::string(r.kind->api_version);
+    return r;
+}
+
+Json tagged(const std::string& stack) { return Json{{"tags", {{"converge-stack", stack}}}}; }
+
+// rg, sa, ws and computes c0..c{n-1} desired; everything but c{n-1} exists.
+DesiredSet stack_with_computes(FakeArm& arm, int n) {
+    DesiredSet d;
+    d.stack = "demo";
+    d.resources = {resource("ResourceGroup", k_rg), resource("StorageAccount", k_sa), resource("Workspace", k_ws)};
+    arm.seed(k_rg.str(), tagged("demo"));
+    arm.seed(k_sa.str(), tagged("demo"));
+    arm.seed(k_ws.str(), tagged("demo"));
+    for (int i = 0; i < n; ++i) {
+        const ResourceId c = k_ws.child("computes", "c" + std::to_string(i));
+        d.resources.push_back(resource("Compute", c));
+        if (i + 1 < n) {
+            arm.seed(c.str(), tagged("demo"));
+        }
+    }
+    return d;
+}
+
+}  // namespace
+
+TEST_SUITE("observe") {
+
+TEST_CASE("list mode reads each collection once, whatever the number of resources") {
+    FakeArm arm;
+    const DesiredSet d = stack_with_computes(arm, 5);
+    const auto state = observe(d, arm, {});
+    REQUIRE(state);
+    CHECK(arm.log.size() == 4);  // groups, storage accounts, workspaces, computes
+    CHECK(arm.count("LIST ") == 4);
+    CHECK(arm.writes() == 0);
+    CHECK(state->find(k_ws) != nullptr);
+    CHECK(state->find(k_ws.child("computes", "c3")) != nullptr);
+    CHECK(state->find(k_ws.child("computes", "c4")) == nullptr);
+}
+
+TEST_CASE("per-resource mode does one GET per resource") {
+    FakeArm arm;
+    const DesiredSet d = stack_with_computes(arm, 5);
+    ObserveOptions options;
+    options.mode = RefreshMode::per_resource;
+    const auto state = observe(d, arm, options);
+    REQUIRE(state);
+    CHECK(arm.count("GET ") == 8);
+    CHECK(arm.log.size() == 8);
+    CHECK(state->resources.size() == 7);
+}
+
+TEST_CASE("a list under a missing parent means absent, not an error") {
+    FakeArm arm;
+    DesiredSet d;
+    d.resources = {resource("Workspace", k_ws), resource("Compute", k_ws.child("computes", "cpu"))};
+    const auto state = observe(d, arm, {});
+    REQUIRE(state);
+    CHECK(state->resources.empty());
+}
+
+TEST_CASE("a forbidden list is an error") {
+    FakeArm arm;
+    DesiredSet d;
+    d.resources = {resource("Workspace", k_ws)};
+    arm.fail_once["LIST " + collection_path(k_ws)] = ApiError{403, "AuthorizationFailed", "no", "r"};
+    const auto state = observe(d, arm, {});
+    REQUIRE_FALSE(state);
+    CHECK(state.error().code == "AuthorizationFailed");
+}
+
+TEST_CASE("orphans tagged with the stack are found in the stack's groups and workspaces") {
+    FakeArm arm;
+    const DesiredSet d = stack_with_computes(arm, 1);
+    const ResourceId orphan = k_ws.child("computes", "old");
+    const ResourceId foreign = k_ws.child("computes", "theirs");
+    const ResourceId old_model = k_ws.child("models", "m").child("versions", "1");
+    const ResourceId kv = ResourceId::for_resource(k_sub, "rg", "Microsoft.KeyVault/vaults", "kv");
+    arm.seed(orphan.str(), tagged("demo"));
+    arm.seed(foreign.str(), tagged("other"));
+    arm.seed(old_model.parent().str(), Json::object());
+    arm.seed(old_model.str(), {{"properties", {{"tags", {{"converge-stack", "demo"}}}}}});
+    arm.seed(kv.str(), tagged("demo"));
+    ObserveOptions options;
+    options.find_orphans = true;
+    const auto state = observe(d, arm, options);
+    REQUIRE(state);
+    CHECK(owned_by_stack(*state->find(orphan), "demo"));
+    CHECK_FALSE(owned_by_stack(*state->find(foreign), "demo"));
+    CHECK(owned_by_stack(*state->find(old_model), "demo"));
+    CHECK(owned_by_stack(*state->find(kv), "demo"));
+    CHECK(arm.writes() == 0);
+}
+
+}  // TEST_SUITE
