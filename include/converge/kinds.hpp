@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace converge {
@@ -34,6 +35,11 @@ struct KindInfo {
     std::vector<std::string_view> secret;       ///< write-only: never printed, never diffed
     std::vector<std::string_view> durations;    ///< ISO-8601 durations compared by value
     std::vector<std::string_view> case_insensitive;  ///< enums and ids compared ignoring case
+    /// Accepted on write but never returned by GET (not secret): never diffed.
+    std::vector<std::string_view> write_only = {};
+    /// (pointer, value): a placeholder the server resolves at creation, e.g. Compute
+    /// remoteLoginPortPublicAccess "NotSpecified"; desired = placeholder matches any observed value.
+    std::vector<std::pair<std::string_view, std::string_view>> resolved_at_create = {};
 };
 
 /// Every kind, in a stable order.

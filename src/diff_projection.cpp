@@ -1,0 +1,60 @@
+// What a saved plan records of the observed state: the fields the manifest sets.
+#include "converge/diff.hpp"
+
+#include "converge/resource_id.hpp"
+#include "diff_rules.hpp"
+
+namespace converge {
+
+namespace {
+
+const Json* find_member(const Json& o, const std::string& key) {
+    if (!o.is_object()) {
+        return nullptr;
+    }
+    const auto it = o.find(key);
+    if (it != o.end()) {
+        return &*it;
+    }
+    for (auto m = o.begin(); m != o.end(); ++m) {
+        if (iequals(m.key(), key)) {
+            return &*m;
+        }
+    }
+    return nullptr;
+}
+
+struct Projector {
+    const detail::RuleTree& rules;
+    const std::set<std::string>& sensitive;
+    std::string path;
+
+    // Scalars, arrays and the whole top-level tags map are taken as observed (null when absent).
+    Json project(const Json& d, const Json* o, const detail::RuleTree::Cursor& at) {
+        if (path == "/tags" || !d.is_object()) {
+            return o ? *o : Json();
+        }
+        Json out = Json::object();
+        for (auto it = d.begin(); it != d.end(); ++it) {
+            const auto sub = rules.step(at, it.key());
+            const std::size_t len = path.size();
+            path += "/" + it.key();
+            if (!(sub.flags & (detail::k_read_only | detail::k_write_only | detail::k_secret)) &&
+                !sensitive.count(path)) {
+                out[it.key()] = project(*it, o ? find_member(*o, it.key()) : nullptr, sub);
+            }
+            path.resize(len);
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+Json observed_projection(const Resource& desired, const Json& observed) {
+    const auto& rules = detail::RuleTree::of(desired.kind);
+    Projector projector{rules, desired.sensitive, {}};
+    return projector.project(desired.body, &observed, rules.root());
+}
+
+}  // namespace converge

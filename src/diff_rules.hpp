@@ -1,0 +1,60 @@
+#pragma once
+// Per-kind field classes compiled once into a segment tree, so the differ classifies each
+// field by following one child per JSON key (no pattern matching per field).
+#include "converge/kinds.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace converge::detail {
+
+/// Field classes; a class set on a node applies to its whole subtree.
+enum RuleFlag : std::uint8_t {
+    k_read_only = 1,
+    k_create_only = 2,
+    k_secret = 4,
+    k_duration = 8,
+    k_case_insensitive = 16,
+    k_write_only = 32,
+    k_placeholder = 64,  ///< the node holds a resolved-at-create placeholder value
+};
+
+/// A compiled KindInfo.
+class RuleTree {
+public:
+    /// A position in the tree: up to four nodes (literal and wildcard branches) plus the
+    /// classes inherited from ancestors.
+    struct Cursor {
+        std::array<int, 4> nodes{};
+        int count = 0;
+        std::uint8_t flags = 0;
+    };
+
+    explicit RuleTree(const KindInfo& kind);
+    /// The rules of `kind` (built once per kind); nullptr kind gives the envelope-free empty tree.
+    static const RuleTree& of(const KindInfo* kind);
+
+    Cursor root() const;
+    /// The cursor for child `key` (an object member or an array index).
+    Cursor step(const Cursor& at, std::string_view key) const;
+    /// The placeholder value at this node, when flags has k_placeholder.
+    std::string_view placeholder(const Cursor& at) const;
+
+private:
+    struct Node {
+        std::string key;  // "*" = any
+        std::uint8_t flags = 0;
+        std::string placeholder;
+        std::vector<int> children;
+    };
+
+    void add(std::string_view pointer, std::uint8_t flag, std::string_view placeholder = {});
+    int child(int node, std::string_view key);
+
+    std::vector<Node> m_nodes;
+};
+
+}  // namespace converge::detail
