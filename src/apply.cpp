@@ -154,7 +154,7 @@ private:
             return delete_resource(m_api, step.id, api_version_for(step, desired), m_options.wait, phase);
         }
         if (desired == nullptr) {
-            return tl::unexpected(ApiError{0, "NotInManifests", step.id.str() + " is not in the manifests", ""});
+            return tl::unexpected(make_api_error("NotInManifests", step.id.str() + " is not in the manifests"));
         }
         auto resolved = resolve_deferred(*desired);
         if (!resolved) {
@@ -189,9 +189,8 @@ private:
             std::replace(pointer.begin(), pointer.end(), '.', '/');
             const Json::json_pointer field{pointer};
             if (!source || !source->contains(field)) {
-                return tl::unexpected(ApiError{0, "UnresolvedReference",
-                                               fmt::format("{}: {} has no value for {}", ref.location.to_string(),
-                                                           ref.target.str(), ref.field), ""});
+                return tl::unexpected(make_api_error("UnresolvedReference", fmt::format("{}: {} has no value for {}", ref.location.to_string(),
+                                                           ref.target.str(), ref.field)));
             }
             const auto it = current.find(ref.pointer);
             const std::string text = it == current.end() ? ref.text : it->second.get<std::string>();

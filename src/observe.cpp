@@ -78,7 +78,7 @@ void list_all(const std::vector<Collection>& todo, ArmApi& api, int parallelism,
     run_parallel(todo.size(), parallelism, [&](std::size_t i) {
         auto items = api.list(todo[i].path, todo[i].api_version, {});
         if (!items) {
-            if (!items.error().not_found()) {  // a missing parent: nothing below it exists
+            if (!items.error().is_not_found()) {  // a missing parent: nothing below it exists
                 sink.fail(items.error());
             }
             return;
@@ -156,7 +156,7 @@ ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi&
         if (got) {
             (*got)["id"] = got->value("id", r.id.str());
             sink.add(std::move(*got));
-        } else if (!got.error().not_found()) {
+        } else if (!got.error().is_not_found()) {
             sink.fail(got.error());
         }
     });

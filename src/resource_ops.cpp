@@ -51,7 +51,7 @@ ApiError failed_error(const ResourceId& id, const Json& body) {
     if (message.empty()) {
         message = fmt::format("{} ended in provisioningState {}", id.str(), state);
     }
-    return ApiError{0, "Provisioning" + state, message, ""};
+    return make_api_error("Provisioning" + state, message);
 }
 
 void sleep_for(std::chrono::milliseconds d) {
@@ -81,8 +81,7 @@ ApiResult<Json> await_terminal(ArmApi& api, const ResourceId& id, const std::str
             return tl::unexpected(failed_error(id, body));
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            return tl::unexpected(ApiError{0, "Timeout",
-                                           fmt::format("{} still {} after the operation timeout", id.str(), state), ""});
+            return tl::unexpected(make_api_error("Timeout", fmt::format("{} still {} after the operation timeout", id.str(), state)));
         }
         phase("waiting (" + state + ")");
         sleep_for(wait.poll_interval);
@@ -94,7 +93,7 @@ ApiResult<Json> await_terminal(ArmApi& api, const ResourceId& id, const std::str
 ApiResult<Json> ensure_model_container(ArmApi& api, const Resource& version) {
     const ResourceId container = version.id.parent();
     auto got = api.get(container.str(), version.api_version);
-    if (got || !got.error().not_found()) {
+    if (got || !got.error().is_not_found()) {
         return got;
     }
     return api.put(container.str(), version.api_version, Json{{"properties", Json::object()}});
@@ -105,15 +104,6 @@ std::string version_of(const Resource& r) {
 }
 
 }  // namespace
-
-std::string ApiError::to_string() const {
-    std::string out = code.empty() ? message : code + ": " + message;
-    if (status != 0) {
-        out += fmt::format(" (HTTP {}", status);
-        out += request_id.empty() ? ")" : ", request id " + request_id + ")";
-    }
-    return out;
-}
 
 std::string provisioning_state(const Json& body) {
     const Json::json_pointer ptr{"/properties/provisioningState"};
@@ -194,10 +184,10 @@ ApiResult<Json> delete_resource(ArmApi& api, const ResourceId& id, const std::st
     while (true) {
         auto got = api.get(id.str(), api_version);
         if (!got) {
-            return got.error().not_found() ? ApiResult<Json>(Json()) : tl::unexpected(got.error());
+            return got.error().is_not_found() ? ApiResult<Json>(Json()) : tl::unexpected(got.error());
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            return tl::unexpected(ApiError{0, "Timeout", id.str() + " still exists after the operation timeout", ""});
+            return tl::unexpected(make_api_error("Timeout", id.str() + " still exists after the operation timeout"));
         }
         phase("waiting for deletion (" + provisioning_state(*got) + ")");
         sleep_for(wait.poll_interval);

@@ -6,7 +6,7 @@ namespace converge::testing {
 
 namespace {
 ApiError not_found(const std::string& path) {
-    return ApiError{404, "ResourceNotFound", "The resource '" + path + "' was not found.", "req-1"};
+    return make_api_error("ResourceNotFound", "The resource '" + path + "' was not found.", 404);
 }
 }  // namespace
 

@@ -84,7 +84,7 @@ TEST_CASE("a forbidden list is an error") {
     FakeArm arm;
     DesiredSet d;
     d.resources = {resource("Workspace", k_ws)};
-    arm.fail_once["LIST " + collection_path(k_ws)] = ApiError{403, "AuthorizationFailed", "no", "r"};
+    arm.fail_once["LIST " + collection_path(k_ws)] = make_api_error("AuthorizationFailed", "no", 403);
     const auto state = observe(d, arm, {});
     REQUIRE_FALSE(state);
     CHECK(state.error().code == "AuthorizationFailed");

@@ -12,20 +12,37 @@
 
 namespace converge {
 
-/// A terminal failure of one ARM call, as the service reported it.
+#if __has_include("converge/arm_client.hpp")
+}  // namespace converge
+#include "converge/arm_client.hpp"  // ApiError, ApiResult
+namespace converge {
+#else
+/// A terminal failure of one ARM call, as the service reported it (until the client lands).
 struct ApiError {
-    int status = 0;          ///< HTTP status, 0 when the request never got an answer
-    std::string code;        ///< ARM error code, e.g. "ResourceGroupNotFound"
-    std::string message;     ///< the service's message
-    std::string request_id;  ///< x-ms-request-id, for support tickets
+    int status = 0;
+    std::string code;
+    std::string message;
+    std::string request_id;
 
-    bool not_found() const { return status == 404; }
-    /// "ResourceGroupNotFound: Resource group 'rg' could not be found. (HTTP 404, request id ...)"
-    std::string to_string() const;
+    bool is_not_found() const { return status == 404; }
+    std::string to_string() const {
+        return (code.empty() ? message : code + ": " + message) +
+               (status != 0 ? " (HTTP " + std::to_string(status) + ")" : std::string());
+    }
 };
 
 template <typename T>
 using ApiResult = tl::expected<T, ApiError>;
+#endif
+
+/// An ApiError of our own making (status 0 unless given): timeouts, failed provisioning.
+inline ApiError make_api_error(std::string code, std::string message, int status = 0) {
+    ApiError e;
+    e.status = status;
+    e.code = std::move(code);
+    e.message = std::move(message);
+    return e;
+}
 
 /// Query parameters beyond api-version.
 using Query = std::map<std::string, std::string>;
