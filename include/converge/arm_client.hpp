@@ -1,0 +1,207 @@
+#pragma once
+// The one way converge talks to Azure: ARM (and the regional Azure ML API through absolute
+// URLs) with tokens, pacing, retries, long-running operations and pagination handled.
+// Thread-safe: observe/apply call it from many threads at once.
+#include "converge/api_error.hpp"
+#include "converge/clock.hpp"
+#include "converge/credentials.hpp"
+#include "converge/http.hpp"
+#include "converge/json.hpp"
+#include "converge/pacing.hpp"
+#include "converge/retry.hpp"
+
+#include <tl/expected.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace converge {
+
+/// Result of a client call.
+template <class T>
+using ApiResult = tl::expected<T, ApiError>;
+
+/// Where the final result of a long-running operation comes from (OpenAPI
+/// x-ms-long-running-operation-options.final-state-via).
+enum class FinalStateVia {
+    automatic,              ///< PUT/PATCH: original URI; DELETE: none; POST: Location if given
+    location,               ///< GET the Location URL after the status says Succeeded
+    original_uri,           ///< GET the request URL after the operation ends
+    azure_async_operation,  ///< the status body itself
+};
+
+/// What happened during one long-running operation (for benchmarks and apply progress).
+struct LroReport {
+    int polls = 0;                      ///< status/Location/resource GETs made
+    std::string mechanism;              ///< "none", "azure-async-operation", "location", "provisioning-state"
+    std::string final_status;           ///< "Succeeded", "Failed", "Canceled", ...
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// Per-call options; the defaults are right for almost every call.
+struct CallOptions {
+    std::vector<std::pair<std::string, std::string>> query;  ///< extra query parameters
+    HttpHeaders headers;          ///< extra headers (If-Match, ...)
+    std::string audience;         ///< token audience; empty = ARM's (options().arm_audience)
+    bool idempotent = false;      ///< POST only: safe to retry on 5xx/timeouts
+    bool wait = true;             ///< false: return the initial response, do not poll
+    FinalStateVia final_state_via = FinalStateVia::automatic;
+    std::optional<std::chrono::milliseconds> lro_timeout;  ///< default: options().lro_timeout
+    LroReport* report = nullptr;  ///< filled when not null
+};
+
+/// One line of -v output: one HTTP request as sent (after pacing), redacted.
+struct RequestEvent {
+    std::string method;
+    std::string path;               ///< path and query (secrets redacted); absolute for non-ARM hosts
+    int status = 0;                 ///< 0 when no response
+    TransportError error = TransportError::none;
+    std::string error_message;
+    std::chrono::milliseconds duration{0};
+    int attempt = 1;                ///< 1 = first try
+    std::string request_id;         ///< x-ms-request-id
+    bool poll = false;              ///< an LRO status/Location/resource poll
+    std::chrono::milliseconds paced{0};  ///< time spent waiting for a pacing token
+    std::string credential;         ///< credential that supplied the token
+
+    /// "GET /subscriptions/s/resourceGroups?api-version=... -> 200 (12 ms)" plus attempt,
+    /// poll, pacing and request id when relevant.
+    std::string to_string() const;
+};
+
+/// Counters since the client was made (a snapshot).
+struct ClientStats {
+    long reads = 0;      ///< GET/HEAD sent, polls included
+    long writes = 0;     ///< PUT/PATCH/POST sent
+    long deletes = 0;    ///< DELETE sent
+    long polls = 0;      ///< LRO polls (also counted in reads)
+    long lros = 0;       ///< operations that needed polling
+    long retries = 0;    ///< requests re-sent after a retryable failure
+    long throttled = 0;  ///< 429 responses seen
+    long auth_refreshes = 0;  ///< tokens refreshed after a 401
+    /// All requests sent.
+    long total() const { return reads + writes + deletes; }
+};
+
+/// Everything configurable about the client. CLI flags and the environment fill it
+/// (client_options_from_env, src/cli/client_options.hpp).
+struct ClientOptions {
+    std::string arm_endpoint = "https://management.azure.com";   ///< --arm-endpoint
+    std::string arm_audience = "https://management.azure.com";   ///< token audience for ARM
+    std::string ca_bundle;                                       ///< --ca-bundle, SSL_CERT_FILE, CURL_CA_BUNDLE
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds request_timeout{120'000};
+    RetryPolicy retry;
+    PacingOptions pacing;
+    std::chrono::milliseconds lro_default_interval{60'000};      ///< poll wait when no Retry-After
+    std::chrono::milliseconds lro_max_interval{600'000};         ///< cap of a poll wait
+    std::chrono::milliseconds lro_timeout{3'600'000};            ///< per operation
+    int max_connections = 32;                                    ///< connections kept for reuse
+    int parallelism = 16;                                        ///< callers' in-flight requests
+    bool http2 = true;
+    std::string user_agent = "converge";
+    CredentialOptions credentials;
+    std::function<void(const RequestEvent&)> on_request;         ///< -v logging; called from any thread
+};
+
+/// Client for ARM and Azure ML. Paths are ARM paths ("/subscriptions/...") relative to
+/// arm_endpoint, or absolute URLs (nextLink, discoveryUrl-derived regional hosts).
+class ArmClient {
+public:
+    ArmClient(ClientOptions options, std::shared_ptr<Transport> transport,
+              std::shared_ptr<TokenCredential> credential, std::shared_ptr<Clock> clock,
+              std::shared_ptr<Random> random);
+    ~ArmClient();
+    ArmClient(const ArmClient&) = delete;
+    ArmClient& operator=(const ArmClient&) = delete;
+
+    /// GET a resource; a 404 is an ApiError with is_not_found().
+    ApiResult<Json> get(std::string_view path, std::string_view api_version, const CallOptions& options = {});
+    /// GET a resource; nullopt on 404.
+    ApiResult<std::optional<Json>> find(std::string_view path, std::string_view api_version,
+                                        const CallOptions& options = {});
+    /// HEAD: true on 2xx, false on 404.
+    ApiResult<bool> head(std::string_view path, std::string_view api_version, const CallOptions& options = {});
+    /// GET a collection and follow nextLink until absent/null; every item of every page.
+    ApiResult<std::vector<Json>> list(std::string_view path, std::string_view api_version,
+                                      const CallOptions& options = {});
+    /// PUT and follow the long-running operation; returns the final resource.
+    ApiResult<Json> put(std::string_view path, std::string_view api_version, const Json& body,
+                        const CallOptions& options = {});
+    /// PATCH and follow the long-running operation; returns the final resource.
+    ApiResult<Json> patch(std::string_view path, std::string_view api_version, const Json& body,
+                          const CallOptions& options = {});
+    /// POST an action; retried on 5xx/timeouts only when options.idempotent. Returns the
+    /// final body (null when the service sent none).
+    ApiResult<Json> post(std::string_view path, std::string_view api_version, const Json& body,
+                         const CallOptions& options = {});
+    /// DELETE and wait until gone (200/202/204 handled; 404 = already gone = success).
+    ApiResult<void> remove(std::string_view path, std::string_view api_version, const CallOptions& options = {});
+    /// One request with auth, pacing and retries, but no LRO handling; any status returned.
+    ApiResult<HttpResponse> send(std::string_view method, std::string_view path, std::string_view api_version,
+                                 const std::string& body, const CallOptions& options = {});
+
+    /// The absolute URL for a path, api-version and extra query.
+    std::string url_for(std::string_view path, std::string_view api_version,
+                        const std::vector<std::pair<std::string, std::string>>& query = {}) const;
+    /// Counters so far.
+    ClientStats stats() const;
+    const ClientOptions& options() const { return m_options; }
+    /// Name of the credential chain (for -v).
+    std::string credential_name() const;
+
+private:
+    struct Counters;
+    ApiResult<HttpResponse> execute(HttpRequest request, const CallOptions& options, bool poll);
+    tl::expected<void, ApiError> authorize(HttpRequest& request, const std::string& audience, std::string& token);
+    HttpResponse send_once(const HttpRequest& request, bool poll, int attempt, std::chrono::milliseconds paced);
+    std::string display_path(const std::string& url) const;
+    ApiResult<Json> write(std::string_view method, std::string_view path, std::string_view api_version,
+                          const Json& body, const CallOptions& options);
+    ApiResult<Json> follow_lro(std::string_view method, const std::string& url, const HttpResponse& initial,
+                               const CallOptions& options);
+    ApiResult<Json> poll_async_operation(const std::string& method, const std::string& url,
+                                         const HttpResponse& initial, const CallOptions& options,
+                                         LroReport& report, Clock::TimePoint deadline);
+    ApiResult<Json> poll_location(const std::string& method, const std::string& location,
+                                  std::chrono::milliseconds first_wait, const CallOptions& options,
+                                  LroReport& report, Clock::TimePoint deadline);
+    ApiResult<Json> poll_provisioning_state(const std::string& url, Json resource,
+                                            std::chrono::milliseconds first_wait, const CallOptions& options,
+                                            LroReport& report, Clock::TimePoint deadline);
+    ApiResult<HttpResponse> poll_get(const std::string& url, const CallOptions& options, LroReport& report,
+                                     bool accept_errors);
+    ApiResult<Json> final_get(const std::string& method, const std::string& url, const CallOptions& options,
+                              LroReport& report, Clock::TimePoint deadline);
+    ApiError operation_error(const std::string& method, const std::string& url, const std::string& status,
+                             const Json& status_body, const HttpResponse& response) const;
+    ApiError lro_timeout_error(const std::string& method, const std::string& url) const;
+    std::chrono::milliseconds poll_wait(const HttpResponse& response) const;
+    bool wait_for_poll(std::chrono::milliseconds wait, Clock::TimePoint deadline);
+    ApiError make_error(const HttpRequest& request, const HttpResponse& response) const;
+    std::string redact(std::string_view text) const;
+
+    ClientOptions m_options;
+    std::shared_ptr<Transport> m_transport;
+    std::shared_ptr<Clock> m_clock;
+    std::shared_ptr<Random> m_random;
+    std::shared_ptr<TokenCredential> m_credential;
+    std::unique_ptr<TokenCache> m_tokens;
+    std::unique_ptr<Pacer> m_pacer;
+    std::unique_ptr<Counters> m_counters;
+};
+
+/// True for a provisioningState that ends an operation: Succeeded, Failed, Canceled (any case).
+bool is_terminal_state(std::string_view state);
+
+/// The resource's properties.provisioningState, or "" when absent (absent = Succeeded).
+std::string provisioning_state_of(const Json& resource);
+
+}  // namespace converge

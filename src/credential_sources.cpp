@@ -1,0 +1,198 @@
+// The credentials that fetch tokens over HTTP or from the Azure CLI, and the default chain.
+#include "converge/credentials.hpp"
+
+#include "converge/json.hpp"
+#include "converge/redact.hpp"
+#include "converge/retry.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace converge {
+
+namespace {
+std::string trim_slash(std::string text) {
+    while (!text.empty() && text.back() == '/') {
+        text.pop_back();
+    }
+    return text;
+}
+
+// "https://management.azure.com" -> "https://management.azure.com/.default".
+std::string scope_for(const std::string& audience) { return trim_slash(audience) + "/.default"; }
+
+AuthError unavailable(const std::string& credential, std::string message) {
+    AuthError error{credential, "", std::move(message)};
+    error.unavailable = true;
+    return error;
+}
+
+// Token endpoints are retried on 429/5xx/connect failures: a token request is idempotent.
+HttpResponse send_token_request(Transport& transport, Clock& clock, const HttpRequest& request) {
+    HttpResponse response;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        response = transport.send(request);
+        const bool retry = response.has_response() ? is_retryable_status(response.status)
+                                                   : is_retryable_transport(response.error, true);
+        if (!retry || attempt == 3) {
+            break;
+        }
+        clock.sleep_for(retry_after(response.headers).value_or(std::chrono::seconds(attempt)));
+    }
+    return response;
+}
+
+tl::expected<AccessToken, AuthError> token_from(const std::string& credential, const HttpResponse& response,
+                                                std::int64_t now, const std::vector<std::string>& secrets) {
+    if (!response.has_response()) {
+        AuthError error{credential, std::string(to_string(response.error)),
+                        redact_text(response.error_message, secrets)};
+        error.retryable = true;
+        return tl::unexpected(error);
+    }
+    auto token = parse_token_response(credential, response.status, response.body, now);
+    if (!token) {
+        token.error().message = redact_text(token.error().message, secrets);
+    }
+    return token;
+}
+
+std::optional<std::string> read_secret_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+}  // namespace
+
+EnvironmentCredential::EnvironmentCredential(std::optional<ServicePrincipal> principal,
+                                             std::shared_ptr<Transport> transport, std::shared_ptr<Clock> clock)
+    : m_principal(std::move(principal)), m_transport(std::move(transport)), m_clock(std::move(clock)) {}
+
+std::unique_ptr<EnvironmentCredential> EnvironmentCredential::from_env(const EnvLookup& env,
+                                                                       std::string authority_host, bool use_v1,
+                                                                       std::shared_ptr<Transport> transport,
+                                                                       std::shared_ptr<Clock> clock) {
+    auto tenant = env("AZURE_TENANT_ID");
+    auto client = env("AZURE_CLIENT_ID");
+    auto secret = env("AZURE_CLIENT_SECRET");
+    if (!secret) {
+        if (auto file = env("AZURE_CLIENT_SECRET_FILE")) {
+            secret = read_secret_file(*file);
+        }
+    }
+    std::optional<ServicePrincipal> principal;
+    if (tenant && client && secret) {
+        principal = ServicePrincipal{std::move(authority_host), *tenant, *client, *secret, use_v1};
+    }
+    return std::make_unique<EnvironmentCredential>(std::move(principal), std::move(transport), std::move(clock));
+}
+
+std::vector<std::string> EnvironmentCredential::secrets() const {
+    if (!m_principal) {
+        return {};
+    }
+    return {m_principal->client_secret};
+}
+
+tl::expected<AccessToken, AuthError> EnvironmentCredential::get_token(const std::string& audience) {
+    if (!m_principal) {
+        return tl::unexpected(unavailable(
+            name(), "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_SECRET_FILE) not set"));
+    }
+    const auto& p = *m_principal;
+    HttpRequest request;
+    request.method = "POST";
+    request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    request.headers.set("Accept", "application/json");
+    request.body = "grant_type=client_credentials&client_id=" + url_encode(p.client_id) +
+                   "&client_secret=" + url_encode(p.client_secret);
+    const std::string base = trim_slash(p.authority_host) + "/" + url_encode(p.tenant_id);
+    if (p.use_v1) {
+        request.url = base + "/oauth2/token";
+        request.body += "&resource=" + url_encode(audience);
+    } else {
+        request.url = base + "/oauth2/v2.0/token";
+        request.body += "&scope=" + url_encode(scope_for(audience));
+    }
+    auto response = send_token_request(*m_transport, *m_clock, request);
+    return token_from(name(), response, m_clock->epoch_seconds(), secrets());
+}
+
+ManagedIdentityCredential::ManagedIdentityCredential(Config config, std::shared_ptr<Transport> transport,
+                                                     std::shared_ptr<Clock> clock)
+    : m_config(std::move(config)), m_transport(std::move(transport)), m_clock(std::move(clock)) {}
+
+tl::expected<AccessToken, AuthError> ManagedIdentityCredential::get_token(const std::string& audience) {
+    HttpRequest request;
+    request.method = "GET";
+    const std::string resource = "resource=" + url_encode(audience);
+    std::string client = m_config.client_id.empty() ? "" : "&client_id=" + url_encode(m_config.client_id);
+    if (!m_config.identity_endpoint.empty()) {
+        request.url = m_config.identity_endpoint + "?api-version=2019-08-01&" + resource + client;
+        request.headers.set("X-IDENTITY-HEADER", m_config.identity_header);
+    } else {
+        request.url = m_config.imds_endpoint + "?api-version=2018-02-01&" + resource + client;
+        request.headers.set("Metadata", "true");
+    }
+    auto response = send_token_request(*m_transport, *m_clock, request);
+    if (!response.has_response() && response.error == TransportError::connect) {
+        return tl::unexpected(unavailable(name(), "managed identity endpoint not reachable"));
+    }
+    return token_from(name(), response, m_clock->epoch_seconds(), {m_config.identity_header});
+}
+
+std::shared_ptr<ChainedCredential> make_default_credential(const CredentialOptions& options, const EnvLookup& env,
+                                                           std::shared_ptr<Transport> transport,
+                                                           std::shared_ptr<Clock> clock, ProcessRunner runner) {
+    std::vector<std::unique_ptr<TokenCredential>> chain;
+    std::string static_token = options.static_token;
+    if (static_token.empty()) {
+        static_token = env("CONVERGE_ACCESS_TOKEN").value_or("");
+    }
+    if (!static_token.empty()) {
+        chain.push_back(std::make_unique<StaticTokenCredential>(static_token));
+    }
+    std::string authority = options.authority_host;
+    if (authority.empty()) {
+        authority = env("AZURE_AUTHORITY_HOST").value_or("https://login.microsoftonline.com");
+    }
+    const bool v1 = options.aad_v1 || env("CONVERGE_AAD_V1").value_or("") == "1";
+    if (options.service_principal) {
+        ServicePrincipal principal = *options.service_principal;
+        if (principal.authority_host.empty()) {
+            principal.authority_host = authority;
+        }
+        chain.push_back(std::make_unique<EnvironmentCredential>(principal, transport, clock));
+    } else {
+        chain.push_back(EnvironmentCredential::from_env(env, authority, v1, transport, clock));
+    }
+    // Managed identity only where the platform says it exists, or when asked: probing IMDS
+    // off Azure costs a timeout and contacts a link-local address we must not touch.
+    ManagedIdentityCredential::Config mi;
+    mi.client_id = env("AZURE_CLIENT_ID").value_or("");
+    if (auto endpoint = env("IDENTITY_ENDPOINT")) {
+        mi.identity_endpoint = *endpoint;
+        mi.identity_header = env("IDENTITY_HEADER").value_or("");
+    }
+    const bool mi_enabled = !mi.identity_endpoint.empty() || options.managed_identity ||
+                            env("CONVERGE_MANAGED_IDENTITY").value_or("") == "1";
+    if (mi_enabled) {
+        chain.push_back(std::make_unique<ManagedIdentityCredential>(mi, transport, clock));
+    }
+    if (options.azure_cli) {
+        chain.push_back(std::make_unique<AzureCliCredential>(std::move(runner), clock));
+    }
+    return std::make_shared<ChainedCredential>(std::move(chain));
+}
+
+}  // namespace converge
