@@ -1,0 +1,176 @@
+// Whole-set passes: duplicates, location defaults, implicit dependencies, dependsOn, cycles.
+#include "manifest_internal.hpp"
+
+#include <fmt/format.h>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace converge::manifest {
+
+namespace {
+
+using Index = std::unordered_map<ResourceId, std::size_t>;
+
+void drop_duplicates(DesiredSet& desired, std::vector<const Pending*>& origin, Index& index,
+                     Diagnostics& diagnostics) {
+    std::vector<Resource> kept;
+    std::vector<const Pending*> kept_origin;
+    kept.reserve(desired.resources.size());
+    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
+        Resource& r = desired.resources[i];
+        const auto [it, inserted] = index.emplace(r.id, kept.size());
+        if (!inserted) {
+            diagnostics.error(r.location, fmt::format("duplicate resource {}: the same ARM id is defined at {}",
+                                                      display_name(r), kept[it->second].location.to_string()));
+            continue;
+        }
+        kept.push_back(std::move(r));
+        kept_origin.push_back(origin[i]);
+    }
+    desired.resources = std::move(kept);
+    origin = std::move(kept_origin);
+}
+
+void default_location(Resource& r, const DesiredSet& desired, const Index& index, const StackConfig& config,
+                      Diagnostics& diagnostics) {
+    if (!r.kind->tracked || r.kind->name == "ArmResource" || r.body.contains("location")) {
+        return;
+    }
+    // A compute lives where its workspace is (the service forces it for compute instances).
+    if (r.kind->parent == Parent::workspace) {
+        const auto ws = index.find(r.id.parent());
+        if (ws != index.end()) {
+            const Json& body = desired.resources[ws->second].body;
+            if (body.contains("location") && body["location"].is_string()) {
+                r.body["location"] = body["location"];
+                return;
+            }
+        }
+    }
+    if (config.location.empty()) {
+        diagnostics.error(r.location, fmt::format("missing location for {}: set spec.location or defaults.location "
+                                                  "in converge.yaml", display_name(r)));
+        return;
+    }
+    r.body["location"] = config.location;
+}
+
+void add_edge(Resource& r, const ResourceId& target, const Location& at, const std::string& why) {
+    for (const auto& d : r.depends_on) {
+        if (d.target == target) {
+            return;
+        }
+    }
+    r.depends_on.push_back({target, at, why});
+}
+
+void implicit_edges(Resource& r, const Pending& p, const Index& index, const Identities& identities,
+                    Diagnostics& diagnostics) {
+    std::vector<Dependency> refs = std::move(r.depends_on);
+    r.depends_on.clear();
+    for (const auto& d : refs) {
+        add_edge(r, d.target, d.location, d.why.c_str());
+    }
+    for (ResourceId up = r.id.parent(); !up.empty(); up = up.parent()) {
+        if (index.contains(up)) {
+            add_edge(r, up, r.location, "parent");
+            break;
+        }
+    }
+    if (r.kind->name == "Workspace" && r.body.contains("properties") && r.body["properties"].is_object()) {
+        for (const char* field : {"storageAccount", "keyVault", "applicationInsights", "containerRegistry"}) {
+            const Json& props = r.body["properties"];
+            if (!props.contains(field) || !props[field].is_string()) {
+                continue;
+            }
+            const auto id = ResourceId::parse(props[field].get<std::string>());
+            if (id && index.contains(*id)) {
+                const auto at = r.field_locations.find(std::string("/properties/") + field);
+                add_edge(r, *id, at == r.field_locations.end() ? r.location : at->second, "workspace dependency");
+            }
+        }
+    }
+    const Json::json_pointer pointer("/metadata/dependsOn");
+    if (!p.doc.root.contains(pointer) || !p.doc.root.at(pointer).is_array()) {
+        return;
+    }
+    const Json& list = p.doc.root.at(pointer);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].is_string()) {
+            continue;
+        }
+        const Location at = p.doc.value_at("/metadata/dependsOn/" + std::to_string(i));
+        const RefLookup found = identities.find(list[i].get<std::string>());
+        if (found.target == nullptr) {
+            diagnostics.error(at, found.error);
+        } else {
+            add_edge(r, found.target->id, at, "dependsOn");
+        }
+    }
+}
+
+/// Iterative DFS; each back edge is one cycle, reported at its first edge.
+void find_cycles(const DesiredSet& desired, const Index& index, Diagnostics& diagnostics) {
+    const auto& rs = desired.resources;
+    std::vector<int> color(rs.size(), 0);
+    std::vector<std::pair<std::size_t, std::size_t>> stack;  // (resource, next edge)
+    for (std::size_t start = 0; start < rs.size(); ++start) {
+        if (color[start] != 0) {
+            continue;
+        }
+        stack.push_back({start, 0});
+        color[start] = 1;
+        while (!stack.empty()) {
+            auto& [node, edge] = stack.back();
+            if (edge == rs[node].depends_on.size()) {
+                color[node] = 2;
+                stack.pop_back();
+                continue;
+            }
+            const Dependency& d = rs[node].depends_on[edge++];
+            const auto target = index.find(d.target);
+            if (target == index.end()) {
+                continue;
+            }
+            if (color[target->second] == 0) {
+                color[target->second] = 1;
+                stack.push_back({target->second, 0});
+            } else if (color[target->second] == 1) {
+                std::size_t k = 0;
+                while (stack[k].first != target->second) {
+                    ++k;
+                }
+                std::string path = display_name(rs[stack[k].first]);
+                Location first;
+                for (std::size_t j = k; j < stack.size(); ++j) {
+                    const Dependency& e = rs[stack[j].first].depends_on[stack[j].second - 1];
+                    const std::size_t next = j + 1 < stack.size() ? stack[j + 1].first : target->second;
+                    path += fmt::format(" -> {} ({} at {})", display_name(rs[next]), e.why, e.location.to_string());
+                    if (j == k) {
+                        first = e.location;
+                    }
+                }
+                diagnostics.error(first, "dependency cycle: " + path);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void resolve_graph(DesiredSet& desired, const std::vector<const Pending*>& origin_in, const StackConfig& config,
+                   const Identities& identities, Diagnostics& diagnostics) {
+    std::vector<const Pending*> origin = origin_in;
+    Index index;
+    index.reserve(desired.resources.size());
+    drop_duplicates(desired, origin, index, diagnostics);
+    for (auto& r : desired.resources) {
+        default_location(r, desired, index, config, diagnostics);
+    }
+    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
+        implicit_edges(desired.resources[i], *origin[i], index, identities, diagnostics);
+    }
+    find_cycles(desired, index, diagnostics);
+}
+
+}  // namespace converge::manifest

@@ -1,0 +1,183 @@
+#pragma once
+// Internal pieces of the manifest loader, shared by src/manifest*.cpp and src/schema*.cpp.
+#include "converge/diagnostic.hpp"
+#include "converge/json.hpp"
+#include "converge/kinds.hpp"
+#include "converge/manifest.hpp"
+#include "converge/model.hpp"
+
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace converge::manifest {
+
+/// A 1-based line and column inside the document's file.
+struct Pos {
+    int line = 0;
+    int column = 0;
+};
+
+/// Where one YAML node sits: its key (for mapping members) and its value.
+struct NodePosition {
+    Pos key;
+    Pos value;
+};
+
+/// One YAML document as JSON, with the position of every node by JSON pointer.
+struct YamlDocument {
+    std::string file;  ///< display path
+    Json root;
+    Pos start;
+    /// JSON pointer -> position, in document order ("" is the root).
+    std::vector<std::pair<std::string, NodePosition>> positions;
+    /// JSON pointer -> source text of plain scalars that became numbers or booleans.
+    std::vector<std::pair<std::string, std::string>> raw_scalars;
+    /// JSON pointers of plain (unquoted) strings that contain "${": whole-value
+    /// interpolations there keep the variable's type.
+    std::vector<std::string> plain_templates;
+
+    const NodePosition* find(std::string_view pointer) const;
+    /// The value's location, or the nearest enclosing node's when the pointer has none.
+    Location value_at(std::string_view pointer) const;
+    /// The key's location (the value's for the root and array items).
+    Location key_at(std::string_view pointer) const;
+    Location at(Pos pos) const { return {file, pos.line, pos.column}; }
+    const std::string* raw(std::string_view pointer) const;
+    bool is_plain(std::string_view pointer) const;
+};
+
+/// Parses a YAML stream (several documents allowed); problems go to `diagnostics`.
+std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view text,
+                                     Diagnostics& diagnostics);
+
+/// YAML 1.2 core-schema typing of a plain scalar: "4" -> 4, "true" -> true, "x" -> "x".
+Json resolve_plain_scalar(const std::string& text);
+
+/// "a/b~c" -> "a~1b~0c", for one JSON pointer segment.
+std::string escape_pointer(std::string_view segment);
+/// "/spec/properties/x" -> "spec.properties.x", for messages.
+std::string display_path(std::string_view pointer);
+
+/// One variable from converge.yaml, a values file or --var.
+struct Variable {
+    Json value;
+    bool has_value = false;
+    bool sensitive = false;
+    bool text = false;  ///< came from --var or the environment: typed like a plain YAML scalar when whole
+    std::string env;  ///< environment variable that supplies the value (converge.yaml `env:`)
+    Location declared;
+};
+
+/// converge.yaml after interpolation of env/var in its defaults.
+struct StackConfig {
+    std::string stack;
+    std::string subscription;
+    std::string resource_group;
+    std::string location;
+    std::string workspace;
+    Json tags = Json::object();
+    std::map<std::string, Variable> variables;
+    Location file;
+};
+
+/// Reads converge.yaml (empty text = none), then values files, then --var.
+StackConfig load_config(const SourceFile& config, const std::string& stack_dir,
+                        const LoadOptions& options, Diagnostics& diagnostics);
+
+/// Reads a file into `text`; false (with a diagnostic) when it cannot be read.
+bool read_file(const std::string& path, std::string& text, Diagnostics& diagnostics);
+
+/// A manifest the loader knows by kind and name, for refs and dependsOn.
+struct Identity {
+    const KindInfo* kind = nullptr;
+    std::string name;     ///< metadata.name
+    std::string scope;    ///< workspace for workspace children, resource group otherwise
+    std::string version;  ///< Model only
+    ResourceId id;
+    Location location;
+};
+
+/// The result of looking up a reference: a target, or an error message.
+struct RefLookup {
+    const Identity* target = nullptr;
+    std::string error;
+};
+
+/// Every manifest resource by kind and name, for `Kind/name`, `Kind/scope/name` and
+/// `Model/name@version` lookups.
+class Identities {
+public:
+    /// Adds one; the index stays valid (entries are never moved).
+    void add(Identity identity);
+    RefLookup find(std::string_view ref) const;
+    std::size_t size() const { return m_list.size(); }
+    const Identity& operator[](std::size_t i) const { return m_list[i]; }
+
+private:
+    std::deque<Identity> m_list;
+    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name;  // "Kind/name"
+};
+
+/// What interpolation found in one document.
+struct Interpolated {
+    std::vector<Dependency> depends_on;
+    std::vector<DeferredRef> deferred;
+    std::vector<std::string> sensitive;  ///< pointers (relative to the interpolated root)
+    std::vector<std::string> secret_values;
+};
+
+/// Environment and variables available to interpolation.
+struct InterpolationContext {
+    const StackConfig* config = nullptr;
+    const Identities* identities = nullptr;  ///< null: refs not allowed here
+    bool require_environment = true;
+};
+
+/// Replaces ${env:X}, ${var:x} and ${ref:Kind/name[:path]} in every string under
+/// `doc.root` at `pointer`; errors point at the string.
+void interpolate(YamlDocument& doc, const std::string& pointer, const InterpolationContext& context,
+                 Interpolated& out, Diagnostics& diagnostics);
+
+/// Interpolates one string found at `pointer`; nullopt when it holds no interpolation.
+std::optional<Json> interpolate_string(const std::string& text, bool plain, const std::string& pointer,
+                                       const Location& where, const InterpolationContext& context,
+                                       Interpolated& out, Diagnostics& diagnostics);
+
+}  // namespace converge::manifest
+
+namespace converge::manifest {
+
+/// One manifest document on its way to becoming a Resource.
+struct Pending {
+    YamlDocument doc;
+    const KindInfo* kind = nullptr;
+    std::optional<std::size_t> identity;  ///< index in Identities once the id is known
+    std::string arm_type;
+    std::string api_version;
+    Interpolated found;  ///< from metadata and spec
+};
+
+/// Checks the envelope, interpolates metadata and builds the ARM id (phase 1 of 2:
+/// every id must be known before any ${ref:...} is resolved).
+Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions& options, Identities& identities,
+                 Diagnostics& diagnostics);
+
+/// Interpolates and validates spec, applies tag defaults, and builds the Resource.
+std::optional<Resource> build_resource(Pending& pending, const StackConfig& config, const LoadOptions& options,
+                                       const Identities& identities, Diagnostics& diagnostics);
+
+/// Location defaults, duplicates, implicit dependencies, dependsOn, cycles.
+/// `origin[i]` is the document of desired.resources[i].
+void resolve_graph(DesiredSet& desired, const std::vector<const Pending*>& origin, const StackConfig& config,
+                   const Identities& identities, Diagnostics& diagnostics);
+
+/// "Compute/cpu", "Model/churn@2": how messages name a resource.
+std::string display_name(const Resource& resource);
+
+}  // namespace converge::manifest

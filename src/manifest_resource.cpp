@@ -1,0 +1,168 @@
+// Phase 2 for one document: spec interpolation, secrets, schema checks, tags, the Resource.
+#include "manifest_internal.hpp"
+#include "schema.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace converge::manifest {
+
+namespace {
+
+constexpr const char* k_tag_managed_by = "managed-by";
+constexpr const char* k_tag_stack = "converge-stack";
+
+bool under_spec(const std::string& pointer) {
+    return pointer.starts_with("/spec") && (pointer.size() == 5 || pointer[5] == '/');
+}
+
+void stringify_tags(YamlDocument& doc, const std::string& pointer) {
+    Json::json_pointer p(pointer);
+    if (!doc.root.contains(p) || !doc.root.at(p).is_object()) {
+        return;
+    }
+    for (auto& [k, v] : doc.root.at(p).items()) {
+        if (v.is_number() || v.is_boolean()) {
+            const std::string* raw = doc.raw(pointer + "/" + escape_pointer(k));
+            v = raw != nullptr ? *raw : v.dump();
+        }
+    }
+}
+
+/// Fields the kind lists as secret (write-only) are sensitive wherever they appear.
+void find_secrets(const KindInfo& kind, const Json& node, std::string& pointer, Interpolated& found) {
+    if (node.is_object()) {
+        for (const auto& [k, v] : node.items()) {
+            const std::size_t mark = pointer.size();
+            pointer += "/" + escape_pointer(k);
+            find_secrets(kind, v, pointer, found);
+            pointer.resize(mark);
+        }
+        return;
+    }
+    const std::string body = pointer.substr(5);
+    for (const auto& pattern : kind.secret) {
+        if (path_matches(pattern, body)) {
+            found.sensitive.push_back(pointer);
+            if (node.is_string()) {
+                found.secret_values.push_back(node.get<std::string>());
+            }
+            return;
+        }
+    }
+}
+
+bool takes_tags(const KindInfo& kind, const Json& body) {
+    if (kind.parent == Parent::model) {
+        return true;
+    }
+    return kind.tracked && (kind.name != "ArmResource" || body.contains("location"));
+}
+
+/// converge.yaml tags under the document's, then the ownership tags.
+void apply_tags(Resource& r, const YamlDocument& doc, const StackConfig& config, Diagnostics& diagnostics) {
+    const bool model = r.kind->parent == Parent::model;
+    Json& holder = model ? r.body["properties"] : r.body;
+    if (!holder.is_object()) {
+        return;
+    }
+    Json tags = config.tags;
+    if (holder.contains("tags") && holder["tags"].is_object()) {
+        for (auto& [k, v] : holder["tags"].items()) {
+            tags[k] = std::move(v);
+        }
+    }
+    const std::string pointer = model ? "/spec/properties/tags" : "/spec/tags";
+    for (const auto& [key, want] : {std::pair{k_tag_managed_by, std::string("converge")},
+                                    std::pair{k_tag_stack, config.stack}}) {
+        if (tags.contains(key) && tags[key] != want) {
+            diagnostics.error(doc.key_at(pointer + "/" + key),
+                              fmt::format("tag \"{}\" is set by converge and cannot be changed", key));
+        }
+        tags[key] = want;
+    }
+    holder["tags"] = std::move(tags);
+}
+
+void fill(Resource& r, Pending& p, const Identity& identity) {
+    r.kind = p.kind;
+    r.id = identity.id;
+    r.arm_type = p.arm_type;
+    r.api_version = p.api_version;
+    r.location = identity.location;
+    r.body = std::move(p.doc.root["spec"]);
+    if (r.kind->name == "ArmResource") {
+        r.body.erase("type");
+        r.body.erase("apiVersion");
+    }
+    for (const auto& [pointer, pos] : p.doc.positions) {
+        if (under_spec(pointer)) {
+            r.field_locations.insert_or_assign(pointer.substr(5), p.doc.at(pos.value));
+        }
+    }
+    if (r.kind->name == "ArmResource") {
+        r.field_locations.erase("/type");
+        r.field_locations.erase("/apiVersion");
+    }
+    const Json& metadata = p.doc.root["metadata"];
+    if (metadata.contains("labels") && metadata["labels"].is_object()) {
+        for (const auto& [k, v] : metadata["labels"].items()) {
+            if (v.is_string()) {
+                r.labels[k] = v.get<std::string>();
+            }
+        }
+    }
+    r.protect = metadata.value("protect", false) == true;
+    r.depends_on = std::move(p.found.depends_on);
+    for (auto& d : p.found.deferred) {
+        if (under_spec(d.pointer)) {
+            d.pointer = d.pointer.substr(5);
+            r.deferred.push_back(std::move(d));
+        }
+    }
+    for (const auto& s : p.found.sensitive) {
+        if (under_spec(s)) {
+            r.sensitive.insert(s.substr(5));
+        }
+    }
+}
+
+}  // namespace
+
+std::optional<Resource> build_resource(Pending& p, const StackConfig& config, const LoadOptions& options,
+                                       const Identities& identities, Diagnostics& diagnostics) {
+    if (!p.doc.root.is_object()) {
+        return std::nullopt;
+    }
+    if (p.kind == nullptr) {
+        schema::validate_document(p.doc, nullptr, {}, diagnostics);
+        return std::nullopt;
+    }
+    const InterpolationContext context{&config, &identities, options.require_environment};
+    interpolate(p.doc, "/spec", context, p.found, diagnostics);
+    stringify_tags(p.doc, "/spec/tags");
+    stringify_tags(p.doc, "/spec/properties/tags");
+    if (!p.kind->secret.empty() && p.doc.root.contains("spec")) {
+        std::string pointer = "/spec";
+        find_secrets(*p.kind, p.doc.root["spec"], pointer, p.found);
+    }
+    schema::validate_document(p.doc, p.kind, p.found.sensitive, diagnostics);
+    if (!p.identity || !p.doc.root.contains("spec") || !p.doc.root["spec"].is_object()) {
+        return std::nullopt;
+    }
+    Resource r;
+    fill(r, p, identities[*p.identity]);
+    if (takes_tags(*r.kind, r.body)) {
+        apply_tags(r, p.doc, config, diagnostics);
+    }
+    return r;
+}
+
+std::string display_name(const Resource& resource) {
+    if (resource.kind->parent == Parent::model) {
+        return fmt::format("Model/{}@{}", resource.id.parent().name(), resource.id.name());
+    }
+    return fmt::format("{}/{}", resource.kind->name, resource.id.name());
+}
+
+}  // namespace converge::manifest

@@ -1,0 +1,199 @@
+// Small helpers of the manifest loader: positions, pointers, file reading, identity lookup.
+#include "manifest_internal.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace converge::manifest {
+
+const NodePosition* YamlDocument::find(std::string_view pointer) const {
+    // From the back: a key set explicitly after a `<<` merge overrides the merged one.
+    for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
+        if (it->first == pointer) {
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
+Location YamlDocument::value_at(std::string_view pointer) const {
+    while (true) {
+        if (const auto* p = find(pointer)) {
+            return at(p->value);
+        }
+        const auto slash = pointer.rfind('/');
+        if (slash == std::string_view::npos) {
+            return at(start);
+        }
+        pointer = pointer.substr(0, slash);
+    }
+}
+
+Location YamlDocument::key_at(std::string_view pointer) const {
+    if (const auto* p = find(pointer)) {
+        return at(p->key);
+    }
+    return value_at(pointer);
+}
+
+const std::string* YamlDocument::raw(std::string_view pointer) const {
+    for (const auto& [p, text] : raw_scalars) {
+        if (p == pointer) {
+            return &text;
+        }
+    }
+    return nullptr;
+}
+
+bool YamlDocument::is_plain(std::string_view pointer) const {
+    for (const auto& p : plain_templates) {
+        if (p == pointer) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string escape_pointer(std::string_view segment) {
+    if (segment.find_first_of("~/") == std::string_view::npos) {
+        return std::string(segment);
+    }
+    std::string out;
+    for (char c : segment) {
+        if (c == '~') {
+            out += "~0";
+        } else if (c == '/') {
+            out += "~1";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string display_path(std::string_view pointer) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < pointer.size()) {
+        const auto next = pointer.find('/', i + 1);
+        auto segment = pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1);
+        const bool index = !segment.empty() &&
+                           segment.find_first_not_of("0123456789") == std::string_view::npos;
+        if (index) {
+            out += fmt::format("[{}]", segment);
+        } else {
+            if (!out.empty()) {
+                out += '.';
+            }
+            std::string unescaped(segment);
+            for (std::size_t k = 0; (k = unescaped.find("~1", k)) != std::string::npos;) {
+                unescaped.replace(k, 2, "/");
+            }
+            for (std::size_t k = 0; (k = unescaped.find("~0", k)) != std::string::npos;) {
+                unescaped.replace(k, 2, "~");
+            }
+            out += unescaped;
+        }
+        if (next == std::string_view::npos) {
+            break;
+        }
+        i = next;
+    }
+    return out;
+}
+
+bool read_file(const std::string& path, std::string& text, Diagnostics& diagnostics) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        diagnostics.error({path, 0, 0}, "cannot read file");
+        return false;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = std::move(ss).str();
+    return true;
+}
+
+namespace {
+
+struct RefParts {
+    std::string kind;
+    std::string scope;
+    std::string name;
+    std::string version;
+};
+
+std::optional<RefParts> split_ref(std::string_view ref) {
+    RefParts parts;
+    const auto first = ref.find('/');
+    if (first == std::string_view::npos || first == 0) {
+        return std::nullopt;
+    }
+    parts.kind = std::string(ref.substr(0, first));
+    std::string_view rest = ref.substr(first + 1);
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        parts.version = std::string(rest.substr(at + 1));
+        rest = rest.substr(0, at);
+    }
+    if (const auto second = rest.find('/'); second != std::string_view::npos) {
+        parts.scope = std::string(rest.substr(0, second));
+        rest = rest.substr(second + 1);
+    }
+    parts.name = std::string(rest);
+    if (parts.name.empty() || parts.name.find('/') != std::string::npos) {
+        return std::nullopt;
+    }
+    return parts;
+}
+
+}  // namespace
+
+void Identities::add(Identity identity) {
+    std::string key = fmt::format("{}/{}", identity.kind->name, identity.name);
+    m_by_name[key].push_back(m_list.size());
+    m_list.push_back(std::move(identity));
+}
+
+RefLookup Identities::find(std::string_view ref) const {
+    const auto parts = split_ref(ref);
+    if (!parts) {
+        return {nullptr, fmt::format("invalid reference \"{}\" (expected Kind/name)", ref)};
+    }
+    if (find_kind(parts->kind) == nullptr) {
+        const auto guess = did_you_mean(parts->kind, kind_names());
+        return {nullptr, fmt::format("unknown kind \"{}\" in reference \"{}\"{}", parts->kind, ref,
+                                     guess.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", guess))};
+    }
+    const Identity* found = nullptr;
+    int matches = 0;
+    const auto candidates = m_by_name.find(parts->kind + "/" + parts->name);
+    const std::vector<std::size_t> none;
+    for (std::size_t index : candidates == m_by_name.end() ? none : candidates->second) {
+        const Identity& identity = m_list[index];
+        if (!parts->scope.empty() && !iequals(identity.scope, parts->scope)) {
+            continue;
+        }
+        if (!parts->version.empty() && identity.version != parts->version) {
+            continue;
+        }
+        if (found == nullptr || found->id != identity.id) {
+            ++matches;
+        }
+        if (found == nullptr) {
+            found = &identity;
+        }
+    }
+    if (matches == 0) {
+        return {nullptr, fmt::format("reference to undefined resource \"{}\"", ref)};
+    }
+    if (matches > 1) {
+        const char* how = parts->kind == "Model" ? "Model/name@version or Model/workspace/name@version"
+                                                 : "Kind/scope/name";
+        return {nullptr, fmt::format("ambiguous reference \"{}\": {} resources match (qualify it as {})", ref,
+                                     matches, how)};
+    }
+    return {found, {}};
+}
+
+}  // namespace converge::manifest

@@ -1,0 +1,486 @@
+// YAML -> JSON with a position for every node. The only file that includes yaml-cpp.
+// Uses yaml-cpp's event parser rather than YAML::Node: it is several times faster and
+// gives the position of every key and value.
+#include "manifest_internal.hpp"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <deque>
+#include <sstream>
+#include <unordered_map>
+
+namespace converge::manifest {
+
+namespace {
+
+bool all_digits(std::string_view s, int base) {
+    if (s.empty()) {
+        return false;
+    }
+    for (char c : s) {
+        const bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                        : base == 8 ? (c >= '0' && c <= '7')
+                                    : std::isdigit(static_cast<unsigned char>(c)) != 0;
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<Json> parse_integer(std::string_view s) {
+    std::string_view body = s;
+    if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
+        body.remove_prefix(1);
+    }
+    int base = 10;
+    if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'o')) {
+        base = body[1] == 'x' ? 16 : 8;
+        if (s[0] == '-' || s[0] == '+') {
+            return std::nullopt;  // YAML 1.2 has no signed hex/octal
+        }
+        body.remove_prefix(2);
+    }
+    if (!all_digits(body, base)) {
+        return std::nullopt;
+    }
+    const std::string text(body);
+    errno = 0;
+    const long long v = std::strtoll(text.c_str(), nullptr, base);
+    if (errno == ERANGE) {
+        return std::nullopt;
+    }
+    return Json(s[0] == '-' ? -v : v);
+}
+
+std::optional<Json> parse_float(std::string_view s) {
+    if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "-.inf" || s == ".nan" ||
+        s == ".NaN" || s == ".NAN") {
+        return std::nullopt;  // not representable in JSON; kept as a string
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+        ++i;
+    }
+    std::size_t digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        ++i;
+        ++digits;
+    }
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+            ++i;
+            ++digits;
+        }
+    }
+    if (digits == 0) {
+        return std::nullopt;
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+            ++i;
+        }
+        if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) {
+            return std::nullopt;
+        }
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+            ++i;
+        }
+    }
+    if (i != s.size()) {
+        return std::nullopt;
+    }
+    return Json(std::strtod(std::string(s).c_str(), nullptr));
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+Json resolve_plain(const std::string& s) {
+    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
+        return nullptr;
+    }
+    if (s == "true" || s == "True" || s == "TRUE") {
+        return true;
+    }
+    if (s == "false" || s == "False" || s == "FALSE") {
+        return false;
+    }
+    const char c = s[0];
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.') {
+        if (auto i = parse_integer(s)) {
+            return *i;
+        }
+        if (auto f = parse_float(s)) {
+            return *f;
+        }
+    }
+    return s;
+}
+
+/// An open mapping or sequence while events arrive.
+struct Frame {
+    Json* node;
+    std::string pointer;
+    YAML::anchor_t anchor;
+    bool is_map;
+    bool have_key = false;
+    std::string key;
+    Pos key_pos;
+    bool merge_key = false;  ///< the pending key is "<<"
+    int complex_key_depth = 0;
+    Json merge_value;                 ///< the value of "<<" while it is built
+    std::vector<std::string> merged;  ///< keys that came from "<<" (explicit keys override them)
+};
+
+class Builder : public YAML::EventHandler {
+public:
+    Builder(const std::string& file, std::string_view text, Diagnostics& diagnostics)
+        : m_file(file), m_text(text), m_diagnostics(diagnostics) {}
+
+    std::vector<YamlDocument> documents;
+    bool failed = false;
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        documents.emplace_back();
+        m_doc = &documents.back();
+        m_doc->file = m_file;
+        m_doc->start = pos(mark);
+        m_doc->root = nullptr;
+        m_have_root = false;
+        m_anchors.clear();
+        if (documents.size() > 1 && !starts_document(mark)) {
+            error(pos(mark), "unexpected content after the end of the document "
+                             "(wrong indentation, or a missing '---'?)");
+        }
+    }
+    void OnDocumentEnd() override {}
+
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        if (skip_complex_key(false, false)) {
+            return;
+        }
+        value(pos(mark), Json(nullptr), anchor, {}, false);
+    }
+
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        if (skip_complex_key(false, false)) {
+            return;
+        }
+        auto it = m_anchors.find(anchor);
+        value(pos(mark), it == m_anchors.end() ? Json(nullptr) : it->second, 0, {}, false);
+    }
+
+    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  const std::string& text) override {
+        if (skip_complex_key(false, false)) {
+            return;
+        }
+        if (!m_frames.empty() && m_frames.back().is_map && !m_frames.back().have_key) {
+            set_key(pos(mark), text, tag == "?");
+            return;
+        }
+        value(pos(mark), scalar(mark, tag, text), anchor, text, tag == "?");
+    }
+
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        open(mark, Json::array(), anchor, false);
+    }
+    void OnSequenceEnd() override { close(); }
+
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        open(mark, Json::object(), anchor, true);
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    static Pos pos(const YAML::Mark& mark) { return {mark.line + 1, mark.column + 1}; }
+
+    void error(Pos p, std::string message) {
+        m_diagnostics.error({m_file, p.line, p.column}, std::move(message));
+        failed = true;
+    }
+
+    bool starts_document(const YAML::Mark& mark) const {
+        const auto start = static_cast<std::size_t>(mark.pos) - static_cast<std::size_t>(mark.column);
+        const std::string_view line = m_text.substr(std::min(start, m_text.size()));
+        return line.starts_with("---") || line.starts_with("%");
+    }
+
+    Json scalar(const YAML::Mark& mark, const std::string& tag, const std::string& text) {
+        if (tag == "!") {
+            return text;
+        }
+        if (tag == "?") {
+            return resolve_plain(text);
+        }
+        if (tag == "tag:yaml.org,2002:str") {
+            return text;
+        }
+        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+            tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
+            return resolve_plain(text);
+        }
+        error(pos(mark), fmt::format("unsupported YAML tag \"{}\"", tag));
+        return text;
+    }
+
+    /// Complex keys (a mapping or sequence used as a key) are skipped, with one error;
+    /// the usual cause is an unsubstituted `{{PLACEHOLDER}}` template.
+    bool skip_complex_key(bool opening, bool closing) {
+        if (m_frames.empty()) {
+            return false;
+        }
+        Frame& f = m_frames.back();
+        if (f.complex_key_depth > 0) {
+            f.complex_key_depth += opening ? 1 : closing ? -1 : 0;
+            if (f.complex_key_depth == 0) {
+                f.have_key = true;
+                f.key.clear();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    void report_complex_key(const YAML::Mark& mark) {
+        // `a: {{X}}` parses as a mapping whose key is the mapping {X: null}.
+        const auto p = static_cast<std::size_t>(mark.pos);
+        if (p > 0 && m_text.substr(p - 1).starts_with("{{")) {
+            const auto end = m_text.find("}}", p);
+            const auto text = m_text.substr(p - 1, end == std::string_view::npos ? 2 : end + 3 - p);
+            error({mark.line + 1, mark.column}, fmt::format("unsubstituted template placeholder \"{}\" "
+                                                            "(use ${{var:NAME}} instead)", text));
+            return;
+        }
+        error(pos(mark), "a mapping key must be a scalar");
+    }
+
+    void open(const YAML::Mark& mark, Json empty, YAML::anchor_t anchor, bool is_map) {
+        if (skip_complex_key(true, false)) {
+            return;
+        }
+        if (!m_frames.empty() && m_frames.back().is_map && !m_frames.back().have_key) {
+            report_complex_key(mark);
+            m_frames.back().complex_key_depth = 1;
+            return;
+        }
+        Json* node = nullptr;
+        std::string pointer;
+        place(pos(mark), std::move(empty), node, pointer);
+        m_frames.push_back({node, std::move(pointer), anchor, is_map});
+    }
+
+    void close() {
+        if (skip_complex_key(false, true)) {
+            return;
+        }
+        Frame f = std::move(m_frames.back());
+        m_frames.pop_back();
+        if (f.anchor != 0) {
+            m_anchors[f.anchor] = *f.node;
+        }
+        if (!m_frames.empty() && m_frames.back().merge_key) {
+            merge(m_frames.back(), *f.node);
+        }
+    }
+
+    void set_key(Pos p, const std::string& text, bool plain) {
+        Frame& f = m_frames.back();
+        f.key = text;
+        f.key_pos = p;
+        f.have_key = true;
+        f.merge_key = plain && text == "<<";
+    }
+
+    void value(Pos p, Json v, YAML::anchor_t anchor, const std::string& text, bool plain) {
+        if (anchor != 0) {
+            m_anchors[anchor] = v;
+        }
+        if (!m_frames.empty() && m_frames.back().merge_key) {
+            merge(m_frames.back(), v);
+            return;
+        }
+        const bool is_string = v.is_string();
+        const bool typed = plain && !is_string && !v.is_null() && !text.empty();
+        Json* node = nullptr;
+        std::string pointer;
+        place(p, std::move(v), node, pointer);
+        if (node == nullptr) {
+            return;
+        }
+        if (typed) {
+            m_doc->raw_scalars.emplace_back(pointer, text);
+        }
+        if (is_string) {
+            check_template(p, node->get_ref<const std::string&>());
+            if (plain && text.find("${") != std::string::npos) {
+                m_doc->plain_templates.push_back(pointer);
+            }
+        }
+    }
+
+    void check_template(Pos p, const std::string& s) {
+        if (s.size() > 4 && s.starts_with("{{") && s.ends_with("}}") && s.find('\n') == std::string::npos) {
+            error(p, fmt::format("unsubstituted template placeholder \"{}\" (use ${{var:NAME}} instead)", s));
+        }
+    }
+
+    /// `<<: *base` merges the keys of `v` that the mapping does not set itself.
+    void merge(Frame& f, const Json& v) {
+        f.have_key = false;
+        f.merge_key = false;
+        const auto add = [&](const Json& m) {
+            if (!m.is_object()) {
+                error(f.key_pos, "a merge key ('<<') needs a mapping or a list of mappings");
+                return;
+            }
+            for (const auto& [k, item] : m.items()) {
+                if (!f.node->contains(k)) {
+                    (*f.node)[k] = item;
+                    f.merged.push_back(k);
+                    m_doc->positions.emplace_back(f.pointer + "/" + escape_pointer(k),
+                                                  NodePosition{f.key_pos, f.key_pos});
+                }
+            }
+        };
+        if (v.is_array()) {
+            for (const auto& m : v) {
+                add(m);
+            }
+        } else {
+            add(v);
+        }
+    }
+
+    /// Inserts a value into the innermost container (or as the root).
+    void place(Pos p, Json v, Json*& node, std::string& pointer) {
+        if (m_frames.empty()) {
+            if (m_have_root) {
+                return;
+            }
+            m_have_root = true;
+            m_doc->root = std::move(v);
+            node = &m_doc->root;
+            m_doc->positions.emplace_back("", NodePosition{p, p});
+            return;
+        }
+        Frame& f = m_frames.back();
+        if (f.is_map && f.merge_key) {
+            f.merge_value = std::move(v);
+            node = &f.merge_value;
+            pointer = f.pointer + "/<<";
+            return;
+        }
+        if (f.is_map) {
+            f.have_key = false;
+            pointer = f.pointer + "/" + escape_pointer(f.key);
+            if (const auto m = std::find(f.merged.begin(), f.merged.end(), f.key); m != f.merged.end()) {
+                f.merged.erase(m);
+                f.node->erase(f.key);
+            }
+            if (f.node->contains(f.key)) {
+                const auto* first = m_doc->find(pointer);
+                const Pos at = first ? first->key : Pos{};
+                error(f.key_pos, fmt::format("duplicate key \"{}\" (first at line {}, column {})", f.key,
+                                             at.line, at.column));
+                return;
+            }
+            m_doc->positions.emplace_back(pointer, NodePosition{f.key_pos, p});
+            node = &((*f.node)[f.key] = std::move(v));
+            return;
+        }
+        pointer = f.pointer + "/" + std::to_string(f.node->size());
+        m_doc->positions.emplace_back(pointer, NodePosition{p, p});
+        f.node->push_back(std::move(v));
+        node = &f.node->back();
+    }
+
+    const std::string& m_file;
+    std::string_view m_text;
+    Diagnostics& m_diagnostics;
+    YamlDocument* m_doc = nullptr;
+    bool m_have_root = false;
+    std::deque<Frame> m_frames;  // a deque: frames point into their parent frame
+    std::unordered_map<YAML::anchor_t, Json> m_anchors;
+};
+
+/// Tabs in indentation are the most common YAML mistake and yaml-cpp reports them
+/// as a confusing "illegal map value" elsewhere; find them first.
+bool check_tabs(const std::string& file, std::string_view text, Diagnostics& diagnostics) {
+    bool ok = true;
+    int line = 1;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t col = 0;
+        while (i + col < text.size() && (text[i + col] == ' ' || text[i + col] == '\t')) {
+            if (text[i + col] == '\t') {
+                diagnostics.error({file, line, static_cast<int>(col) + 1},
+                                  "tab character in indentation (YAML indents with spaces only)");
+                ok = false;
+                break;
+            }
+            ++col;
+        }
+        const auto nl = text.find('\n', i);
+        if (nl == std::string_view::npos) {
+            break;
+        }
+        i = nl + 1;
+        ++line;
+    }
+    return ok;
+}
+
+std::string hint_for(const std::string& msg) {
+    if (msg == "illegal map value") {
+        return " (a value containing ': ' needs quotes; or is the indentation wrong?)";
+    }
+    if (msg == "end of map not found" || msg == "end of sequence not found") {
+        return " (check the indentation)";
+    }
+    return "";
+}
+
+}  // namespace
+
+Json resolve_plain_scalar(const std::string& text) { return resolve_plain(text); }
+
+std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view text,
+                                     Diagnostics& diagnostics) {
+    if (!check_tabs(file, text, diagnostics)) {
+        return {};
+    }
+    std::istringstream in{std::string(text)};
+    Builder builder(file, text, diagnostics);
+    try {
+        YAML::Parser parser(in);
+        while (parser.HandleNextDocument(builder)) {
+        }
+    } catch (const YAML::Exception& e) {
+        diagnostics.error({file, e.mark.line + 1, e.mark.column + 1},
+                          fmt::format("invalid YAML: {}{}", e.msg, hint_for(e.msg)));
+        return {};
+    }
+    if (builder.failed) {
+        return {};
+    }
+    std::vector<YamlDocument> out;
+    for (auto& d : builder.documents) {
+        if (!d.root.is_null()) {
+            out.push_back(std::move(d));
+        }
+    }
+    return out;
+}
+
+}  // namespace converge::manifest

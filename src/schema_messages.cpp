@@ -1,0 +1,128 @@
+// Validator errors -> `file:line:col: error: ...` with the expected type or values and
+// "did you mean". The validator only says what failed where; the schema JSON says what
+// was expected there.
+#include "schema_internal.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+namespace converge::schema {
+
+namespace {
+
+const Json* resolve_ref(const Json& root, const Json& node) {
+    const Json* n = &node;
+    for (int depth = 0; depth < 16 && n->is_object() && n->contains("$ref"); ++depth) {
+        const std::string& ref = (*n)["$ref"].get_ref<const std::string&>();
+        const std::string prefix = "#/definitions/";
+        if (!ref.starts_with(prefix)) {
+            break;
+        }
+        n = &root["definitions"][ref.substr(prefix.size())];
+    }
+    return n;
+}
+
+/// Does the instance satisfy a simple `if` ({properties: {k: {const: v}}, required: [...]})?
+bool if_matches(const Json& condition, const Json* instance) {
+    if (instance == nullptr || !instance->is_object()) {
+        return false;
+    }
+    if (condition.contains("properties")) {
+        for (const auto& [k, v] : condition["properties"].items()) {
+            if (!instance->contains(k)) {
+                return false;
+            }
+            if (v.contains("const") && (*instance)[k] != v["const"]) {
+                return false;
+            }
+            if (v.contains("type") && v["type"] == "object" && !(*instance)[k].is_object()) {
+                return false;
+            }
+        }
+    }
+    if (condition.contains("type") && condition["type"] == "object") {
+        return instance->is_object();
+    }
+    return true;
+}
+
+void expand(const Json& root, const Json& node, const Json* instance, std::vector<const Json*>& out) {
+    const Json* n = resolve_ref(root, node);
+    if (!n->is_object()) {
+        return;
+    }
+    out.push_back(n);
+    if (n->contains("allOf")) {
+        for (const auto& branch : (*n)["allOf"]) {
+            expand(root, branch, instance, out);
+        }
+    }
+    if (n->contains("if") && n->contains("then") && if_matches((*n)["if"], instance)) {
+        expand(root, (*n)["then"], instance, out);
+    }
+}
+
+std::string unescape(std::string s) {
+    for (std::size_t k = 0; (k = s.find("~1", k)) != std::string::npos;) {
+        s.replace(k, 2, "/");
+    }
+    for (std::size_t k = 0; (k = s.find("~0", k)) != std::string::npos;) {
+        s.replace(k, 2, "~");
+    }
+    return s;
+}
+
+const Json* child_of(const Json* instance, const std::string& segment) {
+    if (instance == nullptr) {
+        return nullptr;
+    }
+    if (instance->is_object()) {
+        auto it = instance->find(segment);
+        return it == instance->end() ? nullptr : &*it;
+    }
+    if (instance->is_array() && !segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos) {
+        const auto i = std::stoul(segment);
+        return i < instance->size() ? &(*instance)[i] : nullptr;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<const Json*> schemas_below(const Json& root, const std::vector<const Json*>& schemas,
+                              const std::string& segment, const Json* child) {
+    std::vector<const Json*> out;
+    for (const Json* s : schemas) {
+        if (s->contains("properties") && (*s)["properties"].contains(segment)) {
+            expand(root, (*s)["properties"][segment], child, out);
+        } else if (s->contains("items") && (*s)["items"].is_object()) {
+            expand(root, (*s)["items"], child, out);
+        } else if (s->contains("additionalProperties") && (*s)["additionalProperties"].is_object()) {
+            expand(root, (*s)["additionalProperties"], child, out);
+        }
+    }
+    return out;
+}
+
+std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instance, std::string_view pointer) {
+    std::vector<const Json*> schemas;
+    const Json* node = &instance;
+    expand(root_schema, root_schema, node, schemas);
+    std::size_t i = 0;
+    while (i < pointer.size() && !schemas.empty()) {
+        const auto next = pointer.find('/', i + 1);
+        const std::string segment =
+            unescape(std::string(pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1)));
+        node = child_of(node, segment);
+        schemas = schemas_below(root_schema, schemas, segment, node);
+        if (next == std::string_view::npos) {
+            break;
+        }
+        i = next;
+    }
+    return schemas;
+}
+
+}  // namespace converge::schema
