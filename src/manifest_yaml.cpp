@@ -445,6 +445,12 @@ std::string hint_for(const std::string& msg) {
     if (msg == "illegal map value") {
         return " (a value containing ': ' needs quotes; or is the indentation wrong?)";
     }
+    if (msg == "end of sequence flow not found") {
+        return " (a '[' is not closed)";
+    }
+    if (msg == "end of map flow not found") {
+        return " (a '{' is not closed; quote values that contain '{' or '}')";
+    }
     if (msg == "end of map not found" || msg == "end of sequence not found") {
         return " (check the indentation)";
     }

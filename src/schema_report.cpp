@@ -293,7 +293,25 @@ void walk_near_misses(const Subject& s, const std::vector<const Json*>& schemas,
 
 void report_errors(const Subject& subject, const std::vector<RawError>& errors, Diagnostics& diagnostics) {
     Reporter reporter{subject, diagnostics, {}};
+    // "metdata" is reported as unknown (did you mean "metadata"?); saying that "metadata"
+    // is missing as well would be noise.
+    std::set<std::pair<std::string, std::string>> misspelled;
     for (const auto& e : errors) {
+        if (e.description.starts_with("Object contains a property that could not be validated")) {
+            const auto q = e.description.rfind("'", e.description.size() - 3);
+            const std::string name = e.description.substr(q + 1, e.description.size() - q - 3);
+            const std::string pointer = to_pointer(e.context, subject.doc.root);
+            const auto guess = did_you_mean(name, known_fields(schemas_at(subject.schema, subject.doc.root, pointer)));
+            misspelled.emplace(pointer, guess);
+        }
+    }
+    for (const auto& e : errors) {
+        if (e.description.starts_with("Missing required property '")) {
+            const std::string name = e.description.substr(27, e.description.size() - 29);
+            if (misspelled.contains({to_pointer(e.context, subject.doc.root), name})) {
+                continue;
+            }
+        }
         reporter.report(e);
     }
 }
