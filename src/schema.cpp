@@ -89,7 +89,8 @@ const Registry& registry() {
 
 void validate(const Compiled& compiled, const manifest::YamlDocument& doc, const KindInfo* kind,
               const std::vector<std::string>& sensitive, Diagnostics& diagnostics) {
-    valijson::Validator validator(valijson::Validator::kStrongTypes);
+    // One validator per thread: it caches compiled regexes, which cost more than a check.
+    thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::adapters::NlohmannJsonAdapter target(doc.root);
     const Subject subject{doc, compiled.json, kind, sensitive};
     // Fast path: stop at the first error and collect nothing when the document is valid.
