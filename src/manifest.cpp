@@ -104,6 +104,17 @@ Found find_files(const LoadOptions& options, Diagnostics& diagnostics) {
     return found;
 }
 
+/// The graph pass only needs metadata positions; the Resource has its own copy of the rest.
+void release_spec_positions(YamlDocument& doc) {
+    auto& positions = doc.positions;
+    positions.erase(std::remove_if(positions.begin(), positions.end(),
+                                   [](const auto& e) { return !e.first.starts_with("/metadata"); }),
+                    positions.end());
+    positions.shrink_to_fit();
+    doc.raw_scalars = {};
+    doc.plain_templates = {};
+}
+
 }  // namespace
 
 LoadResult load_sources(const std::vector<SourceFile>& files, const SourceFile& config_file,
@@ -130,6 +141,7 @@ LoadResult load_sources(const std::vector<SourceFile>& files, const SourceFile& 
         }
         auto& secrets = result.desired.secret_values;
         secrets.insert(secrets.end(), p.found.secret_values.begin(), p.found.secret_values.end());
+        release_spec_positions(p.doc);
     }
     resolve_graph(result.desired, origin, config, identities, diagnostics);
 
