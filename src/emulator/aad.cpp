@@ -113,7 +113,7 @@ std::string requested_audience(const Request& req) {
     std::string first = scope.substr(0, scope.find(' '));
     const std::string suffix = "/.default";
     if (first.size() > suffix.size() && first.ends_with(suffix)) {
-        first = first.substr(0, first.size() - suffix.size() + 1);  // keep one trailing slash
+        first = first.substr(0, first.size() - suffix.size());  // ".../.default" names the resource before it
     }
     return first;
 }
