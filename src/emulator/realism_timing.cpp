@@ -1,0 +1,63 @@
+// How long provisioning takes, per type: short for tests, or Azure's real durations scaled.
+#include "realism.hpp"
+
+namespace emulator::realism {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+struct Durations {
+    seconds create;
+    seconds update;
+    seconds remove;
+};
+
+// Real-world figures and their sources: docs/emulator-realism.md, "Timings".
+Durations real_world(Kind kind, std::string_view compute_type) {
+    switch (kind) {
+        case Kind::resource_group: return {seconds(2), seconds(2), seconds(60)};
+        case Kind::storage_account: return {seconds(25), seconds(5), seconds(10)};
+        case Kind::key_vault: return {seconds(20), seconds(5), seconds(10)};
+        case Kind::app_insights: return {seconds(17), seconds(5), seconds(10)};
+        case Kind::container_registry: return {seconds(30), seconds(10), seconds(30)};
+        case Kind::workspace: return {seconds(600), seconds(30), seconds(120)};
+        case Kind::compute:
+            if (compute_type == "ComputeInstance") {
+                return {seconds(420), seconds(60), seconds(180)};
+            }
+            return {seconds(480), seconds(60), seconds(120)};
+        case Kind::online_endpoint: return {seconds(90), seconds(60), seconds(120)};
+        case Kind::online_deployment: return {seconds(720), seconds(480), seconds(240)};
+        case Kind::model_container:
+        case Kind::model_version:
+        case Kind::other: return {seconds(0), seconds(0), seconds(0)};
+    }
+    return {seconds(0), seconds(0), seconds(0)};
+}
+
+}  // namespace
+
+milliseconds real_world_duration(Kind kind, Phase phase, std::string_view compute_type) {
+    const Durations d = real_world(kind, compute_type);
+    switch (phase) {
+        case Phase::create: return d.create;
+        case Phase::update: return d.update;
+        case Phase::remove: return d.remove;
+    }
+    return milliseconds(0);
+}
+
+milliseconds provisioning_duration(Kind kind, Phase phase, const Timings& timings, std::string_view compute_type) {
+    const milliseconds real = real_world_duration(kind, phase, compute_type);
+    if (real.count() == 0) {
+        return milliseconds(0);
+    }
+    if (timings.time_scale <= 0.0) {
+        return timings.test_duration;
+    }
+    return milliseconds(static_cast<long long>(static_cast<double>(real.count()) * timings.time_scale));
+}
+
+}  // namespace emulator::realism
