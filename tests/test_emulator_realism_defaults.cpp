@@ -128,7 +128,7 @@ TEST_SUITE("emulator-realism") {
         CHECK(p["allowPublicAccessWhenBehindVnet"] == false);
         CHECK(p["publicNetworkAccess"] == "Enabled");
         CHECK(body["sku"] == Json{{"name", "Basic"}, {"tier", "Basic"}});
-        CHECK(p["discoveryUrl"] == "https://127.0.0.1:8443/discovery/centralus");
+        CHECK(p["discoveryUrl"] == "https://127.0.0.1:8443/discovery");
         CHECK(p["workspaceId"] == "guid-1");
         CHECK(p["tenantId"] == "72f988bf-0000-0000-0000-000000000002");
         CHECK(body["identity"]["type"] == "SystemAssigned");
@@ -248,19 +248,19 @@ TEST_SUITE("emulator-realism") {
         CHECK(body == sent);
     }
 
-    TEST_CASE("provisioning durations: short for tests, real-world times a factor") {
+    TEST_CASE("real-world durations per type and phase, keyed for the emulator's presets") {
         using std::chrono::milliseconds;
         using realism::Kind;
         using realism::Phase;
-        const realism::Timings tests{};
-        CHECK(realism::provisioning_duration(Kind::workspace, Phase::create, tests) == tests.test_duration);
-        CHECK(realism::provisioning_duration(Kind::model_version, Phase::create, tests) == milliseconds(0));
-        const realism::Timings real{1.0};
-        CHECK(realism::provisioning_duration(Kind::workspace, Phase::create, real) == milliseconds(600'000));
-        CHECK(realism::provisioning_duration(Kind::compute, Phase::create, real, "AmlCompute") == milliseconds(480'000));
-        const realism::Timings fast{0.01};
-        CHECK(realism::provisioning_duration(Kind::workspace, Phase::create, fast) == milliseconds(6'000));
+        CHECK(realism::real_world_duration(Kind::workspace, Phase::create) == milliseconds(600'000));
+        CHECK(realism::real_world_duration(Kind::compute, Phase::create, "AmlCompute") == milliseconds(480'000));
+        CHECK(realism::real_world_duration(Kind::model_version, Phase::create) == milliseconds(0));
         CHECK(realism::real_world_duration(Kind::compute, Phase::create, "ComputeInstance") >
               realism::real_world_duration(Kind::storage_account, Phase::create));
+        const auto table = realism::real_world_durations();
+        CHECK(table.at("Microsoft.MachineLearningServices/workspaces") == milliseconds(600'000));
+        CHECK(table.at("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments") ==
+              milliseconds(720'000));
+        CHECK(table.at("Microsoft.Resources/resourceGroups#delete") == milliseconds(60'000));
     }
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -110,18 +111,11 @@ Json take_write_only(std::string_view arm_type, Json& body);
 /// Which phase of a resource's life a duration is for.
 enum class Phase { create, update, remove };
 
-/// Per-type provisioning durations. time_scale 0 (the default) gives the short test durations;
-/// time_scale > 0 gives the real-world durations multiplied by it (1.0 = as slow as Azure).
-struct Timings {
-    double time_scale = 0.0;
-    std::chrono::milliseconds test_duration{200};  ///< every LRO when time_scale is 0
-};
-
 /// The real-world duration of a phase for a type (the figures in docs/emulator-realism.md);
 /// `compute_type` tells AmlCompute from ComputeInstance. Zero for synchronous types.
 std::chrono::milliseconds real_world_duration(Kind kind, Phase phase, std::string_view compute_type = "");
-/// How long the emulator keeps a resource of this type in its non-terminal state.
-std::chrono::milliseconds provisioning_duration(Kind kind, Phase phase, const Timings& timings,
-                                                std::string_view compute_type = "");
+/// The same figures keyed as Options::durations expects ("<type>", "<type>#delete",
+/// "<type>#update"), for the emulator's "realistic" preset (times --time-scale).
+std::map<std::string, std::chrono::milliseconds> real_world_durations();
 
 }  // namespace emulator::realism

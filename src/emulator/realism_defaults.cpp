@@ -188,14 +188,8 @@ void fill_workspace(Json& body, const Context& context, const Json* previous) {
     properties["workspaceId"] = carried(previous, "/properties/workspaceId", new_guid(context));
     properties["creationTime"] = carried(previous, "/properties/creationTime", context.now);
     properties["tenantId"] = context.tenant_id;
-    properties["discoveryUrl"] = fmt::format("{}/discovery/{}", context.base_url, location_of(body));
-    properties["mlFlowTrackingUri"] = fmt::format(
-        "azureml://{}/mlflow/v1.0/subscriptions/{}/resourceGroups/{}/providers/"
-        "Microsoft.MachineLearningServices/workspaces/{}",
-        context.base_url.substr(context.base_url.find("://") == std::string::npos
-                                    ? 0
-                                    : context.base_url.find("://") + 3),
-        context.subscription, context.resource_group, context.name);
+    // The regional API (discovery, history, execution, modelmanagement) is this emulator.
+    properties["discoveryUrl"] = context.base_url + "/discovery";
     Json& sku = object_at(body, "sku");
     set_default(sku, "name", "Basic");
     set_default(sku, "tier", sku["name"]);

@@ -1,6 +1,8 @@
 // How long provisioning takes, per type: short for tests, or Azure's real durations scaled.
 #include "realism.hpp"
 
+#include <utility>
+
 namespace emulator::realism {
 
 namespace {
@@ -49,15 +51,25 @@ milliseconds real_world_duration(Kind kind, Phase phase, std::string_view comput
     return milliseconds(0);
 }
 
-milliseconds provisioning_duration(Kind kind, Phase phase, const Timings& timings, std::string_view compute_type) {
-    const milliseconds real = real_world_duration(kind, phase, compute_type);
-    if (real.count() == 0) {
-        return milliseconds(0);
+std::map<std::string, milliseconds> real_world_durations() {
+    const std::pair<Kind, const char*> types[] = {
+        {Kind::storage_account, "Microsoft.Storage/storageAccounts"},
+        {Kind::key_vault, "Microsoft.KeyVault/vaults"},
+        {Kind::app_insights, "Microsoft.Insights/components"},
+        {Kind::container_registry, "Microsoft.ContainerRegistry/registries"},
+        {Kind::workspace, "Microsoft.MachineLearningServices/workspaces"},
+        {Kind::compute, "Microsoft.MachineLearningServices/workspaces/computes"},
+        {Kind::online_endpoint, "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"},
+        {Kind::online_deployment, "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"},
+    };
+    std::map<std::string, milliseconds> out;
+    out["Microsoft.Resources/resourceGroups#delete"] = real_world_duration(Kind::resource_group, Phase::remove);
+    for (const auto& [kind, type] : types) {
+        out[type] = real_world_duration(kind, Phase::create);
+        out[std::string(type) + "#update"] = real_world_duration(kind, Phase::update);
+        out[std::string(type) + "#delete"] = real_world_duration(kind, Phase::remove);
     }
-    if (timings.time_scale <= 0.0) {
-        return timings.test_duration;
-    }
-    return milliseconds(static_cast<long long>(static_cast<double>(real.count()) * timings.time_scale));
+    return out;
 }
 
 }  // namespace emulator::realism

@@ -13,7 +13,7 @@ from harness import Emulator, check, skip_unless  # noqa: E402
 skip_unless("azure.identity", "azure.mgmt.machinelearningservices", "requests")
 
 import requests  # noqa: E402
-from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError  # noqa: E402
 from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient  # noqa: E402
 from azure.mgmt.machinelearningservices import models as ml  # noqa: E402
 from common_setup import make_workspace  # noqa: E402
@@ -67,6 +67,14 @@ def endpoints(emu, client):
         tags={"traffic": "set"})).result()
     check(updated.tags == {"traffic": "set"}, f"endpoint PATCH: {updated.tags}")
     keys = client.online_endpoints.list_keys(RG, WS, "ep-1")
+    auth = {"Authorization": f"Bearer {keys.primary_key}"}
+    unrouted = requests.post(scoring_uri, json={"data": [[1]]}, verify=emu.ca_path, headers=auth, timeout=10)
+    check(unrouted.status_code == 424, f"no traffic yet, answered {unrouted.status_code}")
+    by_header = requests.post(scoring_uri, json={"data": [[1, 1]]}, verify=emu.ca_path,
+                              headers=dict(auth, **{"azureml-model-deployment": "blue"}), timeout=10)
+    check(by_header.status_code == 200 and by_header.json() == [2], f"header routing: {by_header.text}")
+    client.online_endpoints.begin_create_or_update(RG, WS, "ep-1", ml.OnlineEndpoint(
+        location="eastus", properties=ml.OnlineEndpointProperties(auth_mode="Key", traffic={"blue": 100}))).result()
     check(keys.primary_key and keys.secondary_key and keys.primary_key != keys.secondary_key, "listKeys")
     raw = client.online_endpoints.get(RG, WS, "ep-1").serialize(keep_readonly=True)
     check(keys.primary_key not in str(raw), "a key leaked into GET")
@@ -82,7 +90,11 @@ def endpoints(emu, client):
     old = requests.post(scoring_uri, json={"data": [[1]]}, verify=emu.ca_path,
                         headers={"Authorization": f"Bearer {keys.primary_key}"}, timeout=10)
     check(old.status_code == 401, "the old primary key still scores")
-    client.online_deployments.begin_delete(RG, WS, "ep-1", "blue").result()
+    try:
+        client.online_deployments.begin_delete(RG, WS, "ep-1", "blue").result()
+        check(False, "a deployment with 100% of the traffic was deleted")
+    except HttpResponseError as error:
+        check(error.status_code == 400, f"deleting a live deployment: {error}")
     client.online_endpoints.begin_delete(RG, WS, "ep-1").result()
     check([e.name for e in client.online_endpoints.list(RG, WS)] == [], "endpoint still listed")
 

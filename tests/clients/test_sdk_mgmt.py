@@ -99,9 +99,11 @@ def compute_round_trip(ml_client):
     check(creds is None or creds.admin_user_password is None, "adminUserPassword returned by GET")
     listed = [c.name for c in ml_client.compute.list(RG, "ws-sdk")]
     check(listed == ["cpu-Sdk"], f"compute list: {listed}")
-    patched = ml_client.compute.begin_update(RG, "ws-sdk", "cpu-Sdk", ml.ClusterUpdateParameters(
+    # (2.0.0b1 deserialises the PATCH result as the base Compute class: read it back instead.)
+    ml_client.compute.begin_update(RG, "ws-sdk", "cpu-Sdk", ml.ClusterUpdateParameters(
         properties=ml.ScaleSettingsInformation(scale_settings=ml.ScaleSettings(max_node_count=4, min_node_count=1)))).result()
-    check(patched.properties.properties.scale_settings.max_node_count == 4, "scale settings PATCH not applied")
+    scale = ml_client.compute.get(RG, "ws-sdk", "cpu-Sdk").properties.properties.scale_settings
+    check(scale.max_node_count == 4 and scale.min_node_count == 1, "scale settings PATCH not applied")
     ml_client.compute.begin_delete(RG, "ws-sdk", "cpu-Sdk", underlying_resource_action="Delete").result()
     try:
         ml_client.compute.get(RG, "ws-sdk", "cpu-Sdk")
