@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <fstream>
 #include <regex>
 
@@ -131,7 +132,16 @@ std::string ws_path(const std::string& rg, const std::string& ws) {
 // The resources the examples refer to: groups, dependencies, the workspace they live in.
 void prepare(Emu& e, const std::string& rg, const std::string& ws) {
     e.make_rg(rg);
-    const Json deps = e.make_workspace_dependencies(rg);
+    std::string plain;  // storage account names allow only lower-case letters and digits
+    for (char c : rg) {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            plain += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    Json deps = e.make_workspace_dependencies(rg);
+    deps["storageAccount"] = e.rg_path(rg) + "/providers/Microsoft.Storage/storageAccounts/st" + plain;
+    e.put(deps["storageAccount"].get<std::string>() + "?api-version=2023-01-01",
+          Json{{"location", "eastus"}, {"kind", "StorageV2"}, {"sku", {{"name", "Standard_LRS"}}}});
     e.put(e.rg_path(rg) + "/providers/Microsoft.MachineLearningServices/workspaces/" + ws + "?api-version=2025-12-01",
           Json{{"location", "eastus"}, {"properties", deps}});
     e.advance(60'000);

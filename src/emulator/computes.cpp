@@ -100,7 +100,10 @@ std::optional<ArmError> compute_patch(Context&, const Record& existing, Json& pa
         out["tags"] = patch["tags"];
     }
     if (patch.contains("properties")) {
-        const Json& props = patch["properties"];
+        // The spec (2025-12-01 examples/Compute/patch.json, the SDKs) nests the settings one
+        // level further: {properties: {properties: {scaleSettings}}}; accept both forms.
+        const Json& outer = patch["properties"];
+        const Json& props = outer.is_object() && outer.size() == 1 && outer.contains("properties") ? outer["properties"] : outer;
         if (!props.is_object()) {
             return invalid_body("properties must be an object");
         }

@@ -1,4 +1,5 @@
 #include "emulator.hpp"
+#include "realism.hpp"
 
 #include "aad.hpp"
 #include "dispatch.hpp"
@@ -31,13 +32,16 @@ std::map<std::string, milliseconds> default_durations() {
 std::map<std::string, milliseconds> realistic_durations() {
     using std::chrono::minutes;
     using std::chrono::seconds;
-    return {{"default", seconds(30)},
+    // Per-type figures and their sources live with the realism rules (docs/emulator-realism.md).
+    std::map<std::string, milliseconds> table = realism::real_world_durations();
+    table.merge(std::map<std::string, milliseconds>{{"default", seconds(30)},
             {"Microsoft.Resources/resourceGroups#delete", seconds(60)},
             {"Microsoft.MachineLearningServices/workspaces", minutes(10)},
             {"Microsoft.MachineLearningServices/workspaces#delete", minutes(2)},
             {"Microsoft.MachineLearningServices/workspaces/computes", minutes(8)},
             {"Microsoft.MachineLearningServices/workspaces/computes#delete", minutes(2)},
-            {"Microsoft.MachineLearningServices/workspaces/computes#action", minutes(2)}};
+            {"Microsoft.MachineLearningServices/workspaces/computes#action", minutes(2)}});
+    return table;
 }
 
 struct Emulator::Server {

@@ -11,7 +11,10 @@ void install_modules(Registry& registry) {
     install_arm_types(registry);
     install_workspaces(registry);
     install_computes(registry);
-    // emu-ml (issue 8 and the ML assets) plugs in here, after the types it refines.
+    install_models(registry);
+    install_online_endpoints(registry);
+    install_regional(registry);
+    install_realism(registry);
 }
 
 }  // namespace emulator

@@ -16,5 +16,10 @@ void install_operation_routes(Registry& registry);
 void install_arm_types(Registry& registry);
 void install_workspaces(Registry& registry);
 void install_computes(Registry& registry);
+void install_models(Registry& registry);
+void install_online_endpoints(Registry& registry);
+void install_regional(Registry& registry);
+/// Last: wraps every registered type with the realism rules (issue 8).
+void install_realism(Registry& registry);
 
 }  // namespace emulator

@@ -127,7 +127,11 @@ Response handle_status(Context& ctx) {
     if (is_result) {
         return result_response(ctx, *op);
     }
-    return status_response(ctx.svc, *op, urls_for(ctx.svc, *op));
+    Response status = status_response(ctx.svc, *op, urls_for(ctx.svc, *op));
+    if ((*op)["status"] == "InProgress") {
+        set_retry_after(ctx.svc, status);  // without it azure-core waits its 30 s default
+    }
+    return status;
 }
 
 Response handle_arm_result(Context& ctx) {

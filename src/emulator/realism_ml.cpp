@@ -90,7 +90,9 @@ std::optional<Error> fill_compute(Json& body, const Context& context, const Json
     properties["modifiedOn"] = context.now;
     properties["isAttachedCompute"] = false;
     properties["provisioningErrors"] = nullptr;
-    set_default(properties, "computeLocation", location_of(body));
+    if (!location_of(body).empty()) {
+        set_default(properties, "computeLocation", location_of(body));
+    }
     set_default(properties, "disableLocalAuth", false);
     const std::string type = properties.value("computeType", "");
     if (type == "AmlCompute") {

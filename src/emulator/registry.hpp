@@ -182,6 +182,8 @@ public:
 
     /// Hooks applied to a resource group body before it is stored (realism: location).
     std::vector<std::function<void(Context&, Json& body)>> rg_normalise;
+    /// Checks run on a resource group PUT body before anything else; may rewrite or refuse it.
+    std::vector<std::function<std::optional<ArmError>(Context&, Json& body)>> rg_validate;
 
     /// Canonical region name -> display name; realism may extend it.
     std::vector<std::pair<std::string, std::string>> locations;

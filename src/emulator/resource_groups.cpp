@@ -73,6 +73,11 @@ Response put_rg(Context& ctx) {
     if (!body.contains("location") || !body["location"].is_string()) {
         return ArmError{400, "LocationRequired", "The location property is required for this definition."}.response();
     }
+    for (const auto& v : ctx.svc.registry.rg_validate) {
+        if (auto err = v(ctx, body)) {
+            return err->response();
+        }
+    }
     auto existing = ctx.svc.store->get(rg_id(ctx));
     if (auto err = check_preconditions(ctx, existing ? &*existing : nullptr, true)) {
         return err->response();
