@@ -174,6 +174,10 @@ TEST_SUITE("emulator-ml") {
         CHECK(scored->status == 200);
         CHECK(Json::parse(scored->body) == Json{3, 12});
         CHECK(scored->get_header_value("azureml-model-deployment") == "blue");
+        e.put(ep + "/deployments/green" + k_ml,
+              Json{{"location", "westeurope"}, {"properties", {{"endpointComputeType", "Managed"}, {"model", "m"}}}});
+        httplib::Headers to_green = {{"Authorization", "Bearer " + primary}, {"azureml-model-deployment", "green"}};
+        CHECK(e.client->Post(e.local(scoring), to_green, R"({"data": [[1]]})", "application/json")->status == 424);
         httplib::Headers wrong = {{"Authorization", "Bearer nope"}};
         CHECK(e.client->Post(e.local(scoring), wrong, R"({"data": [[1]]})", "application/json")->status == 401);
 

@@ -94,6 +94,12 @@ Response score_handler(Context& ctx) {
     if (!deployment) {
         return error;
     }
+    auto record = ctx.svc.store->get(endpoint->id + "/deployments/" + *deployment);
+    const std::string state =
+        record ? record->body.value("properties", Json::object()).value("provisioningState", "Succeeded") : "";
+    if (state != "Succeeded") {
+        return message(424, "Deployment '" + *deployment + "' is not ready (provisioningState '" + state + "').");
+    }
     Json request = Json::parse(ctx.req.body, nullptr, false);
     if (request.is_discarded()) {
         return message(400, "The request body is not JSON; expected {\"data\": [[...], ...]}.");
