@@ -1,0 +1,64 @@
+#pragma once
+// Everything the emulator needs from OpenSSL: randomness, RS256 JWT signatures, and the
+// CA + leaf certificate pair it serves HTTPS with.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace emulator::crypto {
+
+/// `n` cryptographically random bytes as lower-case hex.
+std::string random_hex(std::size_t n);
+/// A random (version 4) UUID from the OS generator; used for secrets and identities.
+std::string random_uuid();
+/// A random URL-safe secret of about `n` characters (for client secrets and keys).
+std::string random_secret(std::size_t n = 40);
+
+/// Base64url without padding.
+std::string base64url_encode(std::string_view data);
+/// Decodes base64url (padding optional); returns false on bad input.
+bool base64url_decode(std::string_view in, std::string& out);
+/// Standard base64 with padding.
+std::string base64_encode(std::string_view data);
+
+/// A freshly generated 2048-bit RSA private key, PEM (PKCS#8).
+std::string generate_rsa_key_pem();
+/// A parsed RSA private key that signs and verifies RS256 (thread-safe, cheap to copy).
+class RsaKey {
+public:
+    /// Parses a PEM private key; throws std::runtime_error when it is not one.
+    explicit RsaKey(const std::string& pem);
+    /// RSASSA-PKCS1-v1_5 with SHA-256 signature of `data`.
+    std::string sign(std::string_view data) const;
+    /// Verifies a signature made by sign().
+    bool verify(std::string_view data, std::string_view sig) const;
+    /// The modulus and exponent as base64url (for a JWKS document).
+    void public_numbers(std::string& n_b64url, std::string& e_b64url) const;
+
+private:
+    std::shared_ptr<void> m_key;  // EVP_PKEY
+};
+/// SHA-256 of `data` as lower-case hex.
+std::string sha256_hex(std::string_view data);
+
+/// Paths of a CA and a leaf certificate signed by it.
+struct TlsFiles {
+    std::string ca_cert;
+    std::string ca_key;
+    std::string cert;
+    std::string key;
+};
+
+/// Creates `dir`/ca.pem, ca.key, server.pem, server.key unless all exist (then reuses
+/// them). The leaf carries subjectAltName IP:127.0.0.1, DNS:localhost and `extra_host`
+/// when it is neither. Throws std::runtime_error on failure.
+TlsFiles ensure_tls_files(const std::string& dir, const std::string& extra_host);
+
+/// Writes `content` to `path` with mode 0600 (atomically, via a temporary file).
+void write_private_file(const std::string& path, const std::string& content);
+/// The whole file as a string; throws std::runtime_error when unreadable.
+std::string read_file(const std::string& path);
+
+}  // namespace emulator::crypto
