@@ -49,8 +49,12 @@ ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, const CallOp
                                             bool /*accept_errors*/) {
     CallOptions poll_options;
     poll_options.audience = options.audience;
+    HttpHeaders headers;
+    if (auto id = options.headers.get("x-ms-client-request-id")) {
+        headers.set("x-ms-client-request-id", *id);
+    }
     ++report.polls;
-    return execute(HttpRequest{"GET", url, {}, ""}, poll_options, true);
+    return execute(HttpRequest{"GET", url, std::move(headers), ""}, poll_options, true);
 }
 
 ApiResult<Json> ArmClient::follow_lro(std::string_view method_view, const std::string& url,

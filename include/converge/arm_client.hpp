@@ -187,6 +187,7 @@ private:
     bool wait_for_poll(std::chrono::milliseconds wait, Clock::TimePoint deadline);
     ApiError make_error(const HttpRequest& request, const HttpResponse& response) const;
     std::string redact(std::string_view text) const;
+    std::string new_client_request_id() const;
 
     ClientOptions m_options;
     std::shared_ptr<Transport> m_transport;
