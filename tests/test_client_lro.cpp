@@ -228,3 +228,17 @@ TEST_CASE("one x-ms-client-request-id per call, shared by its polls") {
     CHECK(sent[2].headers.get("x-ms-client-request-id") == id);
 }
 }
+
+TEST_SUITE("client") {
+TEST_CASE("PUT 202 + Location with final-state-via original-uri GETs the resource at the end") {
+    ClientHarness h;
+    h.transport->on("PUT", "/workspaces/ws1", json_response(202, nullptr, {{"Location", k_loc}, {"Retry-After", "1"}}));
+    h.transport->on("GET", "operationresults", json_response(204));
+    h.transport->on("GET", "/workspaces/ws1", json_response(200, resource("Succeeded")));
+    CallOptions options;
+    options.final_state_via = FinalStateVia::original_uri;
+    auto ws = h.client->put(k_ws, "2025-12-01", Json::object(), options);
+    REQUIRE(ws);
+    CHECK((*ws)["name"] == "ws1");
+}
+}

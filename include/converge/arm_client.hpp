@@ -170,7 +170,8 @@ private:
     ApiResult<Json> poll_async_operation(const std::string& method, const std::string& url,
                                          const HttpResponse& initial, const CallOptions& options,
                                          LroReport& report, Clock::TimePoint deadline);
-    ApiResult<Json> poll_location(const std::string& method, const std::string& location,
+    ApiResult<Json> poll_location(const std::string& method, const std::string& original_url,
+                                  const std::string& location,
                                   std::chrono::milliseconds first_wait, const CallOptions& options,
                                   LroReport& report, Clock::TimePoint deadline);
     ApiResult<Json> poll_provisioning_state(const std::string& url, Json resource,
