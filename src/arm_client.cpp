@@ -163,7 +163,11 @@ ApiResult<void> ArmClient::remove(std::string_view path, std::string_view api_ve
 }
 
 ApiResult<Json> ArmClient::write(std::string_view method, std::string_view path, std::string_view api_version,
-                                 const Json& body, const CallOptions& options) {
+                                 const Json& body, const CallOptions& caller_options) {
+    CallOptions options = caller_options;
+    if (!options.headers.has("x-ms-client-request-id")) {
+        options.headers.set("x-ms-client-request-id", new_client_request_id());  // shared with the polls
+    }
     HttpRequest request{std::string(method), url_for(path, api_version, options.query), options.headers,
                         body.is_null() ? "" : body.dump()};
     auto response = execute(request, options, false);

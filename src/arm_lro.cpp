@@ -49,8 +49,12 @@ ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, const CallOp
                                             bool /*accept_errors*/) {
     CallOptions poll_options;
     poll_options.audience = options.audience;
+    HttpHeaders headers;
+    if (auto id = options.headers.get("x-ms-client-request-id")) {
+        headers.set("x-ms-client-request-id", *id);
+    }
     ++report.polls;
-    return execute(HttpRequest{"GET", url, {}, ""}, poll_options, true);
+    return execute(HttpRequest{"GET", url, std::move(headers), ""}, poll_options, true);
 }
 
 ApiResult<Json> ArmClient::follow_lro(std::string_view method_view, const std::string& url,
@@ -74,7 +78,7 @@ ApiResult<Json> ArmClient::follow_lro(std::string_view method_view, const std::s
     } else if (location && !location->empty() && initial.status == 202) {
         ++m_counters->lros;
         report.mechanism = "location";
-        result = poll_location(method, *location, poll_wait(initial), options, report, deadline);
+        result = poll_location(method, url, *location, poll_wait(initial), options, report, deadline);
     } else if (resource_verb && (initial.status == 202 || !is_terminal_state(provisioning_state_of(body)))) {
         if (initial.status == 202 || !provisioning_state_of(body).empty()) {
             ++m_counters->lros;
@@ -168,7 +172,8 @@ ApiResult<Json> ArmClient::final_get(const std::string& method, const std::strin
     return resource;
 }
 
-ApiResult<Json> ArmClient::poll_location(const std::string& method, const std::string& first_location,
+ApiResult<Json> ArmClient::poll_location(const std::string& method, const std::string& original_url,
+                                         const std::string& first_location,
                                          std::chrono::milliseconds first_wait, const CallOptions& options,
                                          LroReport& report, Clock::TimePoint deadline) {
     std::string location = first_location;
@@ -186,11 +191,8 @@ ApiResult<Json> ArmClient::poll_location(const std::string& method, const std::s
             wait = poll_wait(*response);
             continue;
         }
-        if (response->status == 204 || (method == "DELETE" && response->status == 404)) {
-            report.final_status = "Succeeded";
-            return Json(nullptr);
-        }
-        if (!response->ok()) {
+        const bool gone = method == "DELETE" && response->status == 404;
+        if (!response->ok() && !gone) {
             // The Location URL answers what the synchronous call would have: this is the outcome.
             report.final_status = "Failed";
             ApiError error = make_error(HttpRequest{"GET", location, {}, ""}, *response);
@@ -198,7 +200,14 @@ ApiResult<Json> ArmClient::poll_location(const std::string& method, const std::s
             return tl::unexpected(error);
         }
         report.final_status = "Succeeded";
-        return parse_or_null(response->body);
+        Json result = gone ? Json(nullptr) : parse_or_null(response->body);
+        // A PUT/PATCH wants the resource: from the original URI when asked or when the
+        // Location answer carried none.
+        const bool resource_verb = method == "PUT" || method == "PATCH";
+        if (resource_verb && (options.final_state_via == FinalStateVia::original_uri || result.is_null())) {
+            return final_get(method, original_url, options, report, deadline);
+        }
+        return result;
     }
 }
 

@@ -54,6 +54,25 @@ ClientStats ArmClient::stats() const {
     return s;
 }
 
+std::string ArmClient::new_client_request_id() const {
+    // A random (version 4) UUID; the same id goes on a call's retries and its LRO polls.
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string id;
+    for (int i = 0; i < 32; ++i) {
+        int nibble = static_cast<int>(m_random->uniform() * 16) & 15;
+        if (i == 12) {
+            nibble = 4;
+        } else if (i == 16) {
+            nibble = 8 | (nibble & 3);
+        }
+        if (i == 8 || i == 12 || i == 16 || i == 20) {
+            id += '-';
+        }
+        id += k_hex[nibble];
+    }
+    return id;
+}
+
 std::string ArmClient::credential_name() const { return m_credential->name(); }
 
 std::string ArmClient::redact(std::string_view text) const { return redact_text(text, m_tokens->known_tokens()); }
@@ -146,6 +165,9 @@ ApiResult<HttpResponse> ArmClient::execute(HttpRequest request, const CallOption
     const RequestClass cls = request_class_of(request.method);
     const std::string subscription = arm ? subscription_of(request.url) : "";
     request.headers.set("Accept", "application/json");
+    if (!request.headers.has("x-ms-client-request-id")) {
+        request.headers.set("x-ms-client-request-id", new_client_request_id());
+    }
     if (!request.body.empty() && !request.headers.has("Content-Type")) {
         request.headers.set("Content-Type", "application/json");
     }

@@ -59,11 +59,8 @@ tl::expected<AccessToken, AuthError> token_from(const std::string& credential, c
     return token;
 }
 
-std::optional<std::string> read_secret_file(const std::string& path) {
+std::string read_file_trimmed(const std::string& path) {
     std::ifstream in(path);
-    if (!in) {
-        return std::nullopt;
-    }
     std::stringstream buffer;
     buffer << in.rdbuf();
     std::string text = buffer.str();
@@ -71,6 +68,30 @@ std::optional<std::string> read_secret_file(const std::string& path) {
         text.pop_back();
     }
     return text;
+}
+
+// AZURE_CLIENT_SECRET_FILE holds the bare secret, or a JSON object such as the emulator's
+// credentials.json ({"tenantId", "clientId", "clientSecret"}) that may also fill the ids.
+void read_secret_file(const std::string& path, std::optional<std::string>& tenant, std::optional<std::string>& client,
+                      std::optional<std::string>& secret) {
+    const std::string text = read_file_trimmed(path);
+    if (text.empty()) {
+        return;
+    }
+    if (text.front() == '{') {
+        const Json parsed = Json::parse(text, nullptr, false);
+        if (parsed.is_object() && parsed.contains("clientSecret") && parsed["clientSecret"].is_string()) {
+            secret = parsed["clientSecret"].get<std::string>();
+            if (!tenant && parsed.contains("tenantId") && parsed["tenantId"].is_string()) {
+                tenant = parsed["tenantId"].get<std::string>();
+            }
+            if (!client && parsed.contains("clientId") && parsed["clientId"].is_string()) {
+                client = parsed["clientId"].get<std::string>();
+            }
+            return;
+        }
+    }
+    secret = text;
 }
 }  // namespace
 
@@ -87,7 +108,7 @@ std::unique_ptr<EnvironmentCredential> EnvironmentCredential::from_env(const Env
     auto secret = env("AZURE_CLIENT_SECRET");
     if (!secret) {
         if (auto file = env("AZURE_CLIENT_SECRET_FILE")) {
-            secret = read_secret_file(*file);
+            read_secret_file(*file, tenant, client, secret);
         }
     }
     std::optional<ServicePrincipal> principal;
@@ -156,7 +177,9 @@ std::shared_ptr<ChainedCredential> make_default_credential(const CredentialOptio
                                                            std::shared_ptr<Clock> clock, ProcessRunner runner) {
     std::vector<std::unique_ptr<TokenCredential>> chain;
     std::string static_token = options.static_token;
-    if (static_token.empty()) {
+    // An explicit principal (e.g. --emulator's) is deliberate; a stray environment token must
+    // not shadow it.
+    if (static_token.empty() && !options.service_principal) {
         static_token = env("CONVERGE_ACCESS_TOKEN").value_or("");
     }
     if (!static_token.empty()) {

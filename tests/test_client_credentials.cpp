@@ -220,3 +220,25 @@ TEST_CASE("short-lived tokens are refreshed at half their life") {
     CHECK(cache.get("a")->token == "t2");
 }
 }
+
+TEST_SUITE("client") {
+TEST_CASE("AZURE_CLIENT_SECRET_FILE may be the emulator's credentials.json") {
+    const std::string path = "/tmp/converge-test-creds-" + std::to_string(::getpid()) + ".json";
+    std::ofstream(path) << R"({"tenantId":"t-json","clientId":"c-json","clientSecret":"json-secret"})" << "\n";
+    auto transport = std::make_shared<FakeTransport>();
+    transport->on("POST", "/t-json/oauth2/v2.0/token", json_response(200, {{"expires_in", 3599}, {"access_token", "AT"}}));
+    auto credential = EnvironmentCredential::from_env(env_of({{"AZURE_CLIENT_SECRET_FILE", path}}), "https://login.test",
+                                                      false, transport, std::make_shared<ManualClock>());
+    REQUIRE(credential->get_token("https://management.azure.com"));
+    CHECK(transport->requests()[0].body.find("client_id=c-json&client_secret=json-secret&") != std::string::npos);
+    std::remove(path.c_str());
+}
+
+TEST_CASE("an explicit service principal is not shadowed by CONVERGE_ACCESS_TOKEN") {
+    CredentialOptions options;
+    options.service_principal = ServicePrincipal{"https://login.test", "t", "c", "s", false};
+    auto chain = make_default_credential(options, env_of({{"CONVERGE_ACCESS_TOKEN", "stray"}}),
+                                         std::make_shared<FakeTransport>(), std::make_shared<ManualClock>(), no_az());
+    CHECK(chain->names().front() == "environment");
+}
+}

@@ -210,3 +210,35 @@ TEST_CASE("DELETE: 200, 204 and 404 all mean gone") {
     CHECK(locked.error().code == "Conflict");
 }
 }
+
+TEST_SUITE("client") {
+TEST_CASE("one x-ms-client-request-id per call, shared by its polls") {
+    ClientHarness h;
+    h.transport->on("PUT", "/workspaces/ws1", json_response(201, nullptr, {{"Azure-AsyncOperation", k_op}, {"Retry-After", "1"}}));
+    h.transport->on("GET", "workspaceOperationsStatus", json_response(200, status("Succeeded")));
+    h.transport->on("GET", "/workspaces/ws1", json_response(200, resource("Succeeded")));
+    REQUIRE(h.client->put(k_ws, "1", Json::object()));
+    const auto sent = h.transport->requests();
+    REQUIRE(sent.size() == 3);
+    const auto id = sent[0].headers.get("x-ms-client-request-id");
+    REQUIRE(id);
+    CHECK(id->size() == 36);
+    CHECK((*id)[14] == '4');
+    CHECK(sent[1].headers.get("x-ms-client-request-id") == id);
+    CHECK(sent[2].headers.get("x-ms-client-request-id") == id);
+}
+}
+
+TEST_SUITE("client") {
+TEST_CASE("PUT 202 + Location with final-state-via original-uri GETs the resource at the end") {
+    ClientHarness h;
+    h.transport->on("PUT", "/workspaces/ws1", json_response(202, nullptr, {{"Location", k_loc}, {"Retry-After", "1"}}));
+    h.transport->on("GET", "operationresults", json_response(204));
+    h.transport->on("GET", "/workspaces/ws1", json_response(200, resource("Succeeded")));
+    CallOptions options;
+    options.final_state_via = FinalStateVia::original_uri;
+    auto ws = h.client->put(k_ws, "2025-12-01", Json::object(), options);
+    REQUIRE(ws);
+    CHECK((*ws)["name"] == "ws1");
+}
+}

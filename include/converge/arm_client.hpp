@@ -170,7 +170,8 @@ private:
     ApiResult<Json> poll_async_operation(const std::string& method, const std::string& url,
                                          const HttpResponse& initial, const CallOptions& options,
                                          LroReport& report, Clock::TimePoint deadline);
-    ApiResult<Json> poll_location(const std::string& method, const std::string& location,
+    ApiResult<Json> poll_location(const std::string& method, const std::string& original_url,
+                                  const std::string& location,
                                   std::chrono::milliseconds first_wait, const CallOptions& options,
                                   LroReport& report, Clock::TimePoint deadline);
     ApiResult<Json> poll_provisioning_state(const std::string& url, Json resource,
@@ -187,6 +188,7 @@ private:
     bool wait_for_poll(std::chrono::milliseconds wait, Clock::TimePoint deadline);
     ApiError make_error(const HttpRequest& request, const HttpResponse& response) const;
     std::string redact(std::string_view text) const;
+    std::string new_client_request_id() const;
 
     ClientOptions m_options;
     std::shared_ptr<Transport> m_transport;
