@@ -1,6 +1,7 @@
 #include "converge/diff.hpp"
 
 #include "converge/normalize.hpp"
+#include "converge/observe.hpp"
 #include "diff_rules.hpp"
 
 #include <cmath>

@@ -29,8 +29,4 @@ std::string dotted_path(std::string_view pointer);
 /// The text shown instead of a secret value.
 inline constexpr std::string_view k_sensitive = "(sensitive)";
 
-/// Tags that apply adds to mark ownership; a manifest need not list them.
-inline constexpr std::string_view k_tag_managed_by = "managed-by";
-inline constexpr std::string_view k_tag_stack = "converge-stack";
-
 }  // namespace converge

@@ -14,6 +14,11 @@
 
 namespace converge {
 
+/// The ownership tags converge puts on what it writes (prune and destroy only touch resources
+/// carrying both, with this stack's name).
+inline constexpr const char* k_tag_managed_by = "managed-by";
+inline constexpr const char* k_tag_stack = "converge-stack";
+
 /// An edge in the dependency graph, with where it was declared (for cycle reports).
 struct Dependency {
     ResourceId target;

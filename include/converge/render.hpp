@@ -1,0 +1,43 @@
+#pragma once
+// Renderings of a Plan: text for terminals, JSON (the contract, schemas/plan.schema.json) and
+// markdown for pull-request comments. Each returns a string; none prints. Values arrive already
+// redacted from the differ and planner; renderers show sensitive fields as (sensitive).
+#include "converge/json.hpp"
+#include "converge/plan.hpp"
+
+#include <cstddef>
+#include <string>
+
+namespace converge {
+
+/// Text rendering options.
+struct TextOptions {
+    bool color = false;  ///< ANSI colours (the CLI sets this on a TTY, off with --no-color)
+};
+
+/// "Compute/cpu", "Model/m:1": the short name of a change's resource.
+std::string change_label(const Change& change);
+/// `Plan: 2 to create, 1 to update, 1 to replace, 0 to delete.`
+std::string summary_line(const Plan& plan);
+
+/// Terraform-like text, ending with the summary line, or
+/// `No changes. Azure matches the manifests.` when there is nothing to do.
+std::string render_text(const Plan& plan, const TextOptions& options = {});
+
+/// The plan as JSON (format_version 1, see schemas/plan.schema.json); no-op changes left out.
+Json plan_to_json(const Plan& plan);
+/// plan_to_json, pretty-printed with a trailing newline.
+std::string render_json(const Plan& plan);
+/// Reads what plan_to_json wrote (for saved plans); nullopt with `error` set when malformed.
+std::optional<Plan> plan_from_json(const Json& json, std::string& error);
+
+/// Default bound for markdown: GitHub comments are limited to 65,536 characters.
+inline constexpr std::size_t k_markdown_limit = 60000;
+/// Markdown for a pull-request comment: summary first, destructive changes in a warning block,
+/// one collapsible <details> per resource; at most `limit` characters, with a note when cut.
+std::string render_markdown(const Plan& plan, std::size_t limit = k_markdown_limit);
+
+/// A field value for display: strings quoted, JSON compact, sensitive as (sensitive).
+std::string display_value(const std::optional<Json>& value, bool sensitive);
+
+}  // namespace converge

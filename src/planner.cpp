@@ -1,0 +1,175 @@
+#include "converge/planner.hpp"
+
+#include "converge/diff.hpp"
+#include "converge/graph.hpp"
+#include "converge/observe.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace converge {
+
+namespace {
+
+// Replaces any secret value inside `value` (whole or as a substring) by (sensitive).
+bool scrub(Json& value, const std::vector<std::string>& secrets) {
+    bool hit = false;
+    if (value.is_string()) {
+        const auto& s = value.get_ref<const std::string&>();
+        for (const auto& secret : secrets) {
+            if (!secret.empty() && s.find(secret) != std::string::npos) {
+                value = std::string(k_sensitive);
+                return true;
+            }
+        }
+    } else if (value.is_structured()) {
+        for (auto& e : value) {
+            hit = scrub(e, secrets) || hit;
+        }
+    }
+    return hit;
+}
+
+void scrub_change(Change& change, const std::vector<std::string>& secrets) {
+    if (secrets.empty()) {
+        return;
+    }
+    for (auto& f : change.fields) {
+        bool hit = false;
+        for (auto* v : {&f.before, &f.after}) {
+            if (*v) {
+                hit = scrub(**v, secrets) || hit;
+            }
+        }
+        f.sensitive = f.sensitive || hit;
+    }
+}
+
+std::string tag(const Json& body, const char* name) {
+    for (const char* where : {"tags", "properties"}) {
+        const Json* tags = body.is_object() && body.contains(where) ? &body[where] : nullptr;
+        if (tags && std::string(where) == "properties") {
+            tags = tags->is_object() && tags->contains("tags") ? &(*tags)["tags"] : nullptr;
+        }
+        if (tags && tags->is_object() && tags->contains(name) && (*tags)[name].is_string()) {
+            return (*tags)[name].get<std::string>();
+        }
+    }
+    return {};
+}
+
+// Tagged managed-by=converge and converge-stack=<stack>.
+bool owned(const Json& body, const std::string& stack) {
+    return !stack.empty() && tag(body, k_tag_managed_by) == "converge" && owned_by_stack(body, stack);
+}
+
+Change removal(const ResourceId& id, std::string kind, Reason reason, Location location) {
+    Change c;
+    c.id = id;
+    c.kind = std::move(kind);
+    c.action = Action::remove;
+    c.reason = reason;
+    c.location = std::move(location);
+    return c;
+}
+
+void check_protect(const Resource& r, const Change& c, Diagnostics& diags) {
+    if (!r.protect || (c.action != Action::remove && c.action != Action::replace)) {
+        return;
+    }
+    std::string msg = std::string("cannot ") + (c.action == Action::remove ? "delete" : "replace") +
+                      " protected resource " + resource_label(r);
+    if (!c.reason_detail.empty()) {
+        msg += " (" + c.reason_detail + ")";
+    }
+    diags.error(r.location, msg + "; remove metadata.protect to allow it");
+}
+
+// Observed resources this stack owns that the manifests no longer name, dependents first.
+std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& observed) {
+    std::unordered_set<ResourceId> keep;
+    for (const auto& r : desired.resources) {
+        for (ResourceId up = r.id; !up.empty(); up = up.parent()) {
+            keep.insert(up);  // never prune a desired resource or anything that encloses one
+        }
+    }
+    std::vector<GraphInput> inputs;
+    std::vector<const KindInfo*> kinds;
+    for (const auto& [id, body] : observed.resources) {
+        const KindInfo* kind = id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
+        if (!kind || keep.count(id) || !owned(body, desired.stack)) {
+            continue;
+        }
+        inputs.push_back({id, std::string(kind->name) + "/" + id.name(), &body, nullptr, {}, nullptr});
+        kinds.push_back(kind);
+    }
+    const Graph g = build_graph(inputs);
+    auto order = topological_order(g).order;  // observed data has no cycles worth reporting
+    std::reverse(order.begin(), order.end());
+    std::vector<Change> out;
+    for (auto i : order) {
+        out.push_back(removal(g.ids[i], std::string(kinds[i]->name), Reason::pruned, {}));
+    }
+    return out;
+}
+
+std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
+    std::vector<ResourceId> out;
+    for (const auto& e : g.deps[i]) {
+        out.push_back(g.ids[e.to]);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void note_model_container(const Resource& r, const ObservedState& observed, Change& c) {
+    if (c.action == Action::create && r.kind && r.kind->parent == Parent::model &&
+        !observed.find(r.id.parent())) {
+        c.reason_detail = "model container " + r.id.parent().name() + " is created first";
+    }
+}
+
+}  // namespace
+
+PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
+    PlanResult result;
+    const Graph g = build_graph(desired);
+    const Ordering ordering = topological_order(g);
+    result.diagnostics.append(ordering.diagnostics);
+    if (ordering.diagnostics.has_errors()) {
+        return result;
+    }
+    if (options.destroy) {
+        for (auto it = ordering.order.rbegin(); it != ordering.order.rend(); ++it) {
+            const Resource& r = desired.resources[*it];
+            if (observed.find(r.id)) {
+                Change c = removal(r.id, r.kind ? std::string(r.kind->name) : r.arm_type, Reason::destroy, r.location);
+                c.depends_on = edges_of(g, *it);
+                check_protect(r, c, result.diagnostics);
+                result.plan.changes.push_back(std::move(c));
+            }
+        }
+    } else {
+        for (auto i : ordering.order) {
+            const Resource& r = desired.resources[i];
+            Change c = diff_resource(r, observed.find(r.id));
+            c.depends_on = edges_of(g, i);
+            note_model_container(r, observed, c);
+            scrub_change(c, desired.secret_values);
+            check_protect(r, c, result.diagnostics);
+            result.plan.changes.push_back(std::move(c));
+        }
+    }
+    if (options.prune) {
+        if (desired.stack.empty()) {
+            result.diagnostics.error({}, "--prune needs a stack name (set `stack:` in converge.yaml)");
+            return result;
+        }
+        for (auto& c : pruned(desired, observed)) {
+            result.plan.changes.push_back(std::move(c));
+        }
+    }
+    return result;
+}
+
+}  // namespace converge

@@ -1,0 +1,104 @@
+#include "converge/diff.hpp"
+#include "converge/render.hpp"
+
+#include <fmt/format.h>
+
+namespace converge {
+
+namespace {
+
+const char* symbol(Action a) {
+    switch (a) {
+    case Action::create: return "+";
+    case Action::update: return "~";
+    case Action::replace: return "-/+";
+    case Action::remove: return "-";
+    case Action::noop: return " ";
+    }
+    return " ";
+}
+
+const char* colour(Action a) {
+    switch (a) {
+    case Action::create: return "\x1b[32m";
+    case Action::update: return "\x1b[33m";
+    case Action::replace:
+    case Action::remove: return "\x1b[31m";
+    case Action::noop: return "";
+    }
+    return "";
+}
+
+std::string headline(const Change& c) {
+    const std::string label = change_label(c);
+    switch (c.action) {
+    case Action::create: return label + " will be created";
+    case Action::update: return label + " will be updated in-place";
+    case Action::replace: return label + " must be replaced: " + c.reason_detail;
+    case Action::remove:
+        return label + " will be deleted" +
+               (c.reason == Reason::pruned ? " (pruned: tagged with this stack, no longer in the manifests)" : "");
+    case Action::noop: return label;
+    }
+    return label;
+}
+
+std::string field_line(const FieldChange& f, Action action) {
+    const std::string path = dotted_path(f.path);
+    std::string line;
+    if (action == Action::create || !f.before) {
+        line = "+ " + path + ": " + display_value(f.after, f.sensitive);
+    } else if (!f.after) {
+        line = "- " + path + ": " + display_value(f.before, f.sensitive) + " (removed)";
+    } else {
+        line = "~ " + path + ": " + display_value(f.before, f.sensitive) + " -> " + display_value(f.after, f.sensitive);
+    }
+    return f.forces_replace ? line + "  # forces replacement" : line;
+}
+
+}  // namespace
+
+std::string change_label(const Change& c) {
+    if (c.kind == "Model") {
+        return c.kind + "/" + c.id.parent().name() + ":" + c.id.name();
+    }
+    return c.kind + "/" + c.id.name();
+}
+
+std::string summary_line(const Plan& plan) {
+    return fmt::format("Plan: {} to create, {} to update, {} to replace, {} to delete.", plan.count(Action::create),
+                       plan.count(Action::update), plan.count(Action::replace), plan.count(Action::remove));
+}
+
+std::string display_value(const std::optional<Json>& value, bool sensitive) {
+    if (sensitive) {
+        return std::string(k_sensitive);
+    }
+    if (!value) {
+        return "(absent)";
+    }
+    return value->dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string render_text(const Plan& plan, const TextOptions& options) {
+    if (!plan.has_changes()) {
+        return "No changes. Azure matches the manifests.\n";
+    }
+    std::string out = "converge will perform the following actions:\n";
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::noop) {
+            continue;
+        }
+        const std::string sym = symbol(c.action);
+        const std::string pad(3 - sym.size(), ' ');
+        const std::string shown = options.color ? std::string(colour(c.action)) + sym + "\x1b[0m" : sym;
+        out += "\n" + pad + shown + " " + headline(c) + "\n";
+        out += "      id: " + c.id.str() + "\n";
+        for (const auto& f : c.fields) {
+            out += "      " + field_line(f, c.action) + "\n";
+        }
+    }
+    return out + "\n" + summary_line(plan) + "\n";
+}
+
+}  // namespace converge

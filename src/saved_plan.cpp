@@ -1,0 +1,176 @@
+#include "converge/saved_plan.hpp"
+
+#include "converge/diff.hpp"
+#include "converge/graph.hpp"
+#include "converge/render.hpp"
+
+namespace converge {
+
+namespace detail {
+Json body_without_secrets(const Resource& r, const std::vector<std::string>& secret_values,
+                          std::vector<std::string>& removed);
+Json resource_to_json(const Resource& r, Json body);
+Resource resource_from_json(const Json& j);
+}  // namespace detail
+
+namespace {
+
+constexpr std::string_view k_format = "converge-saved-plan";
+constexpr int k_saved_format_version = 1;
+
+std::string label_of(const SavedPlan& saved, const ResourceId& id, const Resource** resource) {
+    *resource = saved.desired.find(id);
+    if (*resource) {
+        return resource_label(**resource);
+    }
+    for (const auto& c : saved.plan.changes) {
+        if (c.id == id) {
+            return change_label(c);
+        }
+    }
+    return id.str();
+}
+
+Json observed_entry(const Change& c, const Resource* r, const ObservedState& observed) {
+    const Json* body = observed.find(c.id);
+    Json entry = {{"id", c.id.str()}, {"exists", body != nullptr}};
+    if (body && r) {
+        entry["projection"] = observed_projection(*r, *body);
+    }
+    return entry;
+}
+
+SavedPlan parse(const Json& j) {
+    SavedPlan saved;
+    std::string error;
+    auto plan = plan_from_json(j.at("plan"), error);
+    if (!plan) {
+        throw std::runtime_error(error);
+    }
+    saved.plan = std::move(*plan);
+    saved.desired.stack = j.at("stack").get<std::string>();
+    saved.inputs_digest = j.at("inputs_digest").get<std::string>();
+    for (const auto& r : j.at("resources")) {
+        saved.desired.resources.push_back(detail::resource_from_json(r));
+    }
+    for (const auto& o : j.at("observed")) {
+        auto id = ResourceId::parse(o.at("id").get<std::string>());
+        if (!id) {
+            throw std::runtime_error("not an ARM id in observed");
+        }
+        saved.observed[*id] = o.at("exists").get<bool>() ? std::optional<Json>(o.value("projection", Json::object()))
+                                                         : std::nullopt;
+    }
+    for (const auto& s : j.at("secrets")) {
+        auto id = ResourceId::parse(s.at("id").get<std::string>());
+        if (!id) {
+            throw std::runtime_error("not an ARM id in secrets");
+        }
+        saved.secrets.push_back({*id, s.at("pointer").get<std::string>()});
+    }
+    return saved;
+}
+
+}  // namespace
+
+std::string save_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
+    Json resources = Json::array();
+    Json observed_json = Json::array();
+    Json secrets = Json::array();
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::noop) {
+            continue;
+        }
+        const Resource* r = desired.find(c.id);
+        if (r && c.action != Action::remove) {
+            std::vector<std::string> removed;
+            resources.push_back(detail::resource_to_json(*r, detail::body_without_secrets(*r, desired.secret_values, removed)));
+            for (const auto& p : removed) {
+                secrets.push_back({{"id", r->id.str()}, {"pointer", p}});
+            }
+        }
+        observed_json.push_back(observed_entry(c, r, observed));
+    }
+    Json doc = {{"format", k_format},
+                {"format_version", k_saved_format_version},
+                {"stack", desired.stack},
+                {"inputs_digest", desired_digest(desired)},
+                {"plan", plan_to_json(plan)},
+                {"resources", std::move(resources)},
+                {"secrets", std::move(secrets)},
+                {"observed", std::move(observed_json)}};
+    return doc.dump(2) + "\n";
+}
+
+LoadedPlan load_saved_plan(std::string_view text, const std::string& file) {
+    LoadedPlan out;
+    const Location where{file, 0, 0};
+    const Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        out.diagnostics.error(where, "not a saved plan: the file is not JSON");
+        return out;
+    }
+    if (j.value("format", "") != k_format) {
+        out.diagnostics.error(where, "not a saved plan (expected \"format\": \"converge-saved-plan\"; "
+                                     "write one with `converge plan -o FILE`)");
+        return out;
+    }
+    if (j.value("format_version", 0) != k_saved_format_version) {
+        out.diagnostics.error(where, "unsupported saved plan format_version " + j.value("format_version", Json()).dump() +
+                                         " (this converge reads 1)");
+        return out;
+    }
+    try {
+        out.saved = parse(j);
+    } catch (const std::exception& e) {
+        out.diagnostics.error(where, std::string("malformed saved plan: ") + e.what());
+    }
+    return out;
+}
+
+Diagnostics check_still_valid(const SavedPlan& saved, const ObservedState& now) {
+    Diagnostics diags;
+    for (const auto& [id, then] : saved.observed) {
+        const Resource* r = nullptr;
+        const std::string label = label_of(saved, id, &r);
+        const Location where = r ? r->location : Location{};
+        const Json* current = now.find(id);
+        if (!then && current) {
+            diags.error(where, label + " was created since the plan was saved; run `converge plan` again");
+        } else if (then && !current) {
+            diags.error(where, label + " was deleted since the plan was saved; run `converge plan` again");
+        } else if (then && current && r) {
+            for (const auto& path : projection_drift(*r, *then, *current)) {
+                diags.error(where, label + ": " + dotted_path(path) +
+                                       " changed since the plan was saved; run `converge plan` again");
+            }
+        }
+    }
+    return diags;
+}
+
+Diagnostics restore_secrets(SavedPlan& saved, const DesiredSet& fresh) {
+    Diagnostics diags;
+    if (desired_digest(fresh) != saved.inputs_digest) {
+        diags.error({}, "the manifests changed since the plan was saved; run `converge plan` again");
+        return diags;
+    }
+    for (const auto& s : saved.secrets) {
+        const Resource* from = fresh.find(s.id);
+        Resource* to = nullptr;
+        for (auto& r : saved.desired.resources) {
+            to = r.id == s.id ? &r : to;
+        }
+        const Json::json_pointer ptr(s.pointer);
+        if (!from || !to || !from->body.contains(ptr)) {
+            diags.error(from ? from->location : Location{},
+                        "the manifests no longer provide the secret at " + dotted_path(s.pointer) + " of " + s.id.str());
+            continue;
+        }
+        to->body[ptr] = from->body.at(ptr);
+    }
+    saved.desired.secret_values = fresh.secret_values;
+    return diags;
+}
+
+}  // namespace converge

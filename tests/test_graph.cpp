@@ -1,0 +1,104 @@
+#include "converge/graph.hpp"
+#include "plan_fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace converge;
+using converge::test::make_resource;
+using converge::test::rid;
+
+namespace {
+
+const std::string k_ml = "Microsoft.MachineLearningServices/workspaces";
+
+std::vector<std::string> labels(const Graph& g, const std::vector<std::size_t>& order) {
+    std::vector<std::string> out;
+    for (auto i : order) {
+        out.push_back(g.labels[i]);
+    }
+    return out;
+}
+
+DesiredSet seed_stack() {
+    DesiredSet set;
+    const auto sa = rid("Microsoft.Storage/storageAccounts", "sa");
+    const auto kv = rid("Microsoft.KeyVault/vaults", "kv");
+    // Declared out of order on purpose.
+    set.resources.push_back(make_resource("Compute", rid(k_ml + "/computes", "ws/cpu"), {{"location", "westeurope"}}));
+    set.resources.push_back(make_resource(
+        "Workspace", rid(k_ml, "ws"),
+        {{"location", "westeurope"},
+         {"properties", {{"storageAccount", to_lower(sa.str())}, {"keyVault", kv.str()}}}}));
+    set.resources.push_back(make_resource("Model", rid(k_ml + "/models/versions", "ws/m/1"), Json::object()));
+    set.resources.push_back(make_resource("KeyVault", kv, {{"location", "westeurope"}}));
+    set.resources.push_back(make_resource("StorageAccount", sa, {{"location", "westeurope"}}));
+    set.resources.push_back(make_resource("ResourceGroup", rid(), {{"location", "westeurope"}}));
+    return set;
+}
+
+}  // namespace
+
+TEST_SUITE("graph") {
+TEST_CASE("dependencies first, from parent/child and ids named in bodies, ties by id") {
+    const auto set = seed_stack();
+    const Graph g = build_graph(set);
+    const Ordering o = topological_order(g);
+    CHECK(o.diagnostics.empty());
+    CHECK(labels(g, o.order) == std::vector<std::string>{"ResourceGroup/rg", "KeyVault/kv", "StorageAccount/sa",
+                                                         "Workspace/ws", "Compute/cpu", "Model/m:1"});
+}
+
+TEST_CASE("compute is deleted before its workspace, the workspace before its storage account") {
+    const auto set = seed_stack();
+    const Graph g = build_graph(set);
+    auto order = topological_order(g).order;
+    std::reverse(order.begin(), order.end());
+    CHECK(labels(g, order) == std::vector<std::string>{"Model/m:1", "Compute/cpu", "Workspace/ws", "StorageAccount/sa",
+                                                       "KeyVault/kv", "ResourceGroup/rg"});
+}
+
+TEST_CASE("the order does not depend on declaration order") {
+    auto set = seed_stack();
+    const Graph g1 = build_graph(set);
+    std::reverse(set.resources.begin(), set.resources.end());
+    const Graph g2 = build_graph(set);
+    CHECK(labels(g1, topological_order(g1).order) == labels(g2, topological_order(g2).order));
+}
+
+TEST_CASE("a cycle prints the whole path with each edge's location") {
+    DesiredSet set;
+    const auto sa = rid("Microsoft.Storage/storageAccounts", "sa");
+    const auto ws = rid(k_ml, "ws");
+    auto w = make_resource("Workspace", ws, {{"properties", {{"storageAccount", sa.str()}}}}, "a.yaml", 3);
+    w.location.column = 5;
+    w.field_locations["/properties/storageAccount"] = Location{"a.yaml", 9, 7};
+    auto s = make_resource("StorageAccount", sa, Json::object(), "b.yaml", 1);
+    s.depends_on.push_back({ws, Location{"b.yaml", 4, 3}, "dependsOn"});
+    set.resources = {s, w};
+    const Ordering o = topological_order(build_graph(set));
+    CHECK(o.order.empty());
+    CHECK(o.diagnostics.to_string() ==
+          "a.yaml:3:5: error: dependency cycle: Workspace/ws -> StorageAccount/sa (a.yaml:9:7, ref) -> "
+          "Workspace/ws (b.yaml:4:3, dependsOn)\n");
+}
+
+TEST_CASE("a three-node cycle and an innocent bystander") {
+    DesiredSet set;
+    const auto a = rid("Microsoft.Storage/storageAccounts", "a");
+    const auto b = rid("Microsoft.Storage/storageAccounts", "b");
+    const auto c = rid("Microsoft.Storage/storageAccounts", "c");
+    auto ra = make_resource("StorageAccount", a, Json::object(), "x.yaml", 1);
+    auto rb = make_resource("StorageAccount", b, Json::object(), "x.yaml", 10);
+    auto rc = make_resource("StorageAccount", c, Json::object(), "x.yaml", 20);
+    ra.depends_on.push_back({b, Location{"x.yaml", 2, 3}, "dependsOn"});
+    rb.depends_on.push_back({c, Location{"x.yaml", 11, 3}, "dependsOn"});
+    rc.depends_on.push_back({a, Location{"x.yaml", 21, 3}, "dependsOn"});
+    auto rg = make_resource("ResourceGroup", rid(), Json::object(), "x.yaml", 30);
+    set.resources = {rc, rb, ra, rg};
+    const Ordering o = topological_order(build_graph(set));
+    CHECK(o.order.size() == 1);  // the group; the storage accounts wait on each other
+    CHECK(o.diagnostics.to_string() ==
+          "x.yaml:1:1: error: dependency cycle: StorageAccount/a -> StorageAccount/b (x.yaml:2:3, dependsOn) -> "
+          "StorageAccount/c (x.yaml:11:3, dependsOn) -> StorageAccount/a (x.yaml:21:3, dependsOn)\n");
+}
+}

@@ -1,0 +1,149 @@
+#include "converge/planner.hpp"
+#include "converge/render.hpp"
+#include "plan_fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace converge;
+using converge::test::make_resource;
+using converge::test::rid;
+
+namespace {
+
+const std::string k_ml = "Microsoft.MachineLearningServices/workspaces";
+
+Json owned_tags(const std::string& stack = "prod") { return {{"managed-by", "converge"}, {"converge-stack", stack}}; }
+
+DesiredSet stack() {
+    DesiredSet set;
+    set.stack = "prod";
+    const auto sa = rid("Microsoft.Storage/storageAccounts", "sa");
+    set.resources.push_back(make_resource("ResourceGroup", rid(), {{"location", "westeurope"}}, "rg.yaml", 1));
+    set.resources.push_back(make_resource("StorageAccount", sa, {{"location", "westeurope"}, {"kind", "StorageV2"}},
+                                          "sa.yaml", 1));
+    set.resources.push_back(make_resource("Workspace", rid(k_ml, "ws"),
+                                          {{"location", "westeurope"}, {"properties", {{"storageAccount", sa.str()}}}},
+                                          "ws.yaml", 1));
+    set.resources.push_back(make_resource(
+        "Compute", rid(k_ml + "/computes", "ws/cpu"),
+        {{"location", "westeurope"},
+         {"properties", {{"computeType", "AmlCompute"}, {"properties", {{"vmSize", "STANDARD_DS3_V2"}, {"scaleSettings", {{"maxNodeCount", 4}}}}}}}},
+        "compute.yaml", 3));
+    set.resources.push_back(make_resource("Model", rid(k_ml + "/models/versions", "ws/m/1"),
+                                          {{"properties", {{"modelUri", "azureml://x"}}}}, "model.yaml", 1));
+    return set;
+}
+
+ObservedState observed_all(const DesiredSet& set) {
+    ObservedState obs;
+    for (const auto& r : set.resources) {
+        Json body = r.body;
+        body["id"] = r.id.str();
+        body["tags"] = owned_tags();
+        obs.resources[r.id] = body;
+    }
+    obs.resources[rid(k_ml + "/models", "ws/m")] = {{"properties", Json::object()}};
+    return obs;
+}
+
+std::vector<std::string> summary(const Plan& p) {
+    std::vector<std::string> out;
+    for (const auto& c : p.changes) {
+        if (c.action != Action::noop) {
+            out.push_back(std::string(action_name(c.action)) + " " + change_label(c));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_SUITE("planner") {
+TEST_CASE("an empty subscription: everything is created in dependency order") {
+    const auto set = stack();
+    const auto r = build_plan(set, ObservedState{}, {});
+    CHECK(r.ok());
+    CHECK(summary(r.plan) == std::vector<std::string>{"create ResourceGroup/rg", "create StorageAccount/sa",
+                                                      "create Workspace/ws", "create Compute/cpu", "create Model/m:1"});
+    CHECK(r.plan.changes.back().reason_detail == "model container m is created first");
+    CHECK(r.plan.changes[2].depends_on.size() == 2);  // group (parent) and storage account (ref)
+}
+
+TEST_CASE("everything in place: no changes") {
+    const auto set = stack();
+    const auto r = build_plan(set, observed_all(set), {});
+    CHECK(r.ok());
+    CHECK_FALSE(r.plan.has_changes());
+    CHECK(render_text(r.plan) == "No changes. Azure matches the manifests.\n");
+}
+
+TEST_CASE("prune deletes only what this stack owns, dependents first") {
+    auto set = stack();
+    auto obs = observed_all(set);
+    const auto old = rid(k_ml + "/computes", "ws/old");
+    const auto old_ws = rid(k_ml, "ws2");
+    obs.resources[old] = {{"tags", owned_tags()}};
+    obs.resources[old_ws] = {{"tags", owned_tags()}};
+    obs.resources[rid(k_ml + "/computes", "ws2/c")] = {{"tags", owned_tags()}};
+    obs.resources[rid(k_ml + "/computes", "ws/foreign")] = {{"tags", owned_tags("other")}};
+    obs.resources[rid(k_ml + "/computes", "ws/untagged")] = Json::object();
+    obs.resources[rid(k_ml + "/computes", "ws/half")] = {{"tags", {{"converge-stack", "prod"}}}};
+    CHECK_FALSE(build_plan(set, obs, {}).plan.has_changes());
+    const auto r = build_plan(set, obs, {true, false});
+    CHECK(r.ok());
+    CHECK(summary(r.plan) == std::vector<std::string>{"delete Compute/c", "delete Workspace/ws2", "delete Compute/old"});
+    CHECK(r.plan.changes.back().reason == Reason::pruned);
+    set.stack.clear();
+    CHECK(build_plan(set, obs, {true, false}).diagnostics.to_string() ==
+          "error: --prune needs a stack name (set `stack:` in converge.yaml)\n");
+}
+
+TEST_CASE("destroy deletes what exists, in reverse dependency order") {
+    const auto set = stack();
+    auto obs = observed_all(set);
+    obs.resources.erase(rid("Microsoft.Storage/storageAccounts", "sa"));
+    const auto r = build_plan(set, obs, {false, true});
+    CHECK(r.ok());
+    CHECK(summary(r.plan) == std::vector<std::string>{"delete Model/m:1", "delete Compute/cpu", "delete Workspace/ws",
+                                                      "delete ResourceGroup/rg"});
+    CHECK(r.plan.destructive());
+}
+
+TEST_CASE("protect makes replace and delete plan-time errors naming the resource") {
+    auto set = stack();
+    auto obs = observed_all(set);
+    set.resources[3].protect = true;
+    set.resources[3].body["properties"]["properties"]["vmSize"] = "STANDARD_NC6";
+    auto r = build_plan(set, obs, {});
+    CHECK_FALSE(r.ok());
+    CHECK(r.diagnostics.to_string() ==
+          "compute.yaml:3:1: error: cannot replace protected resource Compute/cpu (properties.properties.vmSize "
+          "cannot be changed in place); remove metadata.protect to allow it\n");
+    set.resources[3].body["properties"]["properties"]["vmSize"] = "STANDARD_DS3_V2";
+    CHECK(build_plan(set, obs, {}).ok());
+    r = build_plan(set, obs, {false, true});
+    CHECK(r.diagnostics.to_string() ==
+          "compute.yaml:3:1: error: cannot delete protected resource Compute/cpu; remove metadata.protect to allow it\n");
+}
+
+TEST_CASE("secret values from variables are scrubbed from every field") {
+    auto set = stack();
+    set.secret_values = {"s3cr3t-value"};
+    set.resources[1].body["properties"] = {{"note", "prefix-s3cr3t-value"}};
+    const auto r = build_plan(set, ObservedState{}, {});
+    for (const auto& text : {render_text(r.plan), render_json(r.plan), render_markdown(r.plan)}) {
+        CHECK(text.find("s3cr3t") == std::string::npos);
+        CHECK(text.find("(sensitive)") != std::string::npos);
+    }
+}
+
+TEST_CASE("a cycle stops the plan") {
+    auto set = stack();
+    set.resources[0].depends_on.push_back({set.resources[2].id, Location{"rg.yaml", 2, 3}, "dependsOn"});
+    const auto r = build_plan(set, ObservedState{}, {});
+    CHECK_FALSE(r.ok());
+    CHECK(r.plan.changes.empty());
+    CHECK(r.diagnostics.to_string().find("dependency cycle: ResourceGroup/rg -> Workspace/ws (rg.yaml:2:3, dependsOn)") !=
+          std::string::npos);
+}
+}

@@ -1,0 +1,134 @@
+#include "converge/planner.hpp"
+#include "converge/render.hpp"
+#include "converge/saved_plan.hpp"
+#include "plan_fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace converge;
+using converge::test::make_resource;
+using converge::test::rid;
+
+namespace {
+
+const std::string k_ml = "Microsoft.MachineLearningServices/workspaces";
+const std::string k_password = "Pa55w0rd-do-not-print";
+
+DesiredSet desired() {
+    DesiredSet set;
+    set.stack = "prod";
+    set.secret_values = {k_password};
+    set.resources.push_back(make_resource("Workspace", rid(k_ml, "ws"),
+                                          {{"location", "westeurope"}, {"properties", {{"friendlyName", "WS"}}}},
+                                          "ws.yaml", 2));
+    auto c = make_resource(
+        "Compute", rid(k_ml + "/computes", "ws/cpu"),
+        {{"location", "westeurope"},
+         {"properties",
+          {{"computeType", "AmlCompute"},
+           {"properties",
+            {{"vmSize", "STANDARD_DS3_V2"},
+             {"scaleSettings", {{"maxNodeCount", 4}}},
+             {"userAccountCredentials", {{"adminUserName", "azureuser"}, {"adminUserPassword", k_password}}}}}}}},
+        "cpu.yaml", 7);
+    c.depends_on.push_back({rid(k_ml, "ws"), Location{"cpu.yaml", 9, 3}, "dependsOn"});
+    set.resources.push_back(c);
+    return set;
+}
+
+ObservedState observed() {
+    ObservedState obs;
+    obs.resources[rid(k_ml, "ws")] = {{"location", "westeurope"},
+                                      {"properties", {{"friendlyName", "Old"}, {"workspaceId", "abc"}}}};
+    return obs;
+}
+
+SavedPlan round_trip(const DesiredSet& set, const ObservedState& obs, std::string* text_out = nullptr) {
+    const auto result = build_plan(set, obs, {});
+    const std::string text = save_plan(result.plan, set, obs);
+    if (text_out) {
+        *text_out = text;
+    }
+    auto loaded = load_saved_plan(text);
+    REQUIRE_MESSAGE(loaded.saved, loaded.diagnostics.to_string());
+    return *loaded.saved;
+}
+
+}  // namespace
+
+TEST_SUITE("saved_plan") {
+TEST_CASE("a saved plan contains no secret and reads back the same plan") {
+    std::string text;
+    const SavedPlan saved = round_trip(desired(), observed(), &text);
+    CHECK(text.find("Pa55w0rd") == std::string::npos);
+    CHECK(render_text(saved.plan) == render_text(build_plan(desired(), observed(), {}).plan));
+    REQUIRE(saved.desired.resources.size() == 2);
+    const auto& c = saved.desired.resources[1];
+    CHECK_FALSE(c.body["properties"]["properties"]["userAccountCredentials"].contains("adminUserPassword"));
+    CHECK(c.body["properties"]["properties"]["userAccountCredentials"]["adminUserName"] == "azureuser");
+    CHECK(c.location == Location{"cpu.yaml", 7, 1});
+    CHECK(c.depends_on.at(0).why == "dependsOn");
+    REQUIRE(saved.secrets.size() == 1);
+    CHECK(saved.secrets[0].pointer == "/properties/properties/userAccountCredentials/adminUserPassword");
+}
+
+TEST_CASE("nothing changed since: the plan is still valid") {
+    const SavedPlan saved = round_trip(desired(), observed());
+    CHECK(check_still_valid(saved, observed()).empty());
+}
+
+TEST_CASE("a field changed since the plan: refused, naming resource and field") {
+    const SavedPlan saved = round_trip(desired(), observed());
+    ObservedState now = observed();
+    now.resources[rid(k_ml, "ws")]["properties"]["friendlyName"] = "Someone else";
+    now.resources[rid(k_ml, "ws")]["properties"]["workspaceId"] = "changed";  // read-only: not a reason
+    CHECK(check_still_valid(saved, now).to_string() ==
+          "ws.yaml:2:1: error: Workspace/ws: properties.friendlyName changed since the plan was saved; run "
+          "`converge plan` again\n");
+}
+
+TEST_CASE("a resource created or deleted since the plan: refused") {
+    const SavedPlan saved = round_trip(desired(), observed());
+    ObservedState now = observed();
+    now.resources[rid(k_ml + "/computes", "ws/cpu")] = {{"location", "westeurope"}};
+    now.resources.erase(rid(k_ml, "ws"));
+    CHECK(check_still_valid(saved, now).to_string() ==
+          "cpu.yaml:7:1: error: Compute/cpu was created since the plan was saved; run `converge plan` again\n"
+          "ws.yaml:2:1: error: Workspace/ws was deleted since the plan was saved; run `converge plan` again\n");
+}
+
+TEST_CASE("secrets come back from the manifests, and only from the same manifests") {
+    SavedPlan saved = round_trip(desired(), observed());
+    CHECK(restore_secrets(saved, desired()).empty());
+    CHECK(saved.desired.resources[1].body["properties"]["properties"]["userAccountCredentials"]["adminUserPassword"] ==
+          k_password);
+    SavedPlan again = round_trip(desired(), observed());
+    auto changed = desired();
+    changed.resources[0].body["properties"]["friendlyName"] = "Different";
+    CHECK(restore_secrets(again, changed).to_string() ==
+          "error: the manifests changed since the plan was saved; run `converge plan` again\n");
+}
+
+TEST_CASE("the digest ignores secrets but not the rest") {
+    auto a = desired();
+    auto b = desired();
+    b.resources[1].body["properties"]["properties"]["userAccountCredentials"]["adminUserPassword"] = "other";
+    CHECK(desired_digest(a) == desired_digest(b));
+    b.resources[1].body["properties"]["properties"]["vmSize"] = "STANDARD_NC6";
+    CHECK(desired_digest(a) != desired_digest(b));
+    CHECK(desired_digest(a).rfind("sha256:", 0) == 0);
+}
+
+TEST_CASE("files that are not saved plans are refused with a reason") {
+    CHECK(load_saved_plan("nope", "p.json").diagnostics.to_string() ==
+          "p.json: error: not a saved plan: the file is not JSON\n");
+    CHECK(load_saved_plan(R"({"format_version":1})", "p.json").diagnostics.to_string() ==
+          "p.json: error: not a saved plan (expected \"format\": \"converge-saved-plan\"; write one with `converge "
+          "plan -o FILE`)\n");
+    CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":9})", "p.json").diagnostics.to_string() ==
+          "p.json: error: unsupported saved plan format_version 9 (this converge reads 1)\n");
+    CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":1})", "p.json")
+              .diagnostics.to_string()
+              .rfind("p.json: error: malformed saved plan: ", 0) == 0);
+}
+}
