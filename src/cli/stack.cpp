@@ -64,6 +64,8 @@ bool Stack::start_emulator(const StackOptions& options, ClientOptions& client) {
     client.credentials.authority_host = m_emulator->base_url();
     client.credentials.static_token.clear();
     client.credentials.azure_cli = false;
+    // The emulator's operations take milliseconds: do not wait ARM's default 60 s between polls.
+    client.lro_default_interval = std::chrono::milliseconds(200);
     client.credentials.service_principal =
         ServicePrincipal{m_emulator->base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
     return true;
