@@ -30,10 +30,6 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
 /// Does this ARM body carry `converge-stack: <stack>` (in tags, or properties.tags for assets)?
 bool owned_by_stack(const Json& body, const std::string& stack);
 
-/// "managed-by" and "converge-stack": the ownership tags converge puts on what it writes.
-inline constexpr const char* k_tag_managed_by = "managed-by";
-inline constexpr const char* k_tag_stack = "converge-stack";
-
 /// "rgs/x/providers/T/name" -> "rgs/x/providers/T": the collection a resource is listed in.
 std::string collection_path(const ResourceId& id);
 
