@@ -127,7 +127,7 @@ private:
                 continue;
             }
             step.status = StepStatus::skipped;
-            step.message = fmt::format("skipped: {} {} failed", action_name(m_graph.steps[failed].action),
+            step.message = fmt::format("{} {} failed", action_name(m_graph.steps[failed].action),
                                        m_graph.steps[failed].id.str());
             --m_unfinished;
             m_ready.erase(d);

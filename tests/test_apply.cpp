@@ -107,7 +107,7 @@ TEST_CASE("a failed step skips its dependents and independent branches continue"
     CHECK_FALSE(result.ok());
     CHECK(result.summary() == "Apply failed: 2 done, 1 failed, 2 skipped, 0 not started.");
     CHECK(result.steps[1].message.find("bad name") != std::string::npos);
-    CHECK(result.steps[3].message == "skipped: create " + k_sa.str() + " failed");
+    CHECK(result.steps[3].message == "create " + k_sa.str() + " failed");
     CHECK(f.arm.has(other.str()));
     CHECK_FALSE(f.arm.has(k_ws.str()));
 }

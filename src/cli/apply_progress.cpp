@@ -17,7 +17,13 @@ using Clock = std::chrono::steady_clock;
 
 std::string seconds(std::chrono::milliseconds d) { return fmt::format("{:.1f}s", static_cast<double>(d.count()) / 1000.0); }
 
-std::string short_name(const Step& step) { return fmt::format("{}/{}", step.kind, step.id.name()); }
+// "Compute/cpu", "Model/churn:2" (a model version is named by its container and version).
+std::string short_name(const Step& step) {
+    if (iequals(step.id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions")) {
+        return fmt::format("{}/{}:{}", step.kind, step.id.parent().name(), step.id.name());
+    }
+    return fmt::format("{}/{}", step.kind, step.id.name());
+}
 
 void collect_secrets(const Json& value, std::vector<std::string>& out) {
     if (value.is_string()) {
@@ -40,7 +46,7 @@ public:
     void step_phase(const Step& step, const std::string& phase) override { print(step, phase, nullptr); }
     void step_finished(const Step& step) override {
         const char* colour = step.status == StepStatus::succeeded ? "\x1b[32m" : "\x1b[31m";
-        std::string text = step_status_name(step.status);
+        std::string text = step.status == StepStatus::skipped ? "skipped, dependency" : step_status_name(step.status);
         if (step.status == StepStatus::succeeded || step.status == StepStatus::failed) {
             text += " after " + seconds(step.elapsed);
         }

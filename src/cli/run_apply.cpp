@@ -1,0 +1,99 @@
+#include "run_apply.hpp"
+
+#include "apply_progress.hpp"
+
+#include "converge/render.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace converge::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*signal*/) {
+    // First signal: stop starting steps. A second one kills as usual (handlers reset below).
+    g_interrupted.store(true);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+// Restores the previous handlers when apply ends.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        g_interrupted.store(false);
+        m_int = std::signal(SIGINT, on_interrupt);
+        m_term = std::signal(SIGTERM, on_interrupt);
+    }
+    ~InterruptGuard() {
+        std::signal(SIGINT, m_int);
+        std::signal(SIGTERM, m_term);
+    }
+
+private:
+    void (*m_int)(int) = SIG_DFL;
+    void (*m_term)(int) = SIG_DFL;
+};
+
+bool confirmed(const ExecuteOptions& options) {
+    if (options.auto_approve) {
+        return true;
+    }
+    if (::isatty(0) == 0) {
+        print_error(options.verb + " needs confirmation but standard input is not a terminal; " +
+                    "review the plan and pass --auto-approve");
+        return false;
+    }
+    std::printf("\nDo you want to %s these changes? Only 'yes' will be accepted: ", options.verb.c_str());
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") {
+        std::printf("%s cancelled.\n", options.verb.c_str());
+        return false;
+    }
+    return true;
+}
+
+ProgressStyle style_for(const GlobalOptions& global) {
+    if (global.log_format == "json") {
+        return ProgressStyle::json;
+    }
+    return ::isatty(1) != 0 ? ProgressStyle::live : ProgressStyle::lines;
+}
+
+}  // namespace
+
+int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,
+                      const GlobalOptions& global) {
+    if (global.log_format != "json") {
+        std::fputs(render_text(plan, TextOptions{global.color_stdout()}).c_str(), stdout);
+    }
+    if (!plan.has_changes()) {
+        return k_exit_ok;
+    }
+    if (!confirmed(options)) {
+        return k_exit_error;
+    }
+    InterruptGuard guard;
+    ApplyOptions apply;
+    apply.parallelism = stack.client().options().parallelism;
+    apply.cancel = &g_interrupted;
+    apply.wait.poll_interval = std::chrono::milliseconds(stack.is_emulated() ? 100 : 10000);
+    auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Redactor::for_desired(stack.desired()));
+    const ApplyResult result = apply_plan(plan, stack.desired(), observed, stack.api(), apply, progress.get());
+    progress->finish(result);
+    if (result.interrupted) {
+        std::fputs("converge: interrupted; in-flight steps finished. Run the command again to converge the rest.\n",
+                   stderr);
+    }
+    return result.ok() ? k_exit_ok : k_exit_error;
+}
+
+}  // namespace converge::cli

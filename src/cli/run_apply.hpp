@@ -1,0 +1,18 @@
+#pragma once
+// The part of apply and destroy after the plan: show it, ask, execute with progress, summarise.
+#include "stack.hpp"
+
+namespace converge::cli {
+
+/// How the plan is confirmed and executed.
+struct ExecuteOptions {
+    bool auto_approve = false;
+    std::string verb = "apply";  ///< "apply" or "destroy", for messages
+};
+
+/// Prints the plan, asks for "yes" on a TTY (refuses without one unless auto_approve),
+/// applies it with progress and SIGINT/SIGTERM handling; returns the exit code.
+int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,
+                      const GlobalOptions& global);
+
+}  // namespace converge::cli

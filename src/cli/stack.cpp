@@ -1,0 +1,134 @@
+#include "stack.hpp"
+
+#include "client_options.hpp"
+
+#include "converge/client_factory.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace converge::cli {
+
+namespace {
+
+std::pair<std::string, std::string> split_var(const std::string& text) {
+    const auto eq = text.find('=');
+    return eq == std::string::npos ? std::pair{text, std::string()} : std::pair{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string env_or_empty(const char* name) {
+    const char* v = std::getenv(name);
+    return v == nullptr ? std::string() : std::string(v);
+}
+
+}  // namespace
+
+void print_error(const std::string& text) { std::fprintf(stderr, "converge: error: %s\n", text.c_str()); }
+
+void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune) {
+    options.client = client_options_from_env();
+    command.add_option("paths", options.paths, "Manifest directories or files")->required();
+    command.add_option("--values", options.values_files, "YAML file of variable values (repeatable)");
+    command.add_option("--var", options.vars, "Variable value name=value (repeatable)");
+    command.add_option("--subscription", options.subscription, "Default subscription id (also AZURE_SUBSCRIPTION_ID)");
+    command.add_flag("--emulator", options.emulator, "Run against the embedded emulator (started in-process)");
+    command.add_option("--emulator-state", options.emulator_state, "State directory of the embedded emulator")
+        ->capture_default_str();
+    if (with_refresh_and_prune) {
+        command.add_option("--refresh", options.refresh, "How to read current state")
+            ->check(CLI::IsMember({"list", "per-resource"}))
+            ->capture_default_str();
+        command.add_flag("--prune", options.prune, "Delete resources tagged with this stack that left the manifests");
+    }
+    add_client_options(command, options.client);
+}
+
+Stack::~Stack() = default;
+
+bool Stack::start_emulator(const StackOptions& options, ClientOptions& client) {
+    emulator::Options emu;
+    emu.state_dir = options.emulator_state;
+    std::error_code ec;
+    std::filesystem::create_directories(options.emulator_state, ec);
+    m_emulator = std::make_unique<emulator::Emulator>(emu);
+    try {
+        m_emulator->start();
+    } catch (const std::exception& e) {
+        print_error(std::string("cannot start the emulator: ") + e.what());
+        return false;
+    }
+    const auto& creds = m_emulator->credentials();
+    client.arm_endpoint = m_emulator->base_url();
+    client.ca_bundle = m_emulator->ca_path();
+    client.credentials.authority_host = m_emulator->base_url();
+    client.credentials.static_token.clear();
+    client.credentials.azure_cli = false;
+    // The emulator's operations take milliseconds: do not wait ARM's default 60 s between polls.
+    client.lro_default_interval = std::chrono::milliseconds(200);
+    client.credentials.service_principal =
+        ServicePrincipal{m_emulator->base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
+    return true;
+}
+
+std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOptions& global) {
+    std::unique_ptr<Stack> stack(new Stack());
+    stack->m_options = options;
+    ClientOptions client = options.client;
+    if (options.emulator && !stack->start_emulator(options, client)) {
+        return nullptr;
+    }
+    LoadOptions load;
+    load.paths = options.paths;
+    load.values_files = options.values_files;
+    for (const auto& v : options.vars) {
+        load.vars.push_back(split_var(v));
+    }
+    load.default_subscription = !options.subscription.empty() ? options.subscription
+                                : options.emulator         ? stack->m_emulator->credentials().subscription_id
+                                                           : env_or_empty("AZURE_SUBSCRIPTION_ID");
+    load.require_subscription = true;
+    stack->m_loaded = load_manifests(load);
+    if (!stack->m_loaded.diagnostics.empty()) {
+        std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);
+    }
+    if (stack->m_loaded.diagnostics.has_errors()) {
+        return nullptr;  // nothing has been sent: the manifests must all validate first
+    }
+    if (global.verbose > 0) {
+        client.on_request = stderr_request_logger();
+    }
+    auto made = make_arm_client(client);
+    if (!made) {
+        print_error(made.error());
+        return nullptr;
+    }
+    stack->m_api = std::make_unique<ArmClientApi>(*made);
+    return stack;
+}
+
+std::optional<ObservedState> Stack::observe(bool find_orphans) {
+    ObserveOptions options;
+    options.mode = m_options.refresh == "per-resource" ? RefreshMode::per_resource : RefreshMode::list;
+    options.find_orphans = find_orphans;
+    options.parallelism = m_options.refresh == "per-resource" ? 10 : m_options.client.parallelism;
+    auto observed = converge::observe(m_loaded.desired, *m_api, options);
+    if (!observed) {
+        print_error("reading current state: " + observed.error().to_string());
+        return std::nullopt;
+    }
+    return std::move(*observed);
+}
+
+std::optional<Plan> Stack::plan(const ObservedState& observed, const PlanOptions& options) {
+    PlanResult result = build_plan(m_loaded.desired, observed, options);
+    if (!result.diagnostics.empty()) {
+        std::fputs(result.diagnostics.to_string().c_str(), stderr);
+    }
+    if (!result.ok()) {
+        return std::nullopt;
+    }
+    return std::move(result.plan);
+}
+
+}  // namespace converge::cli

@@ -1,0 +1,65 @@
+#pragma once
+// What plan, apply and destroy share: the stack's flags, the optional in-process emulator,
+// the client, the loaded manifests and observe.
+#include "cli.hpp"
+
+#include "converge/arm_client_api.hpp"
+#include "converge/manifest.hpp"
+#include "converge/observe.hpp"
+#include "converge/planner.hpp"
+
+#include "emulator.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace converge::cli {
+
+/// Flags of plan, apply and destroy.
+struct StackOptions {
+    std::vector<std::string> paths;
+    std::vector<std::string> values_files;
+    std::vector<std::string> vars;  ///< "name=value"
+    std::string subscription;
+    bool emulator = false;
+    std::string emulator_state = ".converge/emulator";
+    std::string refresh = "list";
+    bool prune = false;
+    ClientOptions client;
+};
+
+/// Adds the positional DIR... and the shared flags (client flags included) to `command`.
+void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune);
+
+/// An opened stack: the manifests loaded and validated, a client ready (and an emulator when asked).
+class Stack {
+public:
+    /// Loads and validates first (nothing is sent when a manifest is invalid); prints
+    /// diagnostics to stderr; nullptr on any error.
+    static std::unique_ptr<Stack> open(const StackOptions& options, const GlobalOptions& global);
+    ~Stack();
+
+    const DesiredSet& desired() const { return m_loaded.desired; }
+    ArmApi& api() { return *m_api; }
+    ArmClient& client() { return m_api->client(); }
+    bool is_emulated() const { return m_emulator != nullptr; }
+    /// Observes the desired set; prints the error and returns nullopt on failure.
+    std::optional<ObservedState> observe(bool find_orphans);
+    /// Plans; prints diagnostics (cycles, protected resources); nullopt when it may not be applied.
+    std::optional<Plan> plan(const ObservedState& observed, const PlanOptions& options);
+
+private:
+    Stack() = default;
+    bool start_emulator(const StackOptions& options, ClientOptions& client);
+
+    StackOptions m_options;
+    std::unique_ptr<emulator::Emulator> m_emulator;
+    LoadResult m_loaded;
+    std::unique_ptr<ArmClientApi> m_api;
+};
+
+/// Prints a line to stderr as "converge: error: <text>".
+void print_error(const std::string& text);
+
+}  // namespace converge::cli

@@ -1,0 +1,101 @@
+#include "e2e_fixture.hpp"
+
+#include "converge/client_factory.hpp"
+#include "converge/render.hpp"
+
+#include <doctest/doctest.h>
+
+namespace converge::testing {
+
+emulator::Options fast_emulator() {
+    emulator::Options options;
+    options.state_dir = ":memory:";
+    options.retry_after_seconds = 1;
+    options.retry_after_ms = 5;
+    return options;
+}
+
+E2e::E2e(emulator::Options options) : m_emulator(std::make_unique<emulator::Emulator>(std::move(options))) {
+    m_emulator->start();
+    const auto& creds = m_emulator->credentials();
+    ClientOptions client;
+    client.arm_endpoint = m_emulator->base_url();
+    client.ca_bundle = m_emulator->ca_path();
+    client.credentials.authority_host = m_emulator->base_url();
+    client.credentials.azure_cli = false;
+    client.credentials.service_principal =
+        ServicePrincipal{m_emulator->base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
+    client.retry.base_delay = std::chrono::milliseconds(5);
+    client.retry.max_delay = std::chrono::milliseconds(50);
+    client.lro_default_interval = std::chrono::milliseconds(20);
+    const EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
+    auto made = make_arm_client(client, no_env);
+    REQUIRE_MESSAGE(made, (made ? "" : made.error()));
+    m_api = std::make_unique<ArmClientApi>(*made);
+}
+
+E2e::~E2e() = default;
+
+const std::string& E2e::subscription() const { return m_emulator->credentials().subscription_id; }
+
+LoadResult E2e::load(const std::map<std::string, std::string>& files, const std::string& config) const {
+    std::vector<SourceFile> sources;
+    for (const auto& [name, text] : files) {
+        sources.push_back(SourceFile{name, text});
+    }
+    LoadOptions options;
+    options.default_subscription = subscription();
+    options.require_subscription = true;
+    options.vars.emplace_back("tenant", m_emulator->credentials().tenant_id);
+    return load_sources(sources, SourceFile{"converge.yaml", config}, "e2e", options);
+}
+
+ObservedState E2e::observe(const DesiredSet& desired, bool orphans) {
+    ObserveOptions options;
+    options.find_orphans = orphans;
+    auto observed = converge::observe(desired, *m_api, options);
+    REQUIRE_MESSAGE(observed, (observed ? "" : observed.error().to_string()));
+    return std::move(*observed);
+}
+
+PlanResult E2e::plan(const DesiredSet& desired, PlanOptions options) {
+    return build_plan(desired, observe(desired, options.prune || options.destroy), options);
+}
+
+ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObserver* observer,
+                       const std::atomic<bool>* cancel) {
+    const ObservedState observed = observe(desired, options.prune || options.destroy);
+    PlanResult planned = build_plan(desired, observed, options);
+    REQUIRE_MESSAGE(planned.ok(), planned.diagnostics.to_string());
+    ApplyOptions apply;
+    apply.parallelism = 8;
+    apply.wait.poll_interval = std::chrono::milliseconds(20);
+    apply.cancel = cancel;
+    return apply_plan(planned.plan, desired, observed, *m_api, apply, observer);
+}
+
+std::uint64_t E2e::writes() const {
+    const auto stats = m_emulator->stats();
+    std::uint64_t n = 0;
+    for (const auto& [route, count] : stats.by_route) {
+        const bool write = route.rfind("PUT ", 0) == 0 || route.rfind("PATCH ", 0) == 0 ||
+                           route.rfind("DELETE ", 0) == 0 ||
+                           (route.rfind("POST ", 0) == 0 && route.find("oauth2") == std::string::npos);
+        n += write ? count : 0;
+    }
+    return n;
+}
+
+void E2e::reset_counts() { m_emulator->reset_stats(); }
+
+std::string changes_of(const Plan& plan) {
+    std::string out;
+    for (const auto& c : plan.changes) {
+        if (c.action != Action::noop) {
+            out += std::string(action_name(c.action)) + " " + change_label(c) + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace converge::testing

@@ -1,0 +1,51 @@
+#pragma once
+// An in-process emulator plus a real client, and the load -> observe -> plan -> apply flow,
+// for the end-to-end tests (TEST_SUITE("e2e")).
+#include "converge/apply.hpp"
+#include "converge/arm_client_api.hpp"
+#include "converge/manifest.hpp"
+#include "converge/observe.hpp"
+#include "converge/planner.hpp"
+
+#include "emulator.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace converge::testing {
+
+/// Emulator options for tests: in-memory, tiny durations, fast Retry-After.
+emulator::Options fast_emulator();
+
+class E2e {
+public:
+    explicit E2e(emulator::Options options = fast_emulator());
+    ~E2e();
+
+    /// Loads in-memory manifests ("name.yaml" -> text) with converge.yaml `config`;
+    /// the emulator's subscription and tenant are the defaults (`${var:tenant}` is set).
+    LoadResult load(const std::map<std::string, std::string>& files, const std::string& config) const;
+    ObservedState observe(const DesiredSet& desired, bool orphans = false);
+    PlanResult plan(const DesiredSet& desired, PlanOptions options = {});
+    /// observe + plan + apply_plan; the plan must be valid.
+    ApplyResult apply(const DesiredSet& desired, PlanOptions options = {}, ApplyObserver* observer = nullptr,
+                      const std::atomic<bool>* cancel = nullptr);
+
+    /// PUT, PATCH, DELETE and non-token POST requests the emulator received since reset_counts().
+    std::uint64_t writes() const;
+    void reset_counts();
+
+    emulator::Emulator& emu() { return *m_emulator; }
+    ArmApi& api() { return *m_api; }
+    const std::string& subscription() const;
+
+private:
+    std::unique_ptr<emulator::Emulator> m_emulator;
+    std::unique_ptr<ArmClientApi> m_api;
+};
+
+/// The changes of a plan that are not no-ops, as "action Kind/name" lines.
+std::string changes_of(const Plan& plan);
+
+}  // namespace converge::testing

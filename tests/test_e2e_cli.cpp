@@ -1,0 +1,102 @@
+// End-to-end through the `converge` binary with --emulator: exit codes, confirmation refusal
+// without a TTY, invalid manifests, secrets in output.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_secret = "Sup3r-Secret-CLI-value";
+
+struct Run {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A stack directory and an emulator state directory under a fresh temporary directory.
+class CliStack {
+public:
+    CliStack() : m_root(fs::temp_directory_path() / ("converge-e2e-cli-" + std::to_string(::getpid()))) {
+        fs::remove_all(m_root);
+        fs::create_directories(m_root / "stack");
+        write("converge.yaml", "apiVersion: converge/v1\nstack: cli\ndefaults:\n  resourceGroup: rg-cli\n"
+                               "  location: westeurope\n  workspace: ws-cli\nvariables:\n  pw:\n    sensitive: true\n"
+                               "    value: " + k_secret + "\n");
+        write("rg.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-cli}\nspec: {}\n");
+        write("sa.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stcli}\n"
+                         "spec: {kind: StorageV2, sku: {name: Standard_LRS}, tags: {pw: \"${var:pw}\"}}\n");
+    }
+    ~CliStack() { fs::remove_all(m_root); }
+
+    void write(const std::string& name, const std::string& text) { std::ofstream(m_root / "stack" / name) << text; }
+
+    // Runs `converge <args> <stack> --emulator --emulator-state <state>` with stdin from /dev/null.
+    Run converge(const std::string& args) const {
+        const std::string cmd = std::string(CONVERGE_BINARY) + " " + args + " " + (m_root / "stack").string() +
+                                " --emulator --emulator-state " + (m_root / "state").string() + " </dev/null >" +
+                                (m_root / "out").string() + " 2>" + (m_root / "err").string();
+        const int status = std::system(cmd.c_str());
+        return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(m_root / "out"), slurp(m_root / "err")};
+    }
+
+private:
+    fs::path m_root;
+};
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("converge binary: refuse without a TTY, apply, plan empty, detailed exit codes") {
+    CliStack stack;
+    const Run refused = stack.converge("apply");
+    CHECK(refused.code == 1);
+    CHECK(refused.err.find("--auto-approve") != std::string::npos);
+
+    const Run applied = stack.converge("apply --auto-approve");
+    CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+    CHECK(applied.out.find("Apply complete: 2 done") != std::string::npos);
+
+    const Run plan = stack.converge("plan --detailed-exitcode");
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
+
+    stack.write("rg.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-cli}\nspec: {tags: {a: b}}\n");
+    CHECK(stack.converge("plan --detailed-exitcode").code == 2);
+    stack.write("sa.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stcli}\n"
+                           "spec: {kind: StorageV2, sku: {name: Standard_LRS}, location: northeurope}\n");
+    CHECK(stack.converge("plan --detailed-exitcode").code == 3);
+
+    for (const auto& r : {refused, applied, plan, stack.converge("--log-format json apply --auto-approve"),
+                          stack.converge("plan --format json"), stack.converge("plan --format markdown")}) {
+        CHECK(r.out.find(k_secret) == std::string::npos);
+        CHECK(r.err.find(k_secret) == std::string::npos);
+    }
+    const Run destroyed = stack.converge("destroy --auto-approve");
+    CHECK_MESSAGE(destroyed.code == 0, (destroyed.out + destroyed.err));
+}
+
+TEST_CASE("converge binary: an invalid manifest is an error before anything is sent") {
+    CliStack stack;
+    stack.write("bad.yaml", "apiVersion: converge/v1\nkind: Compte\nmetadata: {name: x}\n");
+    const Run run = stack.converge("apply --auto-approve");
+    CHECK(run.code == 1);
+    CHECK(run.err.find("bad.yaml") != std::string::npos);
+    CHECK(run.out.find("Apply") == std::string::npos);
+}
+
+}  // TEST_SUITE
