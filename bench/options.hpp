@@ -1,0 +1,28 @@
+#pragma once
+// The benchmark's parameters (command-line options of converge_bench).
+#include <cstddef>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// What to run and at which sizes; defaults finish in under 5 minutes on 2 cores.
+struct Options {
+    std::size_t n = 2000;                          ///< resources in the converged estate that is planned
+    std::size_t apply_n = 500;                     ///< resources applied from empty (and re-applied)
+    int apply_parallelism = 0;                     ///< apply --parallelism; 0 = converge's default
+    std::vector<std::size_t> cpu_sizes = {10000, 100000};
+    std::set<std::string> only = {"cpu", "apply", "plan"};
+    double latency_ms = 20;                        ///< emulator latency per request
+    double time_scale = 0.005;                     ///< provisioning durations x this (real ~10 min -> 3 s)
+    std::size_t baseline_in_flight = 10;           ///< --refresh=per-resource concurrency (Terraform's default)
+    std::size_t page_size = 100;                   ///< emulator list page size
+    std::filesystem::path workdir;                 ///< where estates are generated (a temp dir by default)
+    std::string json_path;                         ///< write the JSON report here
+    bool models = true;                            ///< model versions in the plan/apply estates
+    bool keep = false;                             ///< keep the generated manifests
+};
+
+}  // namespace bench

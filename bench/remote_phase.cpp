@@ -1,0 +1,176 @@
+#include "features.hpp"
+#if CONVERGE_BENCH_REMOTE
+#include "remote_phase.hpp"
+
+#include "estate.hpp"
+#include "floor.hpp"
+#include "measure.hpp"
+#include "pipeline.hpp"
+#include "recording_api.hpp"
+#include "session.hpp"
+
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <thread>
+
+namespace bench {
+
+namespace {
+
+constexpr double k_plan_vs_floor = 1.25;
+constexpr double k_baseline_speedup = 20;
+constexpr double k_apply_vs_bound = 1.15;
+
+// ARM's read bucket refills 250 tokens at 25/s: idle this long and it is full again.
+void wait_for_full_read_bucket() {
+    std::cerr << "  (idle 10.5 s: ARM's read bucket refills)\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10500));
+}
+
+struct Timed {
+    double wall = 0;
+    RequestCounts requests;
+    PlanSummary plan;
+};
+
+// observe + diff + plan, as `converge plan` does after loading.
+Timed timed_plan(Session& s, bool per_resource, int parallelism) {
+    const auto before = s.counts();
+    auto api = s.fresh_api();
+    const Stopwatch sw;
+    const auto observed = observe_estate(s.desired(), *api, per_resource, parallelism);
+    const auto plan = make_plan(s.desired(), observed);
+    Timed t{sw.wall(), s.counts() - before, summarize(plan)};
+    t.requests.polls = api->client().stats().polls;
+    return t;
+}
+
+// observe + plan + apply, as `converge apply --auto-approve` does after loading.
+Timed timed_apply(Session& s, int parallelism, std::vector<LroRecord>* lros) {
+    const auto before = s.counts();
+    auto api = s.fresh_api();
+    const Stopwatch sw;
+    const PlanSummary plan = converge_estate(s.desired(), *api, parallelism);
+    Timed t{sw.wall(), s.counts() - before, plan};
+    t.requests.polls = api->client().stats().polls;
+    if (lros != nullptr) {
+        *lros = api->lros();
+    }
+    return t;
+}
+
+void add_poll_rows(Report& report, const Session& s, const std::vector<LroRecord>& lros) {
+    std::map<std::string, std::vector<int>> by_type;
+    for (const auto& l : lros) {
+        by_type[l.method + " " + l.type].push_back(l.polls);
+    }
+    converge::Json details = converge::Json::object();
+    for (const auto& [key, polls] : by_type) {
+        const std::string type = key.substr(key.find(' ') + 1);
+        const double bound = s.duration_of(type) / s.retry_after_seconds() + 2;
+        const int worst = *std::max_element(polls.begin(), polls.end());
+        double mean = 0;
+        for (int p : polls) {
+            mean += p;
+        }
+        mean /= static_cast<double>(polls.size());
+        Row row{"apply", fmt::format("max polls/LRO {}", type.substr(type.rfind('/') + 1)), static_cast<double>(worst)};
+        row.max_value = bound;
+        row.note = fmt::format("{} LROs, mean {:.2f}; bound = {:.2f} s / {} s + 2", polls.size(), mean,
+                               s.duration_of(type), s.retry_after_seconds());
+        report.add(row);
+        details[key] = {{"lros", polls.size()}, {"max_polls", worst}, {"mean_polls", mean}, {"bound", bound}};
+    }
+    report.detail("apply_lros", details);
+}
+
+void run_apply(const Options& options, Session& s, Report& report) {
+    std::cerr << fmt::format("apply: {} resources from empty ...\n", s.desired().resources.size());
+    std::vector<LroRecord> lros;
+    const Timed t = timed_apply(s, options.apply_parallelism, &lros);
+    const ApplyBound bound = apply_bound(s.durations(), t.requests.writes, s.rtt());
+    Row wall{"apply", "from empty: wall s", t.wall, bound.reference(), "crit+bucket"};
+    wall.max_ratio = k_apply_vs_bound;
+    wall.note = fmt::format("critical path {:.1f} s + write bucket {:.1f} s ({} writes); lower bound {:.1f} s",
+                            bound.critical_path, bound.write_bucket, bound.writes, bound.lower_bound());
+    report.add(wall);
+    Row writes{"apply", "from empty: writes", static_cast<double>(t.requests.writes)};
+    writes.note = fmt::format("{} reads ({} polls), {} throttled (429)", t.requests.reads, t.requests.polls,
+                              t.requests.throttled);
+    report.add(writes);
+    add_poll_rows(report, s, lros);
+    report.detail("apply", {{"wall_s", t.wall}, {"requests", t.requests.to_json()}, {"plan", t.plan.to_json()},
+                            {"critical_path_s", bound.critical_path}, {"write_bucket_s", bound.write_bucket},
+                            {"parallelism", options.apply_parallelism}, {"estate", s.describe()}});
+}
+
+void run_reapply(const Options& options, Session& s, Report& report) {
+    std::cerr << "re-apply and plan of the converged estate ...\n";
+    const Timed again = timed_apply(s, options.apply_parallelism, nullptr);
+    Row w{"reapply", "second apply: writes", static_cast<double>(again.requests.writes)};
+    w.max_value = 0;
+    w.note = fmt::format("{} changes planned; {} reads", again.plan.changes(), again.requests.reads);
+    report.add(w);
+    const Timed plan = timed_plan(s, false, s.client_parallelism());
+    Row p{"reapply", "plan of converged: writes", static_cast<double>(plan.requests.writes)};
+    p.max_value = 0;
+    p.note = fmt::format("{} changes planned", plan.plan.changes());
+    report.add(p);
+    report.detail("reapply", {{"apply_requests", again.requests.to_json()}, {"plan_requests", plan.requests.to_json()}});
+}
+
+void run_plan(const Options& options, Session& s, Report& report) {
+    const ReadFloor floor = read_floor(s.shape(), options.page_size);
+    const double floor_s = floor.seconds(static_cast<std::size_t>(s.client_parallelism()), s.rtt());
+    // A fresh emulator: its buckets are full (the rtt samples took 10 reads).
+    std::cerr << "plan: converged estate, list-based observe ...\n";
+    const Timed plan = timed_plan(s, false, s.client_parallelism());
+    wait_for_full_read_bucket();
+    std::cerr << fmt::format("plan: --refresh=per-resource, {} in flight ...\n", options.baseline_in_flight);
+    const Timed base = timed_plan(s, true, static_cast<int>(options.baseline_in_flight));
+    const std::size_t n = s.desired().resources.size();
+    Row wall{"plan", fmt::format("{} converged: wall s", n), plan.wall, floor_s, "floor"};
+    wall.max_ratio = k_plan_vs_floor;
+    wall.note = fmt::format("rtt {:.1f} ms, concurrency {}", s.rtt() * 1e3, s.client_parallelism());
+    report.add(wall);
+    Row req{"plan", "requests", static_cast<double>(plan.requests.total()), static_cast<double>(floor.requests()), "floor"};
+    req.note = fmt::format("floor: {} group + {} type + {} compute + {} version lists", floor.group_lists,
+                           floor.type_lists, floor.compute_lists, floor.version_lists);
+    report.add(req);
+    Row speed{"plan", "per-resource refresh: wall s", base.wall, plan.wall, "converge plan"};
+    speed.min_ratio = k_baseline_speedup;
+    speed.note = fmt::format("{} requests, {} in flight; its own floor {:.1f} s", base.requests.total(),
+                             options.baseline_in_flight,
+                             paced_seconds(n, options.baseline_in_flight, s.rtt(), k_arm_reads));
+    report.add(speed);
+    Row changes{"plan", "changes in converged plan", static_cast<double>(plan.plan.changes())};
+    changes.max_value = 0;
+    report.add(changes);
+    report.detail("plan", {{"list", {{"wall_s", plan.wall}, {"requests", plan.requests.to_json()}}},
+                           {"per_resource", {{"wall_s", base.wall}, {"requests", base.requests.to_json()}}},
+                           {"floor", {{"requests", floor.requests()}, {"seconds", floor_s},
+                                      {"longest_chain", floor.longest_chain}}}});
+}
+
+}  // namespace
+
+void run_remote_phases(const Options& options, Report& report) {
+    if (options.only.count("apply") != 0U) {
+        Session s(options, options.apply_n, false);
+        run_apply(options, s, report);
+        run_reapply(options, s, report);
+    }
+    if (options.only.count("plan") != 0U) {
+        Session s(options, options.n, true);
+        report.set("plan_session", s.describe());
+        run_plan(options, s, report);
+    }
+}
+
+}  // namespace bench
+
+#endif  // CONVERGE_BENCH_REMOTE

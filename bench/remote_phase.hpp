@@ -1,0 +1,13 @@
+#pragma once
+// Parts 1-3: against the in-process emulator (latency per request, ARM's throttle numbers,
+// time-scaled provisioning): apply from empty, a second apply and plan (0 writes), then a plan
+// of the converged estate against the floor and against --refresh=per-resource.
+#include "options.hpp"
+#include "report.hpp"
+
+namespace bench {
+
+/// Runs the phases selected in options.only ("apply", "plan") and adds their rows.
+void run_remote_phases(const Options& options, Report& report);
+
+}  // namespace bench
