@@ -59,6 +59,8 @@ void write(const Response& in, httplib::Response& out) {
 
 }  // namespace
 
+constexpr std::size_t k_worker_threads = 96;
+
 HttpServer::HttpServer(const std::string& cert_path, const std::string& key_path, Handler handler)
     : m_impl(std::make_unique<Impl>()) {
     if (!cert_path.empty()) {
@@ -77,6 +79,9 @@ HttpServer::HttpServer(const std::string& cert_path, const std::string& key_path
     s.set_keep_alive_max_count(100000);
     s.set_keep_alive_timeout(30);
     s.set_payload_max_length(64 * 1024 * 1024);
+    // Each keep-alive connection holds a worker for its lifetime, so the pool must exceed the
+    // clients' in-flight limit (converge defaults to 16, benchmarks go higher) or requests stall.
+    s.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
     auto h = [impl = m_impl.get()](const httplib::Request& req, httplib::Response& res) {
         write(impl->handler(convert(req)), res);
     };
