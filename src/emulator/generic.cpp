@@ -73,7 +73,7 @@ std::optional<ArmError> check_location_change(const Target& t, const Json& befor
                         "'. Please select a new resource name."};
 }
 
-/// Runs normalise (+ defaults on create), validate, create-only and server-field hooks.
+/// Runs normalise (+ defaults on create), location/create-only checks, validate, server fields.
 std::optional<ArmError> prepare_write(WriteContext& w, const Target& t) {
     const TypeBehaviour& type = *w.ctx.type;
     for (const auto& n : type.normalise) {
@@ -87,16 +87,16 @@ std::optional<ArmError> prepare_write(WriteContext& w, const Target& t) {
             }
         }
     }
-    for (const auto& v : type.validate) {
-        if (auto err = v(w)) {
-            return err;
-        }
-    }
     if (w.existing != nullptr) {
         if (auto err = check_location_change(t, w.existing->body, w.body)) {
             return err;
         }
         if (auto err = check_create_only(type, w.existing->body, w.body)) {
+            return err;
+        }
+    }
+    for (const auto& v : type.validate) {
+        if (auto err = v(w)) {
             return err;
         }
     }
