@@ -101,6 +101,11 @@ Found find_files(const LoadOptions& options, Diagnostics& diagnostics) {
             found.files.push_back(fs::path(path).lexically_normal().generic_string());
         }
     }
+    if (found.stack_dir.empty() && !found.files.empty()) {
+        // Files only: the stack is named after the first file's directory.
+        std::error_code ec;
+        found.stack_dir = fs::weakly_canonical(fs::absolute(found.files.front()), ec).parent_path().filename().string();
+    }
     return found;
 }
 

@@ -111,6 +111,18 @@ TEST_CASE("directories are read recursively in sorted order, skipping hidden one
     CHECK(result.desired.resources[0].id.subscription() == k_placeholder_subscription);
 }
 
+TEST_CASE("a file given alone names the stack after its directory") {
+    TempDir dir("single");
+    dir.write("rg.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg}\nspec: {location: x}\n");
+    LoadOptions options;
+    options.paths = {dir.path() + "/rg.yaml"};
+    const auto result = load_manifests(options);
+    CHECK(result.diagnostics.to_string() == "");
+    CHECK(result.desired.stack == "converge-test-single");
+    REQUIRE(result.desired.resources.size() == 1);
+    CHECK(result.desired.resources[0].body["tags"]["converge-stack"] == "converge-test-single");
+}
+
 TEST_CASE("a missing path and an empty directory are errors") {
     TempDir dir("empty");
     LoadOptions options;
