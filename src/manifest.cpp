@@ -151,6 +151,13 @@ LoadResult load_sources(const std::vector<SourceFile>& files, const SourceFile& 
     resolve_graph(result.desired, origin, config, identities, diagnostics);
 
     auto& secrets = result.desired.secret_values;
+    // Every sensitive variable's value, used or not: a value a manifest no longer uses can
+    // still be in Azure (and so in a plan's "before" side) and must be scrubbed there too.
+    for (const auto& [name, v] : config.variables) {
+        if (v.sensitive && v.has_value) {
+            secrets.push_back(v.value.is_string() ? v.value.get<std::string>() : v.value.dump());
+        }
+    }
     std::sort(secrets.begin(), secrets.end());
     secrets.erase(std::unique(secrets.begin(), secrets.end()), secrets.end());
     secrets.erase(std::remove(secrets.begin(), secrets.end(), std::string{}), secrets.end());
