@@ -81,7 +81,10 @@ TEST_CASE("converge binary: refuse without a TTY, apply, plan empty, detailed ex
                            "spec: {kind: StorageV2, sku: {name: Standard_LRS}, location: northeurope}\n");
     CHECK(stack.converge("plan --detailed-exitcode").code == 3);
 
-    for (const auto& r : {refused, applied, plan, stack.converge("--log-format json apply --auto-approve"),
+    const Run json_apply = stack.converge("--log-format json apply --auto-approve");
+    CHECK_MESSAGE(json_apply.code == 0, (json_apply.out + json_apply.err));
+    CHECK(json_apply.out.find("\"type\":\"apply_finished\"") != std::string::npos);
+    for (const auto& r : {refused, applied, plan, json_apply,
                           stack.converge("plan --format json"), stack.converge("plan --format markdown")}) {
         CHECK(r.out.find(k_secret) == std::string::npos);
         CHECK(r.err.find(k_secret) == std::string::npos);

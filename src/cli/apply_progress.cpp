@@ -102,7 +102,9 @@ public:
 private:
     void emit(const char* type, const Step& step, Json extra) {
         Json event = {{"type", type}, {"id", step.id.str()}, {"kind", step.kind}, {"action", step_label(step)}};
-        event.update(extra);
+        if (extra.is_object()) {  // `{}` arrives as null
+            event.update(extra);
+        }
         std::fprintf(m_out, "%s\n", m_redact(event.dump()).c_str());
         std::fflush(m_out);
     }
