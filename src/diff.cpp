@@ -29,20 +29,6 @@ void append_segment(std::string& path, std::string_view key) {
     }
 }
 
-// The member `key` of `o`: exact first, then ignoring case (ARM property names are case-insensitive).
-const Json* member(const Json& o, const std::string& key) {
-    const auto it = o.find(key);
-    if (it != o.end()) {
-        return &*it;
-    }
-    for (auto m = o.begin(); m != o.end(); ++m) {
-        if (iequals(m.key(), key)) {
-            return &*m;
-        }
-    }
-    return nullptr;
-}
-
 std::optional<double> as_number(const std::string& s) {
     if (s.empty()) {
         return std::nullopt;
@@ -187,7 +173,7 @@ void Differ::visit_object(const Json& d, const Json* o, const RuleTree::Cursor& 
     for (auto it = d.begin(); it != d.end(); ++it) {
         const std::size_t len = path.size();
         append_segment(path, it.key());
-        visit(*it, have ? member(*o, it.key()) : nullptr, m_rules.step(at, it.key()), it.key());
+        visit(*it, have ? detail::find_member(*o, it.key()) : nullptr, m_rules.step(at, it.key()), it.key());
         path.resize(len);
     }
 }
@@ -200,7 +186,7 @@ void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at
         return;
     }
     for (auto it = o->begin(); it != o->end(); ++it) {
-        if (iequals(it.key(), k_tag_managed_by) || iequals(it.key(), k_tag_stack) || member(d, it.key())) {
+        if (iequals(it.key(), k_tag_managed_by) || iequals(it.key(), k_tag_stack) || detail::find_member(d, it.key())) {
             continue;
         }
         const std::size_t len = path.size();
@@ -249,7 +235,7 @@ bool Differ::equal(const Json& d, const Json& o, const RuleTree::Cursor& at, std
             return false;
         }
         for (auto it = d.begin(); it != d.end(); ++it) {
-            const Json* c = member(o, it.key());
+            const Json* c = detail::find_member(o, it.key());
             const auto sub = m_rules.step(at, it.key());
             if (!(sub.flags & (k_ignored | detail::k_secret)) && !it->is_null() && (!c || !equal(*it, *c, sub, it.key()))) {
                 return false;

@@ -8,22 +8,6 @@ namespace converge {
 
 namespace {
 
-const Json* find_member(const Json& o, const std::string& key) {
-    if (!o.is_object()) {
-        return nullptr;
-    }
-    const auto it = o.find(key);
-    if (it != o.end()) {
-        return &*it;
-    }
-    for (auto m = o.begin(); m != o.end(); ++m) {
-        if (iequals(m.key(), key)) {
-            return &*m;
-        }
-    }
-    return nullptr;
-}
-
 struct Projector {
     const detail::RuleTree& rules;
     const std::set<std::string>& sensitive;
@@ -41,7 +25,7 @@ struct Projector {
             path += "/" + it.key();
             if (!(sub.flags & (detail::k_read_only | detail::k_write_only | detail::k_secret)) &&
                 !sensitive.count(path)) {
-                out[it.key()] = project(*it, o ? find_member(*o, it.key()) : nullptr, sub);
+                out[it.key()] = project(*it, o ? detail::find_member(*o, it.key()) : nullptr, sub);
             }
             path.resize(len);
         }

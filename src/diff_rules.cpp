@@ -104,4 +104,20 @@ std::string_view RuleTree::placeholder(const Cursor& at) const {
     return {};
 }
 
+const Json* find_member(const Json& o, const std::string& key) {
+    if (!o.is_object()) {
+        return nullptr;
+    }
+    const auto it = o.find(key);
+    if (it != o.end()) {
+        return &*it;
+    }
+    for (auto m = o.begin(); m != o.end(); ++m) {
+        if (iequals(m.key(), key)) {
+            return &*m;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace converge::detail

@@ -1,6 +1,7 @@
 #pragma once
 // Per-kind field classes compiled once into a segment tree, so the differ classifies each
 // field by following one child per JSON key (no pattern matching per field).
+#include "converge/json.hpp"
 #include "converge/kinds.hpp"
 
 #include <array>
@@ -56,5 +57,9 @@ private:
 
     std::vector<Node> m_nodes;
 };
+
+/// The member `key` of object `o`: exact first, then ignoring case (ARM property names are
+/// case-insensitive); nullptr when absent or when `o` is not an object.
+const Json* find_member(const Json& o, const std::string& key);
 
 }  // namespace converge::detail
