@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
@@ -10,6 +12,7 @@ namespace emulator {
 struct HttpServer::Impl {
     std::unique_ptr<httplib::Server> server;
     std::thread thread;
+    std::atomic<bool> listening_done{false};
     Handler handler;
 };
 
@@ -120,13 +123,22 @@ int HttpServer::start(const std::string& host, int port) {
         throw std::runtime_error("emulator: cannot listen on " + host + ":" + std::to_string(port) +
                                  " (address in use or not permitted)");
     }
-    m_impl->thread = std::thread([&s] { s.listen_after_bind(); });
+    m_impl->listening_done = false;
+    m_impl->thread = std::thread([&s, impl = m_impl.get()] {
+        s.listen_after_bind();
+        impl->listening_done = true;
+    });
     return bound;
 }
 
 void HttpServer::stop() {
     if (m_impl && m_impl->thread.joinable()) {
-        m_impl->server->stop();
+        // httplib's stop() does nothing until the listen loop is running; a stop right after
+        // start (e.g. manifests that fail to validate) must retry until the loop has ended.
+        while (!m_impl->listening_done) {
+            m_impl->server->stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         m_impl->thread.join();
     }
 }
