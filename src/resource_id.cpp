@@ -5,23 +5,25 @@
 
 namespace converge {
 
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        c = ascii_lower(c);
     }
     return out;
 }
 
 namespace {
+
 std::vector<std::string_view> split_path(std::string_view text) {
     std::vector<std::string_view> parts;
     std::size_t i = 0;
@@ -35,106 +37,152 @@ std::vector<std::string_view> split_path(std::string_view text) {
     }
     return parts;
 }
-}  // namespace
 
-std::optional<ResourceId> ResourceId::parse(std::string_view text) {
+/// The parts of an id, as views into its text.
+struct Parts {
+    std::string_view subscription;
+    std::string_view group;
+    std::string_view ns;
+    std::vector<std::pair<std::string_view, std::string_view>> segments;  // (type, name) below ns
+};
+
+/// /subscriptions/{s}[/resourceGroups/{g}[/providers/{ns}/{type}/{name}(/{type}/{name})*]]
+std::optional<Parts> split_id(std::string_view text) {
     if (text.empty() || text.front() != '/') {
         return std::nullopt;
     }
     const auto parts = split_path(text);
-    // /subscriptions/{s}[/resourceGroups/{g}[/providers/{ns}/{type}/{name}(/{type}/{name})*]]
     if (parts.size() < 2 || !iequals(parts[0], "subscriptions")) {
         return std::nullopt;
     }
-    ResourceId id;
-    id.m_subscription = std::string(parts[1]);
+    Parts out;
+    out.subscription = parts[1];
     std::size_t i = 2;
     if (i < parts.size()) {
         if (!iequals(parts[i], "resourceGroups") || i + 1 >= parts.size()) {
             return std::nullopt;
         }
-        id.m_group = std::string(parts[i + 1]);
+        out.group = parts[i + 1];
         i += 2;
     }
     if (i < parts.size()) {
         if (!iequals(parts[i], "providers") || i + 1 >= parts.size()) {
             return std::nullopt;
         }
-        id.m_namespace = std::string(parts[i + 1]);
+        out.ns = parts[i + 1];
         i += 2;
         const std::size_t rest = parts.size() - i;
         if (rest == 0 || rest % 2 != 0) {
             return std::nullopt;
         }
         for (; i < parts.size(); i += 2) {
-            id.m_segments.emplace_back(std::string(parts[i]), std::string(parts[i + 1]));
+            out.segments.emplace_back(parts[i], parts[i + 1]);
         }
     }
-    id.rebuild();
-    return id;
+    return out;
+}
+
+/// The canonical text of an id made of these parts.
+std::string compose(const Parts& p) {
+    std::string text;
+    text.reserve(64);
+    text += "/subscriptions/";
+    text += p.subscription;
+    if (!p.group.empty()) {
+        text += "/resourceGroups/";
+        text += p.group;
+    }
+    if (!p.segments.empty()) {
+        text += "/providers/";
+        text += p.ns;
+        for (const auto& [type, name] : p.segments) {
+            text += '/';
+            text += type;
+            text += '/';
+            text += name;
+        }
+    }
+    return text;
+}
+
+Parts parts_of(const std::string& text) {
+    auto p = split_id(text);
+    return p ? std::move(*p) : Parts{};
+}
+
+}  // namespace
+
+std::optional<ResourceId> ResourceId::parse(std::string_view text) {
+    const auto parts = split_id(text);
+    if (!parts) {
+        return std::nullopt;
+    }
+    return from_text(compose(*parts));
 }
 
 ResourceId ResourceId::for_subscription(std::string_view subscription) {
-    ResourceId id;
-    id.m_subscription = std::string(subscription);
-    id.rebuild();
-    return id;
+    Parts p;
+    p.subscription = subscription;
+    return from_text(compose(p));
 }
 
 ResourceId ResourceId::for_resource_group(std::string_view subscription, std::string_view group) {
-    ResourceId id = for_subscription(subscription);
-    id.m_group = std::string(group);
-    id.rebuild();
-    return id;
+    Parts p;
+    p.subscription = subscription;
+    p.group = group;
+    return from_text(compose(p));
 }
 
 ResourceId ResourceId::for_resource(std::string_view subscription, std::string_view group,
                                     std::string_view type, std::string_view name) {
-    ResourceId id = for_resource_group(subscription, group);
+    Parts p;
+    p.subscription = subscription;
+    p.group = group;
     const auto types = split_path(type);
     const auto names = split_path(name);
-    if (types.empty()) {
-        return id;
+    if (!types.empty()) {
+        p.ns = types[0];
+        for (std::size_t k = 1; k < types.size(); ++k) {
+            const std::size_t n = k - 1;
+            p.segments.emplace_back(types[k], n < names.size() ? names[n] : std::string_view{});
+        }
     }
-    id.m_namespace = std::string(types[0]);
-    for (std::size_t k = 1; k < types.size(); ++k) {
-        const std::size_t n = k - 1;
-        id.m_segments.emplace_back(std::string(types[k]),
-                                   n < names.size() ? std::string(names[n]) : std::string{});
-    }
-    id.rebuild();
-    return id;
+    return from_text(compose(p));
 }
 
 ResourceId ResourceId::child(std::string_view type, std::string_view name) const {
-    ResourceId id = *this;
-    id.m_segments.emplace_back(std::string(type), std::string(name));
-    id.rebuild();
-    return id;
+    Parts p = parts_of(m_text);
+    p.segments.emplace_back(type, name);
+    return from_text(compose(p));
 }
 
 ResourceId ResourceId::parent() const {
-    ResourceId id = *this;
-    if (id.m_segments.size() > 0) {
-        id.m_segments.pop_back();
-        if (id.m_segments.empty()) {
-            id.m_namespace.clear();
-        }
-    } else if (!id.m_group.empty()) {
-        id.m_group.clear();
+    Parts p = parts_of(m_text);
+    if (!p.segments.empty()) {
+        p.segments.pop_back();
+    } else if (!p.group.empty()) {
+        p.group = {};
     } else {
         return ResourceId{};
     }
-    id.rebuild();
-    return id;
+    return from_text(compose(p));
+}
+
+std::string ResourceId::subscription() const { return std::string(parts_of(m_text).subscription); }
+std::string ResourceId::resource_group() const { return std::string(parts_of(m_text).group); }
+
+std::string ResourceId::provider_namespace() const {
+    const Parts p = parts_of(m_text);
+    return p.segments.empty() ? std::string{} : std::string(p.ns);
 }
 
 std::string ResourceId::type() const {
-    if (m_segments.empty()) {
-        return m_group.empty() ? "Microsoft.Resources/subscriptions" : "Microsoft.Resources/resourceGroups";
+    const Parts p = parts_of(m_text);
+    if (p.segments.empty()) {
+        return p.group.empty() ? "Microsoft.Resources/subscriptions" : "Microsoft.Resources/resourceGroups";
     }
-    std::string out = m_namespace;
-    for (const auto& [type, name] : m_segments) {
+    std::string out(p.ns);
+    for (const auto& [type, name] : p.segments) {
         out += '/';
         out += type;
     }
@@ -142,26 +190,45 @@ std::string ResourceId::type() const {
 }
 
 std::string ResourceId::name() const {
-    if (!m_segments.empty()) {
-        return m_segments.back().second;
+    const Parts p = parts_of(m_text);
+    if (!p.segments.empty()) {
+        return std::string(p.segments.back().second);
     }
-    return m_group.empty() ? m_subscription : m_group;
+    return std::string(p.group.empty() ? p.subscription : p.group);
 }
 
-bool ResourceId::is_resource_group() const { return !m_group.empty() && m_segments.empty(); }
+bool ResourceId::is_resource_group() const {
+    const Parts p = parts_of(m_text);
+    return !p.group.empty() && p.segments.empty();
+}
 
-void ResourceId::rebuild() {
-    m_text = "/subscriptions/" + m_subscription;
-    if (!m_group.empty()) {
-        m_text += "/resourceGroups/" + m_group;
+std::string ResourceId::key() const { return to_lower(m_text); }
+
+ResourceId ResourceId::from_text(std::string text) {
+    ResourceId id;
+    id.m_text = std::move(text);
+    std::size_t h = 14695981039346656037ull;  // FNV-1a over the lower-cased text
+    for (const char c : id.m_text) {
+        h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull;
     }
-    if (!m_segments.empty()) {
-        m_text += "/providers/" + m_namespace;
-        for (const auto& [type, name] : m_segments) {
-            m_text += '/' + type + '/' + name;
+    id.m_hash = h;
+    return id;
+}
+
+bool operator==(const ResourceId& a, const ResourceId& b) {
+    return a.m_hash == b.m_hash && iequals(a.m_text, b.m_text);
+}
+
+std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
+    const std::size_t n = std::min(a.m_text.size(), b.m_text.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const char x = ascii_lower(a.m_text[i]);
+        const char y = ascii_lower(b.m_text[i]);
+        if (x != y) {
+            return static_cast<unsigned char>(x) <=> static_cast<unsigned char>(y);
         }
     }
-    m_key = to_lower(m_text);
+    return a.m_text.size() <=> b.m_text.size();
 }
 
 }  // namespace converge

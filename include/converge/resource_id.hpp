@@ -33,34 +33,32 @@ public:
 
     const std::string& str() const { return m_text; }
     bool empty() const { return m_text.empty(); }
-    const std::string& subscription() const { return m_subscription; }
+    std::string subscription() const;
     /// Empty for subscription-level ids.
-    const std::string& resource_group() const { return m_group; }
+    std::string resource_group() const;
     /// "Microsoft.MachineLearningServices"; empty for subscriptions and groups.
-    const std::string& provider_namespace() const { return m_namespace; }
+    std::string provider_namespace() const;
     /// Full type: "Microsoft.MachineLearningServices/workspaces/computes",
     /// "Microsoft.Resources/resourceGroups", "Microsoft.Resources/subscriptions".
     std::string type() const;
     /// The last name segment.
     std::string name() const;
     bool is_resource_group() const;
-    /// The lower-cased text used for comparison.
-    const std::string& key() const { return m_key; }
+    /// The lower-cased text (what comparison and hashing use).
+    std::string key() const;
+    /// A hash of the lower-cased text (computed once, when the id is built).
+    std::size_t hash() const noexcept { return m_hash; }
 
-    friend bool operator==(const ResourceId& a, const ResourceId& b) { return a.m_key == b.m_key; }
-    friend std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
-        return a.m_key <=> b.m_key;
-    }
+    friend bool operator==(const ResourceId& a, const ResourceId& b);
+    friend std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b);
 
 private:
-    void rebuild();
+    /// The canonical text only (one allocation per id): the parts are found in it on demand,
+    /// since ids are copied into every edge, plan step and observed entry.
+    static ResourceId from_text(std::string text);
 
     std::string m_text;
-    std::string m_key;
-    std::string m_subscription;
-    std::string m_group;
-    std::string m_namespace;
-    std::vector<std::pair<std::string, std::string>> m_segments;  // (type, name) below the namespace
+    std::size_t m_hash = 0;
 };
 
 /// ASCII case-insensitive equality, for ids, locations and enums.
@@ -72,6 +70,6 @@ std::string to_lower(std::string_view s);
 template <>
 struct std::hash<converge::ResourceId> {
     std::size_t operator()(const converge::ResourceId& id) const noexcept {
-        return std::hash<std::string>{}(id.key());
+        return id.hash();
     }
 };
