@@ -60,9 +60,8 @@ struct Builder {
 
     Location field_location() const {
         if (node.field_locations) {
-            const auto it = node.field_locations->find(path);
-            if (it != node.field_locations->end()) {
-                return it->second;
+            if (auto at = node.field_locations->find(path, node.location.file)) {
+                return *at;
             }
         }
         return node.location;

@@ -85,8 +85,7 @@ void implicit_edges(Resource& r, const Pending& p, const Index& index, const Ide
             }
             const auto id = ResourceId::parse(props[field].get<std::string>());
             if (id && index.contains(*id)) {
-                const auto at = r.field_locations.find(std::string("/properties/") + field);
-                add_edge(r, *id, at == r.field_locations.end() ? r.location : at->second, "workspace dependency");
+                add_edge(r, *id, r.field_location(std::string("/properties/") + field), "workspace dependency");
             }
         }
     }

@@ -95,14 +95,16 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
         r.body.erase("type");
         r.body.erase("apiVersion");
     }
+    const bool arm_resource = r.kind->name == "ArmResource";
     for (const auto& [pointer, pos] : p.doc.positions) {
-        if (under_spec(pointer)) {
-            r.field_locations.insert_or_assign(pointer.substr(5), p.doc.at(pos.value));
+        if (!under_spec(pointer)) {
+            continue;
         }
-    }
-    if (r.kind->name == "ArmResource") {
-        r.field_locations.erase("/type");
-        r.field_locations.erase("/apiVersion");
+        const std::string_view field = std::string_view(pointer).substr(5);
+        if (arm_resource && (field == "/type" || field == "/apiVersion")) {
+            continue;
+        }
+        r.field_locations.set(field, pos.value.line, pos.value.column);
     }
     const Json& metadata = p.doc.root["metadata"];
     if (metadata.contains("labels") && metadata["labels"].is_object()) {

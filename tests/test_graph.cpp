@@ -71,7 +71,7 @@ TEST_CASE("a cycle prints the whole path with each edge's location") {
     const auto ws = rid(k_ml, "ws");
     auto w = make_resource("Workspace", ws, {{"properties", {{"storageAccount", sa.str()}}}}, "a.yaml", 3);
     w.location.column = 5;
-    w.field_locations["/properties/storageAccount"] = Location{"a.yaml", 9, 7};
+    w.field_locations.set("/properties/storageAccount", 9, 7);
     auto s = make_resource("StorageAccount", sa, Json::object(), "b.yaml", 1);
     s.depends_on.push_back({ws, Location{"b.yaml", 4, 3}, "dependsOn"});
     set.resources = {s, w};

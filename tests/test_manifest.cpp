@@ -76,10 +76,11 @@ TEST_CASE("a workspace and its storage account load with ids, defaults and tags"
 TEST_CASE("every body field keeps its position") {
     const auto result = load_inline({{"ws.yaml", k_workspace}}, k_config);
     const Resource& st = result.desired.resources[1];
-    CHECK(st.field_locations.at("").to_string() == "ws.yaml:14:3");
-    CHECK(st.field_locations.at("/kind").to_string() == "ws.yaml:14:9");
-    CHECK(st.field_locations.at("/sku/name").to_string() == "ws.yaml:15:15");
-    CHECK(st.field_locations.count("/location") == 0);  // a default has no position
+    CHECK(st.field_location("").to_string() == "ws.yaml:14:3");
+    CHECK(st.field_location("/kind").to_string() == "ws.yaml:14:9");
+    CHECK(st.field_location("/sku/name").to_string() == "ws.yaml:15:15");
+    CHECK_FALSE(st.field_locations.find("/location", st.location.file));  // a default has no position
+    CHECK(st.field_location("/location") == st.location);
 }
 
 TEST_CASE("directories are read recursively in sorted order, skipping hidden ones") {

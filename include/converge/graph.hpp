@@ -38,7 +38,7 @@ struct GraphInput {
     const Json* body = nullptr;
     const std::vector<Dependency>* depends_on = nullptr;
     Location location;
-    const std::map<std::string, Location>* field_locations = nullptr;
+    const FieldLocations* field_locations = nullptr;  ///< positions in `location.file`
 };
 
 /// Builds the graph; edges to ids outside the inputs are dropped.

@@ -6,7 +6,10 @@
 #include "converge/kinds.hpp"
 #include "converge/resource_id.hpp"
 
+#include <cstdint>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -18,6 +21,26 @@ namespace converge {
 /// carrying both, with this stack's name).
 inline constexpr const char* k_tag_managed_by = "managed-by";
 inline constexpr const char* k_tag_stack = "converge-stack";
+
+/// Where each field of one resource's body was written, by JSON pointer. All fields of a
+/// resource are in its own file, so only line and column are kept, under a 64-bit hash of
+/// the pointer (16 bytes a field instead of a map node, a pointer string and a file path).
+class FieldLocations {
+public:
+    /// Records (or replaces) the position of the field at `pointer`.
+    void set(std::string_view pointer, int line, int column);
+    /// The field's position in `file`, or nullopt when it has none (e.g. a default).
+    std::optional<Location> find(std::string_view pointer, const std::string& file) const;
+    std::size_t size() const { return m_entries.size(); }
+
+private:
+    struct Entry {
+        std::uint64_t hash;
+        int line;
+        int column;
+    };
+    std::vector<Entry> m_entries;
+};
 
 /// An edge in the dependency graph, with where it was declared (for cycle reports).
 struct Dependency {
@@ -44,12 +67,17 @@ struct Resource {
     std::string api_version;  ///< pinned by the kind unless the document overrides it
     Json body;                ///< ARM request body without id/name/type
     Location location;        ///< the document's `kind:` line
-    std::map<std::string, Location> field_locations;  ///< JSON pointer in body -> YAML position
+    FieldLocations field_locations;  ///< JSON pointer in body -> YAML position (in location.file)
     std::vector<Dependency> depends_on;
     std::vector<DeferredRef> deferred;
     std::set<std::string> sensitive;  ///< JSON pointers in body whose values are secret
     std::map<std::string, std::string> labels;
     bool protect = false;
+
+    /// Where the field at `pointer` was written; the document's `kind:` line when unknown.
+    Location field_location(std::string_view pointer) const {
+        return field_locations.find(pointer, location.file).value_or(location);
+    }
 };
 
 /// Everything the manifests describe, in a deterministic order (by file, then document).
