@@ -31,6 +31,19 @@ void drop_duplicates(DesiredSet& desired, std::vector<const Pending*>& origin, I
     origin = std::move(kept_origin);
 }
 
+/// A top-level key that is a near miss of "location" ("locaton", "Location ").
+bool misspells_location(const Json& body) {
+    if (!body.is_object()) {
+        return false;
+    }
+    for (const auto& [k, v] : body.items()) {
+        if (did_you_mean(k, {"location"}) == "location") {
+            return true;
+        }
+    }
+    return false;
+}
+
 void default_location(Resource& r, const DesiredSet& desired, const Index& index, const StackConfig& config,
                       Diagnostics& diagnostics) {
     if (!r.kind->tracked || r.kind->name == "ArmResource" || r.body.contains("location")) {
@@ -48,6 +61,9 @@ void default_location(Resource& r, const DesiredSet& desired, const Index& index
         }
     }
     if (config.location.empty()) {
+        if (misspells_location(r.body)) {
+            return;  // "unknown field ... (did you mean "location"?)" already points at it
+        }
         diagnostics.error(r.location, fmt::format("missing location for {}: set spec.location or defaults.location "
                                                   "in converge.yaml", display_name(r)));
         return;

@@ -1,5 +1,5 @@
-// ${env:NAME}, ${var:name}, ${ref:Kind/name} and ${ref:Kind/name:field} in manifest strings.
-// "$${" is a literal "${".
+// ${env:NAME}, ${var:name}, ${ref:Kind/name} and ${ref:Kind/name:field} in manifest strings;
+// expressions nest (${ref:Workspace/${var:ws}}). "$${" is a literal "${".
 #include "manifest_internal.hpp"
 
 #include <cstdlib>
@@ -121,6 +121,23 @@ private:
     Diagnostics& m_diagnostics;
 };
 
+/// The '}' that closes the "${" before `from`, skipping nested "${...}" pairs; npos if none.
+std::size_t find_close(const std::string& text, std::size_t from) {
+    int depth = 0;
+    for (std::size_t i = from; i < text.size(); ++i) {
+        if (text.compare(i, 2, "${") == 0) {
+            ++depth;
+            ++i;
+        } else if (text[i] == '}') {
+            if (depth == 0) {
+                return i;
+            }
+            --depth;
+        }
+    }
+    return std::string::npos;
+}
+
 void walk(YamlDocument& doc, Json& node, std::string& pointer, const InterpolationContext& context,
           Interpolated& out, Diagnostics& diagnostics) {
     if (node.is_string()) {
@@ -179,12 +196,25 @@ std::optional<Json> interpolate_string(const std::string& text, bool plain, cons
         if (plain && single_line && at.column > 0) {
             at.column += static_cast<int>(p);
         }
-        const auto close = text.find('}', p + 2);
+        const auto close = find_close(text, p + 2);
         if (close == std::string::npos) {
             diagnostics.error(at, "unterminated \"${\" (expected \"}\")");
             return std::nullopt;
         }
-        const std::string inner = text.substr(p + 2, close - p - 2);
+        std::string inner = text.substr(p + 2, close - p - 2);
+        if (inner.find("${") != std::string::npos) {
+            // `${ref:Workspace/${var:ws}}`: the inner expressions are expanded first, as text.
+            const std::size_t errors = diagnostics.error_count();
+            const auto expanded = interpolate_string(inner, false, pointer, at, context, out, diagnostics);
+            if (diagnostics.error_count() > errors) {
+                return std::nullopt;  // reported; the string stays as written
+            }
+            if (!expanded || !expanded->is_string()) {
+                diagnostics.error(at, fmt::format("\"${{{}}}\": a nested expression must give text", inner));
+                return std::nullopt;
+            }
+            inner = expanded->get<std::string>();
+        }
         const auto colon = inner.find(':');
         Piece piece = colon == std::string::npos
                                 ? Piece{Json(""), false, false, false}

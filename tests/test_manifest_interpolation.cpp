@@ -152,6 +152,34 @@ spec:
     CHECK(cfg.depends_on[0].target == r.desired.resources.at(0).id);
 }
 
+TEST_CASE("expressions nest: ${ref:Kind/${var:name}} expands the variable first") {
+    const char* docs = R"(apiVersion: converge/v1
+kind: Workspace
+metadata: {name: mlw-prod, resourceGroup: rg}
+spec: {location: eastus}
+---
+apiVersion: converge/v1
+kind: ArmResource
+metadata: {name: cfg, resourceGroup: rg}
+spec:
+  type: Microsoft.AppConfiguration/configurationStores
+  apiVersion: 2023-03-01
+  location: eastus
+  properties:
+    ws: ${ref:Workspace/${var:ws}}
+    url: ${ref:Workspace/mlw-${var:env}:properties.discoveryUrl}/v1
+    bad: ${ref:Workspace/${var:nope}}
+)";
+    const auto r = load_inline({{"d.yaml", docs}}, "apiVersion: converge/v1\nvariables:\n  ws: mlw-prod\n  env: prod\n");
+    CHECK(r.diagnostics.to_string() == "d.yaml:16:10: error: unknown variable \"nope\"\n");
+    const Resource& cfg = r.desired.resources.at(1);
+    CHECK(cfg.body["properties"]["ws"] == r.desired.resources.at(0).id.str());
+    REQUIRE(cfg.deferred.size() == 1);
+    CHECK(cfg.deferred[0].field == "properties.discoveryUrl");
+    CHECK(cfg.deferred[0].target == r.desired.resources.at(0).id);
+    REQUIRE(cfg.depends_on.size() == 1);
+}
+
 TEST_CASE("refs are not allowed in metadata") {
     const char* doc = "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: \"${ref:ResourceGroup/x}\"}\n"
                       "spec: {location: eastus}\n";
