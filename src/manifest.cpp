@@ -113,7 +113,7 @@ Found find_files(const LoadOptions& options, Diagnostics& diagnostics) {
 void release_spec_positions(YamlDocument& doc) {
     auto& positions = doc.positions;
     positions.erase(std::remove_if(positions.begin(), positions.end(),
-                                   [](const auto& e) { return !e.first.starts_with("/metadata"); }),
+                                   [](const Positioned& e) { return e.area != Area::metadata; }),
                     positions.end());
     positions.shrink_to_fit();
     doc.raw_scalars = {};

@@ -29,18 +29,30 @@ struct NodePosition {
     Pos value;
 };
 
+/// Which part of a manifest document a node is in.
+enum class Area : std::uint8_t { other, metadata, spec };
+
+/// One node's position, under the PointerHash of its JSON pointer (no pointer strings: a
+/// document has a position for every node, and all documents are held until ids are known).
+struct Positioned {
+    std::uint64_t hash;       ///< of the pointer from the document root
+    std::uint64_t spec_hash;  ///< of the pointer below /spec (Area::spec only)
+    NodePosition pos;
+    Area area;
+};
+
 /// One YAML document as JSON, with the position of every node by JSON pointer.
 struct YamlDocument {
     std::string file;  ///< display path
     Json root;
     Pos start;
-    /// JSON pointer -> position, in document order ("" is the root).
-    std::vector<std::pair<std::string, NodePosition>> positions;
-    /// JSON pointer -> source text of plain scalars that became numbers or booleans.
-    std::vector<std::pair<std::string, std::string>> raw_scalars;
-    /// JSON pointers of plain (unquoted) strings that contain "${": whole-value
+    /// Every node's position, in document order (the root's pointer is "").
+    std::vector<Positioned> positions;
+    /// Pointer hash -> source text of plain scalars that became numbers or booleans.
+    std::vector<std::pair<std::uint64_t, std::string>> raw_scalars;
+    /// Pointer hashes of plain (unquoted) strings that contain "${": whole-value
     /// interpolations there keep the variable's type.
-    std::vector<std::string> plain_templates;
+    std::vector<std::uint64_t> plain_templates;
 
     const NodePosition* find(std::string_view pointer) const;
     /// The value's location, or the nearest enclosing node's when the pointer has none.

@@ -96,15 +96,16 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
         r.body.erase("apiVersion");
     }
     const bool arm_resource = r.kind->name == "ArmResource";
-    for (const auto& [pointer, pos] : p.doc.positions) {
-        if (!under_spec(pointer)) {
+    const std::uint64_t type_field = PointerHash::of("/type");
+    const std::uint64_t api_version_field = PointerHash::of("/apiVersion");
+    for (const auto& e : p.doc.positions) {
+        if (e.area != Area::spec) {
             continue;
         }
-        const std::string_view field = std::string_view(pointer).substr(5);
-        if (arm_resource && (field == "/type" || field == "/apiVersion")) {
+        if (arm_resource && (e.spec_hash == type_field || e.spec_hash == api_version_field)) {
             continue;
         }
-        r.field_locations.set(field, pos.value.line, pos.value.column);
+        r.field_locations.set(e.spec_hash, e.pos.value.line, e.pos.value.column);
     }
     const Json& metadata = p.doc.root["metadata"];
     if (metadata.contains("labels") && metadata["labels"].is_object()) {

@@ -9,9 +9,10 @@ namespace converge::manifest {
 
 const NodePosition* YamlDocument::find(std::string_view pointer) const {
     // From the back: a key set explicitly after a `<<` merge overrides the merged one.
+    const std::uint64_t h = PointerHash::of(pointer);
     for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
-        if (it->first == pointer) {
-            return &it->second;
+        if (it->hash == h) {
+            return &it->pos;
         }
     }
     return nullptr;
@@ -38,8 +39,9 @@ Location YamlDocument::key_at(std::string_view pointer) const {
 }
 
 const std::string* YamlDocument::raw(std::string_view pointer) const {
+    const std::uint64_t h = PointerHash::of(pointer);
     for (const auto& [p, text] : raw_scalars) {
-        if (p == pointer) {
+        if (p == h) {
             return &text;
         }
     }
@@ -47,8 +49,9 @@ const std::string* YamlDocument::raw(std::string_view pointer) const {
 }
 
 bool YamlDocument::is_plain(std::string_view pointer) const {
-    for (const auto& p : plain_templates) {
-        if (p == pointer) {
+    const std::uint64_t h = PointerHash::of(pointer);
+    for (const auto p : plain_templates) {
+        if (p == h) {
             return true;
         }
     }

@@ -122,10 +122,32 @@ Json resolve_plain(const std::string& s) {
     return s;
 }
 
+/// A node's JSON pointer, as hashes (see Positioned).
+struct Path {
+    std::uint64_t hash = PointerHash::k_empty;
+    std::uint64_t spec_hash = PointerHash::k_empty;
+    Area area = Area::other;
+    bool root = true;
+
+    Path child(std::string_view segment) const {
+        Path c;
+        c.root = false;
+        c.hash = PointerHash::extend_segment(hash, segment);
+        if (root) {
+            c.area = segment == "spec" ? Area::spec : segment == "metadata" ? Area::metadata : Area::other;
+        } else {
+            c.area = area;
+            c.spec_hash = area == Area::spec ? PointerHash::extend_segment(spec_hash, segment) : 0;
+        }
+        return c;
+    }
+    Positioned at(NodePosition pos) const { return {hash, spec_hash, pos, area}; }
+};
+
 /// An open mapping or sequence while events arrive.
 struct Frame {
     Json* node;
-    std::string pointer;
+    Path path;
     std::string anchor;  ///< "" when the node has none
     bool is_map;
     bool have_key = false;
@@ -290,9 +312,9 @@ private:
             return;
         }
         Json* node = nullptr;
-        std::string pointer;
-        place(pos(mark), std::move(empty), node, pointer);
-        m_frames.push_back({node, std::move(pointer), std::move(anchor), is_map});
+        Path path;
+        place(pos(mark), std::move(empty), node, path);
+        m_frames.push_back({node, path, std::move(anchor), is_map});
     }
 
     void close() {
@@ -328,18 +350,18 @@ private:
         const bool is_string = v.is_string();
         const bool typed = plain && !is_string && !v.is_null() && !text.empty();
         Json* node = nullptr;
-        std::string pointer;
-        place(p, std::move(v), node, pointer);
+        Path path;
+        place(p, std::move(v), node, path);
         if (node == nullptr) {
             return;
         }
         if (typed) {
-            m_doc->raw_scalars.emplace_back(pointer, text);
+            m_doc->raw_scalars.emplace_back(path.hash, text);
         }
         if (is_string) {
             check_template(p, node->get_ref<const std::string&>());
             if (plain && text.find("${") != std::string::npos) {
-                m_doc->plain_templates.push_back(pointer);
+                m_doc->plain_templates.push_back(path.hash);
             }
         }
     }
@@ -363,8 +385,7 @@ private:
                 if (!f.node->contains(k)) {
                     (*f.node)[k] = item;
                     f.merged.push_back(k);
-                    m_doc->positions.emplace_back(f.pointer + "/" + escape_pointer(k),
-                                                  NodePosition{f.key_pos, f.key_pos});
+                    m_doc->positions.push_back(f.path.child(k).at(NodePosition{f.key_pos, f.key_pos}));
                 }
             }
         };
@@ -378,7 +399,16 @@ private:
     }
 
     /// Inserts a value into the innermost container (or as the root).
-    void place(Pos p, Json v, Json*& node, std::string& pointer) {
+    const NodePosition* find(std::uint64_t hash) const {
+        for (auto it = m_doc->positions.rbegin(); it != m_doc->positions.rend(); ++it) {
+            if (it->hash == hash) {
+                return &it->pos;
+            }
+        }
+        return nullptr;
+    }
+
+    void place(Pos p, Json v, Json*& node, Path& path) {
         if (m_frames.empty()) {
             if (m_have_root) {
                 return;
@@ -386,36 +416,37 @@ private:
             m_have_root = true;
             m_doc->root = std::move(v);
             node = &m_doc->root;
-            m_doc->positions.emplace_back("", NodePosition{p, p});
+            path = Path{};
+            m_doc->positions.push_back(path.at(NodePosition{p, p}));
             return;
         }
         Frame& f = m_frames.back();
         if (f.is_map && f.merge_key) {
             f.merge_value = std::move(v);
             node = &f.merge_value;
-            pointer = f.pointer + "/<<";
+            path = f.path.child("<<");
             return;
         }
         if (f.is_map) {
             f.have_key = false;
-            pointer = f.pointer + "/" + escape_pointer(f.key);
+            path = f.path.child(f.key);
             if (const auto m = std::find(f.merged.begin(), f.merged.end(), f.key); m != f.merged.end()) {
                 f.merged.erase(m);
                 f.node->erase(f.key);
             }
             if (f.node->contains(f.key)) {
-                const auto* first = m_doc->find(pointer);
+                const auto* first = find(path.hash);
                 const Pos at = first ? first->key : Pos{};
                 error(f.key_pos, fmt::format("duplicate key \"{}\" (first at line {}, column {})", f.key,
                                              at.line, at.column));
                 return;
             }
-            m_doc->positions.emplace_back(pointer, NodePosition{f.key_pos, p});
+            m_doc->positions.push_back(path.at(NodePosition{f.key_pos, p}));
             node = &((*f.node)[f.key] = std::move(v));
             return;
         }
-        pointer = f.pointer + "/" + std::to_string(f.node->size());
-        m_doc->positions.emplace_back(pointer, NodePosition{p, p});
+        path = f.path.child(std::to_string(f.node->size()));
+        m_doc->positions.push_back(path.at(NodePosition{p, p}));
         f.node->push_back(std::move(v));
         node = &f.node->back();
     }

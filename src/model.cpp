@@ -11,20 +11,7 @@ const Resource* DesiredSet::find(const ResourceId& id) const {
     return nullptr;
 }
 
-namespace {
-
-std::uint64_t pointer_hash(std::string_view pointer) {
-    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
-    for (const char c : pointer) {
-        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
-    return h;
-}
-
-}  // namespace
-
-void FieldLocations::set(std::string_view pointer, int line, int column) {
-    const std::uint64_t h = pointer_hash(pointer);
+void FieldLocations::set(std::uint64_t h, int line, int column) {
     for (auto& e : m_entries) {
         if (e.hash == h) {
             e.line = line;
@@ -36,7 +23,7 @@ void FieldLocations::set(std::string_view pointer, int line, int column) {
 }
 
 std::optional<Location> FieldLocations::find(std::string_view pointer, const std::string& file) const {
-    const std::uint64_t h = pointer_hash(pointer);
+    const std::uint64_t h = PointerHash::of(pointer);
     for (const auto& e : m_entries) {
         if (e.hash == h) {
             return Location{file, e.line, e.column};

@@ -22,13 +22,36 @@ namespace converge {
 inline constexpr const char* k_tag_managed_by = "managed-by";
 inline constexpr const char* k_tag_stack = "converge-stack";
 
+/// FNV-1a over a JSON pointer's text; `extend` continues a hash, so extend(of("/a"), "/b")
+/// == of("/a/b") and a parser can hash pointers without building them.
+struct PointerHash {
+    static constexpr std::uint64_t k_empty = 14695981039346656037ull;  ///< the hash of ""
+    static std::uint64_t extend(std::uint64_t hash, std::string_view text) {
+        for (const char c : text) {
+            hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        }
+        return hash;
+    }
+    /// extend(hash, "/" + escaped segment) without building it ("~" -> "~0", "/" -> "~1").
+    static std::uint64_t extend_segment(std::uint64_t hash, std::string_view segment) {
+        hash = extend(hash, "/");
+        for (const char c : segment) {
+            hash = c == '~' ? extend(hash, "~0") : c == '/' ? extend(hash, "~1") : extend(hash, std::string_view(&c, 1));
+        }
+        return hash;
+    }
+    static std::uint64_t of(std::string_view pointer) { return extend(k_empty, pointer); }
+};
+
 /// Where each field of one resource's body was written, by JSON pointer. All fields of a
 /// resource are in its own file, so only line and column are kept, under a 64-bit hash of
 /// the pointer (16 bytes a field instead of a map node, a pointer string and a file path).
 class FieldLocations {
 public:
     /// Records (or replaces) the position of the field at `pointer`.
-    void set(std::string_view pointer, int line, int column);
+    void set(std::string_view pointer, int line, int column) { set(PointerHash::of(pointer), line, column); }
+    /// The same, for a pointer already hashed with PointerHash.
+    void set(std::uint64_t pointer_hash, int line, int column);
     /// The field's position in `file`, or nullopt when it has none (e.g. a default).
     std::optional<Location> find(std::string_view pointer, const std::string& file) const;
     std::size_t size() const { return m_entries.size(); }
