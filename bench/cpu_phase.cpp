@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <malloc.h>
 #include <iostream>
 
 namespace bench {
@@ -35,8 +36,9 @@ void add_rows(Report& report, std::size_t n, const converge::Json& r) {
     if (big) {
         rss.max_value = k_max_rss_mb_100k;
     }
-    rss.note = fmt::format("after load {:.0f} MB (observed state held in memory too)",
-                           r["rss_after_load_mb"].get<double>());
+    rss.note = fmt::format("RSS after load {:.0f} MB; heap in use: desired set {:.0f} MB, + observed {:.0f} MB",
+                           r["rss_after_load_mb"].get<double>(), r["heap_in_use_after_load_mb"].get<double>(),
+                           r["heap_in_use_with_observed_mb"].get<double>() - r["heap_in_use_after_load_mb"].get<double>());
     report.add(rss);
     Row fp{"cpu", fmt::format("{} false changes", size), r["false_changes"].get<double>()};
     fp.max_value = 0;
@@ -73,6 +75,7 @@ int cpu_child_main(const std::filesystem::path& dir) {
     r["load_wall_s"] = load.wall();
     r["load_cpu_s"] = load.cpu();
     r["rss_after_load_mb"] = rss_mb();
+    r["heap_in_use_after_load_mb"] = static_cast<double>(mallinfo2().uordblks) / 1e6;
     if (!loaded.errors.empty()) {
         std::cerr << loaded.errors;
         return 1;
@@ -81,6 +84,7 @@ int cpu_child_main(const std::filesystem::path& dir) {
     std::size_t drifted = 0;
     const converge::ObservedState observed = converged_state(loaded.desired, k_drift_every, drifted);
     const Stopwatch diff;
+    r["heap_in_use_with_observed_mb"] = static_cast<double>(mallinfo2().uordblks) / 1e6;
     const PlanSummary plan = summarize(make_plan(loaded.desired, observed));
     r["diff_wall_s"] = diff.wall();
     r["diff_cpu_s"] = diff.cpu();
