@@ -191,7 +191,9 @@ void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at
         }
         const std::size_t len = path.size();
         append_segment(path, it.key());
-        record(nullptr, &*it, at.flags);
+        if (!m_desired.sensitive.count(path)) {  // a secret tag is never shown, even to remove it
+            record(nullptr, &*it, at.flags);
+        }
         path.resize(len);
     }
 }

@@ -15,7 +15,10 @@ struct Projector {
 
     // Scalars, arrays and the whole top-level tags map are taken as observed (null when absent).
     Json project(const Json& d, const Json* o, const detail::RuleTree::Cursor& at) {
-        if (path == "/tags" || !d.is_object()) {
+        if (path == "/tags") {
+            return tags(o);
+        }
+        if (!d.is_object()) {
             return o ? *o : Json();
         }
         Json out = Json::object();
@@ -28,6 +31,20 @@ struct Projector {
                 out[it.key()] = project(*it, o ? detail::find_member(*o, it.key()) : nullptr, sub);
             }
             path.resize(len);
+        }
+        return out;
+    }
+
+    // The observed tags map without the tags whose value is secret (a saved plan holds no secret).
+    Json tags(const Json* o) const {
+        if (!o || !o->is_object()) {
+            return o ? *o : Json();
+        }
+        Json out = *o;
+        for (auto it = o->begin(); it != o->end(); ++it) {
+            if (sensitive.count((Json::json_pointer("/tags") / it.key()).to_string())) {
+                out.erase(it.key());
+            }
         }
         return out;
     }

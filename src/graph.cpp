@@ -68,11 +68,7 @@ struct Builder {
     }
 };
 
-std::string edge_text(const Graph& g, std::size_t to, const GraphEdge& e) {
-    std::string out = " -> " + g.labels[to] + " (";
-    out += e.location.known() ? e.location.to_string() : std::string("?");
-    return out + ", " + e.why + ")";
-}
+CycleStep step_of(const Graph& g, std::size_t to, const GraphEdge& e) { return {g.labels[to], e.why, e.location}; }
 
 }  // namespace
 
@@ -91,6 +87,15 @@ std::string resource_label(const Resource& r) {
         return kind + "/" + r.id.parent().name() + ":" + r.id.name();
     }
     return kind + "/" + r.id.name();
+}
+
+std::string cycle_message(const std::string& start, const std::vector<CycleStep>& steps) {
+    std::string out = "dependency cycle: " + start;
+    for (const auto& s : steps) {
+        out += " -> " + s.label + " (" + s.why;
+        out += s.location.known() ? " at " + s.location.to_string() + ")" : std::string(")");
+    }
+    return out;
 }
 
 Graph build_graph(const std::vector<GraphInput>& inputs) {
@@ -194,12 +199,12 @@ Ordering topological_order(const Graph& g) {
         for (const GraphEdge* e : edges) {
             if (color[e->to] == 1) {
                 auto from = std::find_if(stack.begin(), stack.end(), [&](const auto& s) { return s.first == e->to; });
-                std::string msg = "dependency cycle: " + g.labels[e->to];
+                std::vector<CycleStep> steps;
                 for (auto it = std::next(from); it != stack.end(); ++it) {
-                    msg += edge_text(g, it->first, *it->second);
+                    steps.push_back(step_of(g, it->first, *it->second));
                 }
-                msg += edge_text(g, e->to, *e);
-                out.diagnostics.error(g.locations[e->to], msg);
+                steps.push_back(step_of(g, e->to, *e));
+                out.diagnostics.error(g.locations[e->to], cycle_message(g.labels[e->to], steps));
             } else if (color[e->to] == 0) {
                 stack.emplace_back(e->to, e);
                 dfs(e->to);

@@ -1,6 +1,8 @@
 // Whole-set passes: duplicates, location defaults, implicit dependencies, dependsOn, cycles.
 #include "manifest_internal.hpp"
 
+#include "converge/graph.hpp"
+
 #include <fmt/format.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -155,17 +157,13 @@ void find_cycles(const DesiredSet& desired, const Index& index, Diagnostics& dia
                 while (stack[k].first != target->second) {
                     ++k;
                 }
-                std::string path = display_name(rs[stack[k].first]);
-                Location first;
+                std::vector<CycleStep> steps;
                 for (std::size_t j = k; j < stack.size(); ++j) {
                     const Dependency& e = rs[stack[j].first].depends_on[stack[j].second - 1];
                     const std::size_t next = j + 1 < stack.size() ? stack[j + 1].first : target->second;
-                    path += fmt::format(" -> {} ({} at {})", display_name(rs[next]), e.why, e.location.to_string());
-                    if (j == k) {
-                        first = e.location;
-                    }
+                    steps.push_back({display_name(rs[next]), e.why, e.location});
                 }
-                diagnostics.error(first, "dependency cycle: " + path);
+                diagnostics.error(steps.front().location, cycle_message(display_name(rs[stack[k].first]), steps));
             }
         }
     }

@@ -31,13 +31,71 @@ std::string label_of(const SavedPlan& saved, const ResourceId& id, const Resourc
     return id.str();
 }
 
-Json observed_entry(const Change& c, const Resource* r, const ObservedState& observed) {
+bool contains_secret(const std::string& value, const std::vector<std::string>& secrets) {
+    for (const auto& s : secrets) {
+        if (!s.empty() && value.find(s) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Azure may hold a secret where the manifest does not say so: such a value is replaced, which
+// at worst refuses the plan as stale later, never writes the secret.
+void scrub(Json& j, const std::vector<std::string>& secrets) {
+    if (j.is_string() && contains_secret(j.get_ref<const std::string&>(), secrets)) {
+        j = "(sensitive)";
+    }
+    if (j.is_structured()) {
+        for (auto& member : j) {
+            scrub(member, secrets);
+        }
+    }
+}
+
+Json observed_entry(const Change& c, const Resource* r, const ObservedState& observed,
+                    const std::vector<std::string>& secrets) {
     const Json* body = observed.find(c.id);
     Json entry = {{"id", c.id.str()}, {"exists", body != nullptr}};
     if (body && r) {
-        entry["projection"] = observed_projection(*r, *body);
+        Json projection = observed_projection(*r, *body);
+        scrub(projection, secrets);
+        entry["projection"] = std::move(projection);
     }
     return entry;
+}
+
+Json inputs_json(const PlanInputs& in, const std::vector<std::string>& secret_values) {
+    Json vars = Json::array();
+    Json withheld = Json(in.withheld_vars);
+    for (const auto& [name, value] : in.vars) {
+        if (contains_secret(value, secret_values)) {
+            withheld.push_back(name);
+        } else {
+            vars.push_back({{"name", name}, {"value", value}});
+        }
+    }
+    return {{"paths", in.paths},
+            {"values_files", in.values_files},
+            {"vars", std::move(vars)},
+            {"withheld_vars", std::move(withheld)},
+            {"subscription", in.subscription}};
+}
+
+// Files written before inputs were recorded have none: apply then needs the paths again.
+PlanInputs inputs_from(const Json& j) {
+    PlanInputs in;
+    if (!j.is_object()) {
+        return in;
+    }
+    in.paths = j.value("paths", std::vector<std::string>());
+    in.values_files = j.value("values_files", std::vector<std::string>());
+    in.withheld_vars = j.value("withheld_vars", std::vector<std::string>());
+    in.subscription = j.value("subscription", "");
+    for (const auto& v : j.value("vars", Json::array())) {
+        in.vars.emplace_back(v.at("name").get<std::string>(), v.at("value").get<std::string>());
+    }
+    return in;
 }
 
 SavedPlan parse(const Json& j) {
@@ -68,12 +126,14 @@ SavedPlan parse(const Json& j) {
         }
         saved.secrets.push_back({*id, s.at("pointer").get<std::string>()});
     }
+    saved.inputs = inputs_from(j.value("inputs", Json()));
     return saved;
 }
 
 }  // namespace
 
-std::string save_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
+std::string save_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed,
+                      const PlanInputs& inputs) {
     Json resources = Json::array();
     Json observed_json = Json::array();
     Json secrets = Json::array();
@@ -89,12 +149,13 @@ std::string save_plan(const Plan& plan, const DesiredSet& desired, const Observe
                 secrets.push_back({{"id", r->id.str()}, {"pointer", p}});
             }
         }
-        observed_json.push_back(observed_entry(c, r, observed));
+        observed_json.push_back(observed_entry(c, r, observed, desired.secret_values));
     }
     Json doc = {{"format", k_format},
                 {"format_version", k_saved_format_version},
                 {"stack", desired.stack},
                 {"inputs_digest", desired_digest(desired)},
+                {"inputs", inputs_json(inputs, desired.secret_values)},
                 {"plan", plan_to_json(plan)},
                 {"resources", std::move(resources)},
                 {"secrets", std::move(secrets)},
@@ -140,7 +201,9 @@ Diagnostics check_still_valid(const SavedPlan& saved, const ObservedState& now) 
         } else if (then && !current) {
             diags.error(where, label + " was deleted since the plan was saved; run `converge plan` again");
         } else if (then && current && r) {
-            for (const auto& path : projection_drift(*r, *then, *current)) {
+            Json seen = *current;  // compared as saved: secret-bearing values scrubbed alike
+            scrub(seen, saved.desired.secret_values);
+            for (const auto& path : projection_drift(*r, *then, seen)) {
                 diags.error(where, label + ": " + dotted_path(path) +
                                        " changed since the plan was saved; run `converge plan` again");
             }

@@ -1,6 +1,7 @@
 #include "e2e_fixture.hpp"
 
 #include "converge/client_factory.hpp"
+#include "converge/curl_transport.hpp"
 #include "converge/render.hpp"
 
 #include <doctest/doctest.h>
@@ -15,7 +16,22 @@ emulator::Options fast_emulator() {
     return options;
 }
 
-E2e::E2e(emulator::Options options) : m_emulator(std::make_unique<emulator::Emulator>(std::move(options))) {
+namespace {
+
+tl::expected<std::shared_ptr<ArmClient>, std::string> wrapped_client(const ClientOptions& options, const EnvLookup& env,
+                                                                     const TransportWrap& wrap) {
+    CurlOptions curl;
+    curl.ca_bundle = options.ca_bundle;
+    auto transport = wrap(std::make_shared<CurlTransport>(curl));
+    auto clock = std::make_shared<SystemClock>();
+    auto credential = make_default_credential(options.credentials, env, transport, clock, system_process_runner());
+    return std::make_shared<ArmClient>(options, transport, credential, clock, std::make_shared<DefaultRandom>());
+}
+
+}  // namespace
+
+E2e::E2e(emulator::Options options, const TransportWrap& wrap)
+    : m_emulator(std::make_unique<emulator::Emulator>(std::move(options))) {
     m_emulator->start();
     const auto& creds = m_emulator->credentials();
     ClientOptions client;
@@ -29,7 +45,7 @@ E2e::E2e(emulator::Options options) : m_emulator(std::make_unique<emulator::Emul
     client.retry.max_delay = std::chrono::milliseconds(50);
     client.lro_default_interval = std::chrono::milliseconds(20);
     const EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
-    auto made = make_arm_client(client, no_env);
+    auto made = wrap ? wrapped_client(client, no_env, wrap) : make_arm_client(client, no_env);
     REQUIRE_MESSAGE(made, (made ? "" : made.error()));
     m_api = std::make_unique<ArmClientApi>(*made);
 }

@@ -9,6 +9,7 @@
 
 #include "emulator.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,9 +19,13 @@ namespace converge::testing {
 /// Emulator options for tests: in-memory, tiny durations, fast Retry-After.
 emulator::Options fast_emulator();
 
+/// Wraps the client's transport (e.g. to record every request converge sends).
+using TransportWrap = std::function<std::shared_ptr<Transport>(std::shared_ptr<Transport>)>;
+
 class E2e {
 public:
-    explicit E2e(emulator::Options options = fast_emulator());
+    /// With `wrap`, the client is assembled like make_arm_client does, around the wrapped transport.
+    explicit E2e(emulator::Options options = fast_emulator(), const TransportWrap& wrap = {});
     ~E2e();
 
     /// Loads in-memory manifests ("name.yaml" -> text) with converge.yaml `config`;

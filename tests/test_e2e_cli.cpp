@@ -1,39 +1,19 @@
 // End-to-end through the `converge` binary with --emulator: exit codes, confirmation refusal
 // without a TTY, invalid manifests, secrets in output.
+#include "cli_stack.hpp"
+
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <sys/wait.h>
-
-namespace fs = std::filesystem;
+using converge::testing::Run;
 
 namespace {
 
 const std::string k_secret = "Sup3r-Secret-CLI-value";
 
-struct Run {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// A stack directory and an emulator state directory under a fresh temporary directory.
-class CliStack {
+// A resource group and a storage account whose tag holds a secret.
+class CliStack : public converge::testing::CliStack {
 public:
-    CliStack() : m_root(fs::temp_directory_path() / ("converge-e2e-cli-" + std::to_string(::getpid()))) {
-        fs::remove_all(m_root);
-        fs::create_directories(m_root / "stack");
+    CliStack() : converge::testing::CliStack("e2e-cli") {
         write("converge.yaml", "apiVersion: converge/v1\nstack: cli\ndefaults:\n  resourceGroup: rg-cli\n"
                                "  location: westeurope\n  workspace: ws-cli\nvariables:\n  pw:\n    sensitive: true\n"
                                "    value: " + k_secret + "\n");
@@ -41,21 +21,6 @@ public:
         write("sa.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stcli}\n"
                          "spec: {kind: StorageV2, sku: {name: Standard_LRS}, tags: {pw: \"${var:pw}\"}}\n");
     }
-    ~CliStack() { fs::remove_all(m_root); }
-
-    void write(const std::string& name, const std::string& text) { std::ofstream(m_root / "stack" / name) << text; }
-
-    // Runs `converge <args> <stack> --emulator --emulator-state <state>` with stdin from /dev/null.
-    Run converge(const std::string& args) const {
-        const std::string cmd = std::string(CONVERGE_BINARY) + " " + args + " " + (m_root / "stack").string() +
-                                " --emulator --emulator-state " + (m_root / "state").string() + " </dev/null >" +
-                                (m_root / "out").string() + " 2>" + (m_root / "err").string();
-        const int status = std::system(cmd.c_str());
-        return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(m_root / "out"), slurp(m_root / "err")};
-    }
-
-private:
-    fs::path m_root;
 };
 
 }  // namespace

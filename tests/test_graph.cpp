@@ -78,8 +78,8 @@ TEST_CASE("a cycle prints the whole path with each edge's location") {
     const Ordering o = topological_order(build_graph(set));
     CHECK(o.order.empty());
     CHECK(o.diagnostics.to_string() ==
-          "a.yaml:3:5: error: dependency cycle: Workspace/ws -> StorageAccount/sa (a.yaml:9:7, ref) -> "
-          "Workspace/ws (b.yaml:4:3, dependsOn)\n");
+          "a.yaml:3:5: error: dependency cycle: Workspace/ws -> StorageAccount/sa (ref at a.yaml:9:7) -> "
+          "Workspace/ws (dependsOn at b.yaml:4:3)\n");
 }
 
 TEST_CASE("a three-node cycle and an innocent bystander") {
@@ -98,7 +98,7 @@ TEST_CASE("a three-node cycle and an innocent bystander") {
     const Ordering o = topological_order(build_graph(set));
     CHECK(o.order.size() == 1);  // the group; the storage accounts wait on each other
     CHECK(o.diagnostics.to_string() ==
-          "x.yaml:1:1: error: dependency cycle: StorageAccount/a -> StorageAccount/b (x.yaml:2:3, dependsOn) -> "
-          "StorageAccount/c (x.yaml:11:3, dependsOn) -> StorageAccount/a (x.yaml:21:3, dependsOn)\n");
+          "x.yaml:1:1: error: dependency cycle: StorageAccount/a -> StorageAccount/b (dependsOn at x.yaml:2:3) -> "
+          "StorageAccount/c (dependsOn at x.yaml:11:3) -> StorageAccount/a (dependsOn at x.yaml:21:3)\n");
 }
 }

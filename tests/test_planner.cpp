@@ -143,7 +143,7 @@ TEST_CASE("a cycle stops the plan") {
     const auto r = build_plan(set, ObservedState{}, {});
     CHECK_FALSE(r.ok());
     CHECK(r.plan.changes.empty());
-    CHECK(r.diagnostics.to_string().find("dependency cycle: ResourceGroup/rg -> Workspace/ws (rg.yaml:2:3, dependsOn)") !=
+    CHECK(r.diagnostics.to_string().find("dependency cycle: ResourceGroup/rg -> Workspace/ws (dependsOn at rg.yaml:2:3)") !=
           std::string::npos);
 }
 }

@@ -131,4 +131,38 @@ TEST_CASE("files that are not saved plans are refused with a reason") {
               .diagnostics.to_string()
               .rfind("p.json: error: malformed saved plan: ", 0) == 0);
 }
+TEST_CASE("a secret tag Azure already holds is neither saved nor a reason to refuse") {
+    auto set = desired();
+    set.resources[0].body["tags"] = {{"owner", "ml"}, {"pw", k_password}};
+    set.resources[0].sensitive.insert("/tags/pw");
+    ObservedState obs = observed();
+    obs.resources[rid(k_ml, "ws")]["tags"] = {{"owner", "ml"}, {"pw", k_password}, {"note", "x-" + k_password}};
+    std::string text;
+    SavedPlan saved = round_trip(set, obs, &text);
+    CHECK(text.find("Pa55w0rd") == std::string::npos);
+    CHECK(restore_secrets(saved, set).empty());
+    CHECK(check_still_valid(saved, obs).empty());
+    ObservedState now = obs;
+    now.resources[rid(k_ml, "ws")]["tags"]["owner"] = "someone";
+    CHECK(check_still_valid(saved, now).to_string().find("Workspace/ws: tags.owner changed since") != std::string::npos);
+}
+
+TEST_CASE("the inputs are recorded, secret --var values withheld by name") {
+    PlanInputs in;
+    in.paths = {"/stack"};
+    in.values_files = {"/stack/prod.yaml"};
+    in.vars = {{"env", "prod"}, {"pw", k_password}};
+    in.subscription = "00000000-0000-0000-0000-000000000001";
+    const auto set = desired();
+    const std::string text = save_plan(build_plan(set, observed(), {}).plan, set, observed(), in);
+    CHECK(text.find("Pa55w0rd") == std::string::npos);
+    const auto loaded = load_saved_plan(text);
+    REQUIRE(loaded.saved);
+    const PlanInputs& back = loaded.saved->inputs;
+    CHECK(back.paths == in.paths);
+    CHECK(back.values_files == in.values_files);
+    CHECK(back.vars == std::vector<std::pair<std::string, std::string>>{{"env", "prod"}});
+    CHECK(back.withheld_vars == std::vector<std::string>{"pw"});
+    CHECK(back.subscription == in.subscription);
+}
 }

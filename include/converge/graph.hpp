@@ -54,9 +54,20 @@ struct Ordering {
     Diagnostics diagnostics;         ///< one error per cycle, with the whole path
 };
 
-/// Dependencies first, ties broken by ResourceId. A cycle is reported as
-/// `a.yaml:3:5: error: dependency cycle: Workspace/ws -> StorageAccount/sa (a.yaml:9:7, ref) -> Workspace/ws (b.yaml:4:3, dependsOn)`
-/// where each arrow carries the location and kind of the edge it follows.
+/// Dependencies first, ties broken by ResourceId. A cycle is reported (cycle_message) as
+/// `a.yaml:3:5: error: dependency cycle: Workspace/ws -> StorageAccount/sa (ref at a.yaml:9:7) -> Workspace/ws (dependsOn at b.yaml:4:3)`
+/// where each arrow carries the kind and location of the edge it follows.
 Ordering topological_order(const Graph& graph);
+
+/// One arrow of a dependency cycle: the resource it reaches and the edge it follows.
+struct CycleStep {
+    std::string label;  ///< "StorageAccount/sa"
+    std::string why;    ///< "dependsOn", "ref", "parent", ...
+    Location location;  ///< where the edge was declared (unknown: left out)
+};
+
+/// The one text of a cycle error, from the loader and the planner alike:
+/// `dependency cycle: Workspace/ws -> StorageAccount/sa (ref at a.yaml:9:7) -> Workspace/ws (dependsOn at b.yaml:4:3)`.
+std::string cycle_message(const std::string& start, const std::vector<CycleStep>& steps);
 
 }  // namespace converge

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace converge {
@@ -25,6 +26,17 @@ namespace converge {
 struct SecretRef {
     ResourceId id;
     std::string pointer;  ///< JSON pointer in the resource body
+};
+
+/// How the manifests were loaded, so `converge apply plan.json` can load them again.
+/// Holds no secret: save_plan drops every --var whose value is a secret (its name goes to
+/// `withheld_vars`, and apply must be given it again, e.g. from the environment).
+struct PlanInputs {
+    std::vector<std::string> paths;         ///< manifest directories or files, absolute
+    std::vector<std::string> values_files;  ///< --values files, absolute
+    std::vector<std::pair<std::string, std::string>> vars;  ///< --var name=value, secrets left out
+    std::vector<std::string> withheld_vars;  ///< names of the --var values that were secret
+    std::string subscription;               ///< the default subscription the ids were built with
 };
 
 /// A plan read back from disk.
@@ -36,10 +48,12 @@ struct SavedPlan {
     /// values of the fields the manifest sets (observed_projection), or {} for deletes.
     std::map<ResourceId, std::optional<Json>> observed;
     std::vector<SecretRef> secrets;
+    PlanInputs inputs;
 };
 
 /// The saved-plan file text (JSON, format "converge-saved-plan", format_version 1); contains no secret.
-std::string save_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
+std::string save_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed,
+                      const PlanInputs& inputs = {});
 
 /// A loaded plan or the reasons it cannot be used (`file` names it in diagnostics).
 struct LoadedPlan {
@@ -49,6 +63,7 @@ struct LoadedPlan {
 LoadedPlan load_saved_plan(std::string_view text, const std::string& file = "plan.json");
 
 /// Errors naming each resource and field that changed in Azure since the plan was saved.
+/// Call it after restore_secrets, which supplies the secret values to scrub `now` with.
 Diagnostics check_still_valid(const SavedPlan& saved, const ObservedState& now);
 
 /// Copies the secret values listed in saved.secrets from freshly loaded manifests; errors when

@@ -1,4 +1,5 @@
 #include "run_apply.hpp"
+#include "saved_plan_apply.hpp"
 
 #include <memory>
 
@@ -12,28 +13,24 @@ struct ApplyCommand {
 };
 
 int run_apply(const ApplyCommand& cmd, const GlobalOptions& global) {
-    auto stack = Stack::open(cmd.stack, global);
-    if (!stack) {
+    if (is_saved_plan_argument(cmd.stack.paths)) {
+        return apply_saved_plan(cmd.stack, global);
+    }
+    auto planned = open_and_plan(cmd.stack, global, PlanOptions{cmd.stack.prune, false});
+    if (!planned) {
         return k_exit_error;
     }
-    auto observed = stack->observe(cmd.stack.prune);
-    if (!observed) {
-        return k_exit_error;
-    }
-    auto plan = stack->plan(*observed, PlanOptions{cmd.stack.prune, false});
-    if (!plan) {
-        return k_exit_error;
-    }
-    return confirm_and_apply(*stack, *plan, *observed, ExecuteOptions{cmd.auto_approve, "apply"}, global);
+    return confirm_and_apply(*planned->stack, planned->plan, planned->observed,
+                             ExecuteOptions{cmd.auto_approve, "apply"}, global);
 }
 
 }  // namespace
 
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto cmd = std::make_shared<ApplyCommand>();
-    auto* sub = app.add_subcommand("apply", "Converge Azure to the manifests");
+    auto* sub = app.add_subcommand("apply", "Converge Azure to the manifests, or apply a plan saved with plan -o");
     add_stack_options(*sub, cmd->stack, true);
-    sub->add_flag("--auto-approve", cmd->auto_approve, "Apply without asking for confirmation");
+    add_auto_approve(*sub, cmd->auto_approve, "Apply");
     sub->callback([cmd, &global, &exit_code] { exit_code = run_apply(*cmd, global); });
 }
 

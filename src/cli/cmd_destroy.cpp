@@ -12,19 +12,12 @@ struct DestroyCommand {
 };
 
 int run_destroy(const DestroyCommand& cmd, const GlobalOptions& global) {
-    auto stack = Stack::open(cmd.stack, global);
-    if (!stack) {
+    auto planned = open_and_plan(cmd.stack, global, PlanOptions{true, true});
+    if (!planned) {
         return k_exit_error;
     }
-    auto observed = stack->observe(true);
-    if (!observed) {
-        return k_exit_error;
-    }
-    auto plan = stack->plan(*observed, PlanOptions{true, true});
-    if (!plan) {
-        return k_exit_error;
-    }
-    return confirm_and_apply(*stack, *plan, *observed, ExecuteOptions{cmd.auto_approve, "destroy"}, global);
+    return confirm_and_apply(*planned->stack, planned->plan, planned->observed,
+                             ExecuteOptions{cmd.auto_approve, "destroy"}, global);
 }
 
 }  // namespace
@@ -33,7 +26,7 @@ void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code
     auto cmd = std::make_shared<DestroyCommand>();
     auto* sub = app.add_subcommand("destroy", "Delete the stack's resources, dependents first");
     add_stack_options(*sub, cmd->stack, false);
-    sub->add_flag("--auto-approve", cmd->auto_approve, "Destroy without asking for confirmation");
+    add_auto_approve(*sub, cmd->auto_approve, "Destroy");
     sub->callback([cmd, &global, &exit_code] { exit_code = run_destroy(*cmd, global); });
 }
 

@@ -1,8 +1,11 @@
+#include "saved_plan_apply.hpp"
 #include "stack.hpp"
 
 #include "converge/render.hpp"
+#include "converge/saved_plan.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -27,25 +30,63 @@ std::string render(const Plan& plan, const std::string& format, bool color) {
     return render_text(plan, TextOptions{color});
 }
 
+std::vector<std::string> absolute_paths(const std::vector<std::string>& paths) {
+    std::vector<std::string> out;
+    for (const auto& p : paths) {
+        out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+    }
+    return out;
+}
+
+// What `converge apply FILE` needs to load the same manifests again (secret --var values are
+// dropped by save_plan).
+PlanInputs inputs_of(const PlanCommand& cmd, const Stack& stack) {
+    PlanInputs in;
+    in.paths = absolute_paths(cmd.stack.paths);
+    in.values_files = absolute_paths(cmd.stack.values_files);
+    for (const auto& v : cmd.stack.vars) {
+        in.vars.push_back(split_var(v));
+    }
+    in.subscription = stack.default_subscription();
+    return in;
+}
+
+bool write_saved_plan(const PlanCommand& cmd, const Planned& planned) {
+    const std::string text =
+        save_plan(planned.plan, planned.stack->desired(), planned.observed, inputs_of(cmd, *planned.stack));
+    std::ofstream out(cmd.out_file, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+        print_error("cannot write the saved plan to " + cmd.out_file);
+        return false;
+    }
+    return true;
+}
+
 int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
-    auto stack = Stack::open(cmd.stack, global);
-    if (!stack) {
+    if (is_saved_plan_argument(cmd.stack.paths)) {
+        print_error(cmd.stack.paths[0] + " is a file, not manifests: plan reads manifest directories or *.yaml files; "
+                    "apply a saved plan with `converge apply " + cmd.stack.paths[0] + "`");
         return k_exit_error;
     }
-    auto observed = stack->observe(cmd.stack.prune);
-    if (!observed) {
+    auto planned = open_and_plan(cmd.stack, global, PlanOptions{cmd.stack.prune, false});
+    if (!planned) {
         return k_exit_error;
     }
-    auto plan = stack->plan(*observed, PlanOptions{cmd.stack.prune, false});
-    if (!plan) {
-        return k_exit_error;
-    }
-    const std::string text = render(*plan, cmd.format, global.color_stdout());
+    const std::string text = render(planned->plan, cmd.format, global.color_stdout());
     std::fputs(text.c_str(), stdout);
-    if (!cmd.detailed_exitcode || !plan->has_changes()) {
+    if (!cmd.out_file.empty()) {
+        if (!write_saved_plan(cmd, *planned)) {
+            return k_exit_error;
+        }
+        std::fprintf(cmd.format == "text" ? stdout : stderr, "\nSaved the plan to %s; apply exactly it with `converge apply %s`.\n",
+                     cmd.out_file.c_str(), cmd.out_file.c_str());
+    }
+    if (!cmd.detailed_exitcode || !planned->plan.has_changes()) {
         return k_exit_ok;
     }
-    return plan->destructive() ? k_exit_destructive : k_exit_changes;
+    return planned->plan.destructive() ? k_exit_destructive : k_exit_changes;
 }
 
 }  // namespace
@@ -57,6 +98,8 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     sub->add_option("--format", cmd->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}))
         ->capture_default_str();
+    sub->add_option("-o,--out", cmd->out_file,
+                    "Also save the plan to FILE (no secrets in it); `converge apply FILE` applies exactly it");
     sub->add_flag("--detailed-exitcode", cmd->detailed_exitcode,
                   "Exit 0 when there are no changes, 2 with changes, 3 with destructive changes");
     sub->callback([cmd, &global, &exit_code] { exit_code = run_plan(*cmd, global); });

@@ -86,8 +86,9 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     apply.parallelism = stack.client().options().parallelism;
     apply.cancel = &g_interrupted;
     apply.wait.poll_interval = std::chrono::milliseconds(stack.is_emulated() ? 100 : 10000);
-    auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Redactor::for_desired(stack.desired()));
-    const ApplyResult result = apply_plan(plan, stack.desired(), observed, stack.api(), apply, progress.get());
+    const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
+    auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Redactor::for_desired(desired));
+    const ApplyResult result = apply_plan(plan, desired, observed, stack.api(), apply, progress.get());
     progress->finish(result);
     if (result.interrupted) {
         std::fputs("converge: interrupted; in-flight steps finished. Run the command again to converge the rest.\n",

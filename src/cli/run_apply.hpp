@@ -8,6 +8,7 @@ namespace converge::cli {
 struct ExecuteOptions {
     bool auto_approve = false;
     std::string verb = "apply";  ///< "apply" or "destroy", for messages
+    const DesiredSet* desired = nullptr;  ///< what the plan's changes send; nullptr = the stack's manifests
 };
 
 /// Prints the plan, asks for "yes" on a TTY (refuses without one unless auto_approve),

@@ -12,11 +12,6 @@ namespace converge::cli {
 
 namespace {
 
-std::pair<std::string, std::string> split_var(const std::string& text) {
-    const auto eq = text.find('=');
-    return eq == std::string::npos ? std::pair{text, std::string()} : std::pair{text.substr(0, eq), text.substr(eq + 1)};
-}
-
 std::string env_or_empty(const char* name) {
     const char* v = std::getenv(name);
     return v == nullptr ? std::string() : std::string(v);
@@ -24,11 +19,16 @@ std::string env_or_empty(const char* name) {
 
 }  // namespace
 
+std::pair<std::string, std::string> split_var(const std::string& text) {
+    const auto eq = text.find('=');
+    return eq == std::string::npos ? std::pair{text, std::string()} : std::pair{text.substr(0, eq), text.substr(eq + 1)};
+}
+
 void print_error(const std::string& text) { std::fprintf(stderr, "converge: error: %s\n", text.c_str()); }
 
 void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune) {
     options.client = client_options_from_env();
-    command.add_option("paths", options.paths, "Manifest directories or files")->required();
+    command.add_option("paths", options.paths, "Manifest directories or *.yaml files (apply: or one saved plan file)")->required();
     command.add_option("--values", options.values_files, "YAML file of variable values (repeatable)");
     command.add_option("--var", options.vars, "Variable value name=value (repeatable)");
     command.add_option("--subscription", options.subscription, "Default subscription id (also AZURE_SUBSCRIPTION_ID)");
@@ -42,6 +42,10 @@ void add_stack_options(CLI::App& command, StackOptions& options, bool with_refre
         command.add_flag("--prune", options.prune, "Delete resources tagged with this stack that left the manifests");
     }
     add_client_options(command, options.client);
+}
+
+void add_auto_approve(CLI::App& command, bool& auto_approve, const std::string& verb) {
+    command.add_flag("--auto-approve", auto_approve, verb + " without asking for confirmation");
 }
 
 Stack::~Stack() = default;
@@ -88,6 +92,7 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
                                 : options.emulator         ? stack->m_emulator->credentials().subscription_id
                                                            : env_or_empty("AZURE_SUBSCRIPTION_ID");
     load.require_subscription = true;
+    stack->m_subscription = load.default_subscription;
     stack->m_loaded = load_manifests(load);
     if (!stack->m_loaded.diagnostics.empty()) {
         std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);
@@ -129,6 +134,25 @@ std::optional<Plan> Stack::plan(const ObservedState& observed, const PlanOptions
         return std::nullopt;
     }
     return std::move(result.plan);
+}
+
+std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOptions& global, PlanOptions plan) {
+    Planned out;
+    out.stack = Stack::open(options, global);
+    if (!out.stack) {
+        return std::nullopt;
+    }
+    auto observed = out.stack->observe(plan.prune || plan.destroy);
+    if (!observed) {
+        return std::nullopt;
+    }
+    auto planned = out.stack->plan(*observed, plan);
+    if (!planned) {
+        return std::nullopt;
+    }
+    out.observed = std::move(*observed);
+    out.plan = std::move(*planned);
+    return out;
 }
 
 }  // namespace converge::cli

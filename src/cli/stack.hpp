@@ -41,6 +41,8 @@ public:
     ~Stack();
 
     const DesiredSet& desired() const { return m_loaded.desired; }
+    /// The subscription ids default to when the manifests name none.
+    const std::string& default_subscription() const { return m_subscription; }
     ArmApi& api() { return *m_api; }
     ArmClient& client() { return m_api->client(); }
     bool is_emulated() const { return m_emulator != nullptr; }
@@ -56,8 +58,26 @@ private:
     StackOptions m_options;
     std::unique_ptr<emulator::Emulator> m_emulator;
     LoadResult m_loaded;
+    std::string m_subscription;
     std::unique_ptr<ArmClientApi> m_api;
 };
+
+/// A stack opened, observed and planned: what plan, apply and destroy all start with.
+struct Planned {
+    std::unique_ptr<Stack> stack;
+    ObservedState observed;
+    Plan plan;
+};
+
+/// Opens the stack, observes (orphans too when pruning or destroying) and plans; errors are
+/// printed, nullopt then.
+std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOptions& global, PlanOptions plan);
+
+/// Adds --auto-approve (apply, destroy).
+void add_auto_approve(CLI::App& command, bool& auto_approve, const std::string& verb);
+
+/// "name=value" -> {name, value} (value empty without "=").
+std::pair<std::string, std::string> split_var(const std::string& text);
 
 /// Prints a line to stderr as "converge: error: <text>".
 void print_error(const std::string& text);

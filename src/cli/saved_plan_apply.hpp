@@ -1,0 +1,20 @@
+#pragma once
+// `converge apply plan.json`: apply exactly a plan saved with `converge plan -o plan.json`.
+#include "stack.hpp"
+
+#include <string>
+#include <vector>
+
+namespace converge::cli {
+
+/// True when the positional arguments are one existing file that is not a manifest (*.yaml,
+/// *.yml): `apply` then reads it as a saved plan.
+bool is_saved_plan_argument(const std::vector<std::string>& paths);
+
+/// Loads the saved plan named by options.paths[0], reloads its manifests (recorded in the file,
+/// plus any --values/--var given now), refuses when they changed, observes, refuses when
+/// anything the plan touches changed in Azure, then applies it without asking again (the plan
+/// was reviewed when it was saved). Returns the exit code.
+int apply_saved_plan(const StackOptions& options, const GlobalOptions& global);
+
+}  // namespace converge::cli

@@ -1,0 +1,143 @@
+// `converge plan -o FILE` then `converge apply FILE` through the binary and the embedded
+// emulator: applies exactly the saved plan, refuses a stale one naming resource and field,
+// refuses one whose manifests changed, and never writes a secret into the file.
+#include "cli_stack.hpp"
+#include "emulator_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+using converge::testing::Run;
+using converge::testing::slurp;
+
+namespace {
+
+const std::string k_secret = "Saved-Plan-Secret-9f3";
+
+std::string sa_yaml(const std::string& team) {
+    return "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stsaved}\n"
+           "spec: {kind: StorageV2, sku: {name: Standard_LRS}, tags: {pw: \"${var:pw}\", team: " + team + "}}\n";
+}
+
+class SavedStack : public converge::testing::CliStack {
+public:
+    SavedStack() : CliStack("e2e-saved-plan") {
+        write("converge.yaml", "apiVersion: converge/v1\nstack: saved\ndefaults:\n  resourceGroup: rg-saved\n"
+                               "  location: westeurope\nvariables:\n  pw:\n    env: CONVERGE_TEST_SAVED_PW\n"
+                               "    sensitive: true\n");
+        write("rg.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-saved}\nspec: {}\n");
+        write("sa.yaml", sa_yaml("a"));
+    }
+    std::string plan_file(const std::string& name) const { return (root() / name).string(); }
+};
+
+// Changes the storage account's `team` tag behind converge's back, through the emulator's REST API.
+void set_team_tag_out_of_band(const SavedStack& stack, const std::string& team) {
+    emulator::Options options;
+    options.state_dir = stack.state_dir().string();
+    options.clock = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    emutest::Emu emu(options);
+    const std::string path =
+        emu.rg_path("rg-saved") + "/providers/Microsoft.Storage/storageAccounts/stsaved?api-version=2023-01-01";
+    auto got = emu.get(path);
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    auto body = emutest::Json::parse(got->body);
+    emutest::Json put = {{"location", body["location"]}, {"kind", body["kind"]}, {"sku", body["sku"]}, {"tags", body["tags"]}};
+    put["tags"]["team"] = team;
+    auto res = emu.put(path, put);
+    REQUIRE(res);
+    CHECK(res->status / 100 == 2);
+}
+
+void check_no_secret(const Run& r) {
+    CHECK(r.out.find(k_secret) == std::string::npos);
+    CHECK(r.err.find(k_secret) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("saved plan: plan -o, apply FILE applies exactly it, then plan is empty; no secret in the file") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    const std::string file = stack.plan_file("plan.json");
+    const Run plan = stack.converge("plan -o " + file);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
+    CHECK(plan.out.find("Saved the plan to " + file) != std::string::npos);
+    const std::string saved = slurp(file);
+    CHECK(saved.find("\"converge-saved-plan\"") != std::string::npos);
+    CHECK(saved.find(k_secret) == std::string::npos);
+
+    const Run applied = stack.run("apply " + file);
+    CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+    CHECK(applied.out.find("Apply complete: 2 done") != std::string::npos);
+    const Run again = stack.converge("plan --detailed-exitcode");
+    CHECK_MESSAGE(again.code == 0, (again.out + again.err));  // the secret tag was restored, too
+
+    // An update, saved and applied: the file holds the secret tag's pointer, never its value.
+    stack.write("sa.yaml", sa_yaml("b"));
+    const Run update = stack.converge("plan -o " + file + " --format json");
+    CHECK_MESSAGE(update.code == 0, (update.out + update.err));
+    CHECK(slurp(file).find(k_secret) == std::string::npos);
+    const Run updated = stack.run("apply " + file);
+    CHECK_MESSAGE(updated.code == 0, (updated.out + updated.err));
+    CHECK(stack.converge("plan --detailed-exitcode").code == 0);
+    for (const auto& r : {plan, applied, again, update, updated}) {
+        check_no_secret(r);
+    }
+}
+
+TEST_CASE("saved plan: refused when Azure changed since, naming the resource and the field") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    REQUIRE(stack.converge("apply --auto-approve").code == 0);
+    stack.write("sa.yaml", sa_yaml("b"));
+    const std::string file = stack.plan_file("stale.json");
+    REQUIRE(stack.converge("plan -o " + file).code == 0);
+    set_team_tag_out_of_band(stack, "someone-else");
+    const Run stale = stack.run("apply " + file);
+    CHECK(stale.code == 1);
+    CHECK_MESSAGE(stale.err.find("StorageAccount/stsaved: tags.team changed since the plan was saved; run "
+                                 "`converge plan` again") != std::string::npos,
+                  stale.err);
+    CHECK(stale.out.find("Apply complete") == std::string::npos);
+    check_no_secret(stale);
+}
+
+TEST_CASE("saved plan: refused when the manifests changed since, or the file is not a saved plan") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    const std::string file = stack.plan_file("old.json");
+    REQUIRE(stack.converge("plan -o " + file).code == 0);
+    stack.write("sa.yaml", sa_yaml("c"));
+    const Run changed = stack.run("apply " + file);
+    CHECK(changed.code == 1);
+    CHECK_MESSAGE(changed.err.find(file + ": error: the manifests changed since the plan was saved") != std::string::npos,
+                  changed.err);
+    CHECK(changed.out.find("Apply complete") == std::string::npos);
+
+    // The secret comes from the environment at apply time; without it nothing is sent.
+    stack.write("sa.yaml", sa_yaml("a"));
+    REQUIRE(stack.converge("plan -o " + file).code == 0);
+    ::unsetenv("CONVERGE_TEST_SAVED_PW");
+    const Run no_env = stack.run("apply " + file);
+    CHECK(no_env.code == 1);
+    CHECK(no_env.err.find("CONVERGE_TEST_SAVED_PW") != std::string::npos);
+
+    const std::string junk = stack.plan_file("junk.json");
+    std::ofstream(junk) << "{\"hello\": 1}\n";
+    const Run not_plan = stack.run("apply " + junk);
+    CHECK(not_plan.code == 1);
+    CHECK(not_plan.err.find("not a saved plan") != std::string::npos);
+    const Run plan_of_file = stack.run("plan " + file);
+    CHECK(plan_of_file.code == 1);
+    CHECK(plan_of_file.err.find("apply a saved plan with `converge apply " + file + "`") != std::string::npos);
+}
+
+}  // TEST_SUITE
