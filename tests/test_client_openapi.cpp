@@ -193,10 +193,12 @@ TEST_CASE("every request converge sends for every kind conforms to the official 
         MESSAGE("SKIPPED: no OpenAPI files under " << converge::test::spec_dir() << " (set CONVERGE_SHARED)");
         return;
     }
-    std::shared_ptr<RecordingTransport> recorder;
+    // Owned by the client, so its connections close before the emulator stops.
+    RecordingTransport* recorder = nullptr;
     E2e e2e(converge::testing::fast_emulator(), [&](std::shared_ptr<Transport> inner) {
-        recorder = std::make_shared<RecordingTransport>(std::move(inner));
-        return recorder;
+        auto made = std::make_shared<RecordingTransport>(std::move(inner));
+        recorder = made.get();
+        return made;
     });
     std::map<std::string, Report> phases;
 
