@@ -8,7 +8,9 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 using namespace converge;
 using converge::test::rid;
@@ -84,9 +86,32 @@ std::vector<std::string> validate(const Json& doc) {
     return errors;
 }
 
+// tests/data/golden/<name>: compared exactly. CONVERGE_UPDATE_GOLDEN=1 rewrites the files
+// (then review the diff before committing).
+void check_golden(const std::string& name, const std::string& actual) {
+    const std::string path = std::string(CONVERGE_TEST_DATA) + "/golden/" + name;
+    if (const char* update = std::getenv("CONVERGE_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+        std::ofstream(path, std::ios::binary) << actual;
+    }
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE_MESSAGE(in, "missing golden file " << path);
+    std::stringstream expected;
+    expected << in.rdbuf();
+    CHECK_MESSAGE(actual == expected.str(), name << " differs from " << path << "; got:\n" << actual);
+}
+
 }  // namespace
 
 TEST_SUITE("render") {
+TEST_CASE("golden files: text, colour text, JSON and markdown of one plan with every action") {
+    check_golden("plan.txt", render_text(sample()));
+    check_golden("plan.color.txt", render_text(sample(), {true}));
+    check_golden("plan.json", render_json(sample()));
+    check_golden("plan.md", render_markdown(sample()));
+    check_golden("plan-empty.txt", render_text(Plan{}));
+    check_golden("plan-empty.md", render_markdown(Plan{}));
+}
+
 TEST_CASE("text: golden") {
     const std::string expected = "converge will perform the following actions:\n"
                                  "\n"
