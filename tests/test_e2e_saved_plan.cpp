@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 
 using converge::testing::Run;
 using converge::testing::slurp;
@@ -138,6 +139,29 @@ TEST_CASE("saved plan: refused when the manifests changed since, or the file is 
     const Run plan_of_file = stack.run("plan " + file);
     CHECK(plan_of_file.code == 1);
     CHECK(plan_of_file.err.find("apply a saved plan with `converge apply " + file + "`") != std::string::npos);
+}
+
+TEST_CASE("saved plan: a pruning plan deletes what it saved, and only with --prune at plan time") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    stack.write("extra.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stextra}\n"
+                              "spec: {kind: StorageV2, sku: {name: Standard_LRS}}\n");
+    REQUIRE(stack.converge("apply --auto-approve").code == 0);
+    std::filesystem::remove(stack.stack_dir() / "extra.yaml");
+    const std::string file = stack.plan_file("prune.json");
+    const Run plan = stack.converge("plan --prune -o " + file);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
+    CHECK(plan.out.find("StorageAccount/stextra will be deleted") != std::string::npos);
+    const Run refused = stack.run("apply --prune " + file);
+    CHECK(refused.code == 1);
+    CHECK(refused.err.find("--prune is decided when the plan is saved") != std::string::npos);
+    const Run applied = stack.run("apply " + file);
+    CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+    CHECK(applied.out.find("Apply complete: 1 done") != std::string::npos);
+    CHECK(stack.converge("plan --prune --detailed-exitcode").code == 0);
+    const Run again = stack.run("apply " + file);  // what it deleted is gone: stale
+    CHECK(again.code == 1);
+    CHECK(again.err.find("StorageAccount/stextra was deleted since the plan was saved") != std::string::npos);
 }
 
 }  // TEST_SUITE
