@@ -63,6 +63,35 @@ converge::ApiResult<converge::Json> RecordingApi::remove(const std::string& path
     return converge::Json();
 }
 
+converge::ApiResult<converge::WriteStarted> RecordingApi::begin_put(const std::string& path,
+                                                                    const std::string& api_version,
+                                                                    const converge::Json& body) {
+    return begin("PUT", path, api_version, body, {});
+}
+
+converge::ApiResult<converge::WriteStarted> RecordingApi::begin_patch(const std::string& path,
+                                                                      const std::string& api_version,
+                                                                      const converge::Json& body) {
+    return begin("PATCH", path, api_version, body, {});
+}
+
+converge::ApiResult<converge::WriteStarted> RecordingApi::begin_remove(const std::string& path,
+                                                                       const std::string& api_version,
+                                                                       const converge::Query& query) {
+    return begin("DELETE", path, api_version, nullptr, query);
+}
+
+// Apply's path: the write returns at once; the operation is recorded when it ends.
+converge::ApiResult<converge::WriteStarted> RecordingApi::begin(const char* method, const std::string& path,
+                                                                const std::string& api_version,
+                                                                const converge::Json& body,
+                                                                const converge::Query& query) {
+    return converge::begin_write(*m_client, method, path, api_version, body, with_query(query, nullptr),
+                                 [this, method = std::string(method), path](const converge::LroReport& report) {
+                                     record(method, path, report);
+                                 });
+}
+
 void RecordingApi::record(const std::string& method, const std::string& path, const converge::LroReport& report) {
     if (report.polls == 0 && report.mechanism == "none") {
         return;

@@ -3,6 +3,7 @@
 // operation (resource type, polls, elapsed) so the bench can compare polls with the bound.
 #include "converge/arm_api.hpp"
 #include "converge/arm_client.hpp"
+#include "converge/arm_client_api.hpp"
 
 #include <map>
 #include <memory>
@@ -34,6 +35,12 @@ public:
                                               const converge::Json& body) override;
     converge::ApiResult<converge::Json> remove(const std::string& path, const std::string& api_version,
                                                const converge::Query& query) override;
+    converge::ApiResult<converge::WriteStarted> begin_put(const std::string& path, const std::string& api_version,
+                                                          const converge::Json& body) override;
+    converge::ApiResult<converge::WriteStarted> begin_patch(const std::string& path, const std::string& api_version,
+                                                            const converge::Json& body) override;
+    converge::ApiResult<converge::WriteStarted> begin_remove(const std::string& path, const std::string& api_version,
+                                                             const converge::Query& query) override;
 
     /// Every operation that polled at least once, in completion order.
     std::vector<LroRecord> lros() const;
@@ -41,6 +48,9 @@ public:
 
 private:
     void record(const std::string& method, const std::string& path, const converge::LroReport& report);
+    converge::ApiResult<converge::WriteStarted> begin(const char* method, const std::string& path,
+                                                      const std::string& api_version, const converge::Json& body,
+                                                      const converge::Query& query);
 
     std::shared_ptr<converge::ArmClient> m_client;
     mutable std::mutex m_mutex;

@@ -1,31 +1,38 @@
 #include "converge/apply.hpp"
 
+#include "apply_internal.hpp"
+#include "converge/parallel.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <queue>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 namespace converge {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Schedules steps on a fixed pool of workers. Everything shared is guarded by m_mutex;
-// observer calls go through m_observer_mutex so observers need not be thread-safe.
+// Schedules steps as single requests on a pool of threads: at most `parallelism` writes and
+// `poll_parallelism` polls in flight; a step waiting for its next poll sits in m_timers, not
+// on a thread. The coordinator (the caller's thread) owns time: it sleeps on the clock only
+// when no request is in flight, so a ManualClock makes the schedule deterministic.
+// Everything shared is guarded by m_mutex; observer calls go through m_observer_mutex.
 class Executor {
 public:
     Executor(const Plan& plan, const DesiredSet& desired, const ObservedState& observed, ArmApi& api,
              const ApplyOptions& options, ApplyObserver* observer)
-        : m_plan(plan), m_desired(desired), m_observed(observed), m_api(api), m_options(options), m_observer(observer),
-          m_graph(build_step_graph(plan, desired, observed)) {
+        : m_plan(plan), m_desired(desired), m_observed(observed), m_options(options), m_observer(observer),
+          m_clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
+          m_tasks(api, *m_clock, options.wait, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
         const std::size_t n = m_graph.steps.size();
         m_blockers.resize(n);
         m_dependents.resize(n);
+        m_runs.resize(n);
+        m_started.resize(n);
         for (std::size_t i = 0; i < n; ++i) {
             std::set<std::size_t> unique(m_graph.waits_for[i].begin(), m_graph.waits_for[i].end());
             m_blockers[i] = unique.size();
@@ -37,16 +44,16 @@ public:
             }
         }
         m_unfinished = n;
+        m_max_writes = static_cast<std::size_t>(std::max(1, options.parallelism));
+        m_max_polls = static_cast<std::size_t>(std::max(1, options.poll_parallelism > 0 ? options.poll_parallelism
+                                                                                      : options.parallelism));
     }
 
     ApplyResult run() {
-        const int workers = std::max(1, std::min<int>(m_options.parallelism, static_cast<int>(m_graph.steps.size())));
-        std::vector<std::thread> pool;
-        for (int i = 0; i < workers && !m_graph.steps.empty(); ++i) {
-            pool.emplace_back([this] { work(); });
-        }
-        for (auto& t : pool) {
-            t.join();
+        if (!m_graph.steps.empty()) {
+            ThreadPool pool(std::min(m_max_writes + m_max_polls, 2 * m_graph.steps.size()));
+            coordinate(pool);
+            pool.wait_idle();
         }
         ApplyResult result;
         result.interrupted = cancelled() && m_unfinished > 0;
@@ -61,38 +68,91 @@ public:
     }
 
 private:
+    struct Timer {
+        Clock::TimePoint due;
+        std::size_t step;
+        bool operator>(const Timer& other) const { return due > other.due; }
+    };
+
     bool cancelled() const { return m_options.cancel != nullptr && m_options.cancel->load(); }
 
-    void work() {
+    void coordinate(ThreadPool& pool) {
         std::unique_lock lock(m_mutex);
         while (true) {
-            m_cv.wait_for(lock, std::chrono::milliseconds(50), [this] {
-                return cancelled() || !m_ready.empty() || m_running == 0;
-            });
-            if (cancelled() || (m_ready.empty() && m_running == 0)) {
-                m_cv.notify_all();
+            dispatch(pool);
+            const bool in_flight = m_writes + m_polls > 0;
+            if (!in_flight && m_timers.empty() && (m_ready.empty() || cancelled())) {
                 return;
             }
-            if (m_ready.empty()) {
-                continue;
+            const auto now = m_clock->now();
+            if (in_flight) {
+                // Woken by a finished request; real time passes for a due poll and the cancel flag.
+                auto wait = std::chrono::milliseconds(50);
+                if (!m_timers.empty() && m_timers.top().due > now && m_polls < m_max_polls) {
+                    wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(m_timers.top().due - now));
+                }
+                m_cv.wait_for(lock, wait);
+            } else if (!m_timers.empty()) {
+                const auto due = m_timers.top().due;
+                lock.unlock();
+                m_clock->sleep_until(due);  // nothing in flight: only time can move things on
+                lock.lock();
             }
-            const std::size_t i = *m_ready.begin();
-            m_ready.erase(m_ready.begin());
-            ++m_running;
-            m_graph.steps[i].status = StepStatus::running;
-            const Step snapshot = m_graph.steps[i];
-            lock.unlock();
-            notify([&](ApplyObserver& o) { o.step_started(snapshot); });
-            const auto start = Clock::now();
-            auto outcome = execute(snapshot);
-            const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-            lock.lock();
-            finish(i, std::move(outcome), elapsed);
-            --m_running;
-            m_cv.notify_all();
         }
     }
 
+    // Starts ready steps' writes and due polls up to their limits (m_mutex held).
+    void dispatch(ThreadPool& pool) {
+        while (m_writes < m_max_writes && !m_ready.empty() && !cancelled()) {
+            const std::size_t i = *m_ready.begin();
+            m_ready.erase(m_ready.begin());
+            ++m_writes;
+            m_graph.steps[i].status = StepStatus::running;
+            m_started[i] = m_clock->now();
+            const Step snapshot = m_graph.steps[i];
+            notify([&](ApplyObserver& o) { o.step_started(snapshot); });
+            pool.submit([this, i, snapshot] { run_task(i, snapshot, true); });
+        }
+        const auto now = m_clock->now();
+        while (m_polls < m_max_polls && !m_timers.empty() && m_timers.top().due <= now) {
+            const std::size_t i = m_timers.top().step;
+            m_timers.pop();
+            ++m_polls;
+            pool.submit([this, i, snapshot = m_graph.steps[i]] { run_task(i, snapshot, false); });
+        }
+    }
+
+    // One request of step i, on a pool thread; then the step finishes or waits for its next.
+    void run_task(std::size_t i, const Step& step, bool write) {
+        const PhaseCallback phase = [&](const std::string& p) {
+            notify([&](ApplyObserver& o) { o.step_phase(step, p); });
+        };
+        detail::TaskOutcome outcome = write ? start(step, m_runs[i], phase) : m_tasks.resume(step, m_runs[i], phase);
+        std::lock_guard guard(m_mutex);
+        --(write ? m_writes : m_polls);
+        const auto now = m_clock->now();
+        if (outcome.finished) {
+            finish(i, std::move(*outcome.finished),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now - m_started[i]));
+        } else {
+            m_timers.push(Timer{now + outcome.wait, i});
+        }
+        m_cv.notify_all();
+    }
+
+    detail::TaskOutcome start(const Step& step, detail::StepRun& run, const PhaseCallback& phase) {
+        const Resource* desired = m_desired.find(step.id);
+        run.path = step.id.str();
+        run.api_version = api_version_for(step, desired);
+        if (step.action == Action::remove || step.implicit || desired == nullptr) {
+            return m_tasks.start(step, detail::WriteInput{desired, nullptr}, run, phase);
+        }
+        auto resolved = resolve_deferred(*desired);
+        if (!resolved) {
+            return detail::TaskOutcome::done(tl::unexpected(resolved.error()));
+        }
+        return m_tasks.start(step, detail::WriteInput{&*resolved, &change_for(step)}, run, phase);
+    }
     // Records the outcome; on failure, every transitive dependent is skipped.
     void finish(std::size_t i, ApiResult<Json> outcome, std::chrono::milliseconds elapsed) {
         Step& step = m_graph.steps[i];
@@ -145,34 +205,13 @@ private:
         }
     }
 
-    ApiResult<Json> execute(const Step& step) {
-        const PhaseCallback phase = [&](const std::string& p) {
-            notify([&](ApplyObserver& o) { o.step_phase(step, p); });
-        };
-        const Resource* desired = m_desired.find(step.id);
-        if (step.action == Action::remove) {
-            return delete_resource(m_api, step.id, api_version_for(step, desired), m_options.wait, phase);
-        }
-        if (desired == nullptr) {
-            return tl::unexpected(make_api_error("NotInManifests", step.id.str() + " is not in the manifests"));
-        }
-        auto resolved = resolve_deferred(*desired);
-        if (!resolved) {
-            return tl::unexpected(resolved.error());
-        }
-        if (step.action == Action::create) {
-            return create_resource(m_api, *resolved, m_options.wait, phase);
-        }
-        return update_resource(m_api, *resolved, change_for(step), m_options.wait, phase);
-    }
-
     const Change& change_for(const Step& step) const;
 
     std::string api_version_for(const Step& step, const Resource* desired) const {
         if (desired != nullptr && !desired->api_version.empty()) {
             return desired->api_version;
         }
-        const KindInfo* kind = find_kind(step.kind);
+        const KindInfo* kind = find_kind(step.implicit ? "Model" : step.kind);
         if (kind == nullptr || kind->api_version.empty()) {
             kind = find_kind_by_type(step.id.type());
         }
@@ -215,14 +254,21 @@ private:
     const Plan& m_plan;
     const DesiredSet& m_desired;
     const ObservedState& m_observed;
-    ArmApi& m_api;
     const ApplyOptions& m_options;
     ApplyObserver* m_observer;
+    std::shared_ptr<Clock> m_clock;
+    detail::StepTasks m_tasks;
     StepGraph m_graph;
     std::vector<std::size_t> m_blockers;
     std::vector<std::vector<std::size_t>> m_dependents;
+    std::vector<detail::StepRun> m_runs;
+    std::vector<Clock::TimePoint> m_started;
     std::set<std::size_t> m_ready;
-    std::size_t m_running = 0;
+    std::priority_queue<Timer, std::vector<Timer>, std::greater<>> m_timers;
+    std::size_t m_writes = 0;  // write requests in flight
+    std::size_t m_polls = 0;   // polls and read-backs in flight
+    std::size_t m_max_writes = 1;
+    std::size_t m_max_polls = 1;
     std::size_t m_unfinished = 0;
     std::unordered_map<ResourceId, Json> m_finals;
     std::mutex m_mutex;

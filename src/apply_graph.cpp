@@ -1,6 +1,9 @@
 #include "converge/apply.hpp"
+#include "converge/observe.hpp"
 
+#include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace converge {
 
@@ -52,6 +55,88 @@ Step make_step(const Change& change, Action action, bool replace) {
     return step;
 }
 
+bool is_model_version(const ResourceId& id) {
+    return iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions");
+}
+
+// Created by converge for this stack: both ownership tags (as the planner's prune requires).
+bool owned(const Json& body, const std::string& stack) {
+    const Json::json_pointer managed{std::string("/properties/tags/") + k_tag_managed_by};
+    return !stack.empty() && owned_by_stack(body, stack) && body.contains(managed) && body.at(managed) == "converge";
+}
+
+Step container_step(const ResourceId& container, Action action) {
+    Step step;
+    step.id = container;
+    step.kind = k_model_container_kind;
+    step.action = action;
+    step.implicit = true;
+    return step;
+}
+
+// Model containers: created once before the first version when not known to exist (instead of
+// every version racing to PUT it), and deleted after the last version when this stack owns them.
+void add_model_containers(StepGraph& g, const DesiredSet& desired, const ObservedState& observed,
+                          const std::unordered_map<ResourceId, std::size_t>& writes,
+                          const std::unordered_map<ResourceId, std::size_t>& deletes) {
+    std::unordered_set<ResourceId> known;  // containers observed, or holding an observed version
+    std::map<ResourceId, std::size_t> observed_versions;
+    for (const auto& [id, body] : observed.resources) {
+        if (is_model_version(id)) {
+            known.insert(id.parent());
+            ++observed_versions[id.parent()];
+        } else if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models")) {
+            known.insert(id);
+        }
+    }
+    std::unordered_set<ResourceId> desired_containers;
+    for (const auto& r : desired.resources) {
+        if (is_model_version(r.id)) {
+            desired_containers.insert(r.id.parent());
+        }
+    }
+    std::map<ResourceId, std::size_t> creates;
+    std::map<ResourceId, std::vector<std::size_t>> version_deletes;
+    const std::size_t planned = g.steps.size();
+    for (std::size_t i = 0; i < planned; ++i) {
+        const Step& step = g.steps[i];
+        const ResourceId container = step.id.parent();
+        if (!is_model_version(step.id)) {
+            continue;
+        }
+        if (step.action == Action::remove && !step.part_of_replace) {
+            version_deletes[container].push_back(i);
+        } else if (step.action == Action::create && known.count(container) == 0) {
+            auto [it, added] = creates.emplace(container, g.steps.size());
+            if (added) {
+                g.steps.push_back(container_step(container, Action::create));
+                g.waits_for.emplace_back();
+                for (ResourceId p = container.parent(); !p.empty(); p = p.parent()) {
+                    if (auto w = writes.find(p); w != writes.end()) {
+                        g.waits_for.back().push_back(w->second);
+                    }
+                }
+            }
+            g.waits_for[i].push_back(it->second);
+        }
+    }
+    for (const auto& [container, versions] : version_deletes) {
+        const Json* body = observed.find(container);
+        if (body == nullptr || !owned(*body, desired.stack) || desired_containers.count(container) != 0 ||
+            observed_versions[container] != versions.size()) {
+            continue;  // not ours, not known, or versions remain: leave it
+        }
+        const std::size_t c = g.steps.size();
+        g.steps.push_back(container_step(container, Action::remove));
+        g.waits_for.push_back(versions);
+        for (ResourceId p = container.parent(); !p.empty(); p = p.parent()) {
+            if (auto d = deletes.find(p); d != deletes.end()) {
+                g.waits_for[d->second].push_back(c);  // the workspace goes after its containers
+            }
+        }
+    }
+}
+
 }  // namespace
 
 StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
@@ -94,6 +179,7 @@ StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const Ob
             }
         }
     }
+    add_model_containers(g, desired, observed, writes, deletes);
     return g;
 }
 

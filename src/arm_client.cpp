@@ -163,7 +163,17 @@ ApiResult<void> ArmClient::remove(std::string_view path, std::string_view api_ve
 }
 
 ApiResult<Json> ArmClient::write(std::string_view method, std::string_view path, std::string_view api_version,
-                                 const Json& body, const CallOptions& caller_options) {
+                                 const Json& body, const CallOptions& options) {
+    auto operation = begin(method, path, api_version, body, options);
+    if (!operation) {
+        return tl::unexpected(operation.error());
+    }
+    return run_to_end(**operation);
+}
+
+ApiResult<std::unique_ptr<LroOperation>> ArmClient::begin(std::string_view method, std::string_view path,
+                                                          std::string_view api_version, const Json& body,
+                                                          const CallOptions& caller_options) {
     CallOptions options = caller_options;
     if (!options.headers.has("x-ms-client-request-id")) {
         options.headers.set("x-ms-client-request-id", new_client_request_id());  // shared with the polls
@@ -177,11 +187,18 @@ ApiResult<Json> ArmClient::write(std::string_view method, std::string_view path,
     if (!response->ok()) {
         return tl::unexpected(make_error(request, *response));
     }
-    if (!options.wait) {
+    auto state = std::make_unique<LroOperation::State>();
+    state->client = this;
+    state->method = request.method;
+    state->url = request.url;
+    state->options = std::move(options);
+    if (!state->options.wait) {
         Json parsed = parse_body(response->body);
-        return parsed.is_discarded() ? Json(nullptr) : parsed;
+        state->result = parsed.is_discarded() ? Json(nullptr) : parsed;
+    } else {
+        lro_start(*state, *response);
     }
-    return follow_lro(method, request.url, *response, options);
+    return std::make_unique<LroOperation>(std::move(state));
 }
 
 bool is_terminal_state(std::string_view state) {

@@ -18,3 +18,33 @@ struct ArmClient::Counters {
 };
 
 }  // namespace converge
+
+#include <optional>
+
+namespace converge {
+
+/// Where a long-running operation stands between polls (arm_lro.cpp drives it).
+struct LroOperation::State {
+    enum class Phase { async_status, location, resource, final_get };
+
+    ArmClient* client = nullptr;
+    std::string method;
+    std::string url;  ///< the request URL (the resource for PUT/PATCH)
+    CallOptions options;
+    LroReport report;
+    Clock::TimePoint start;
+    Clock::TimePoint deadline;
+    Phase phase = Phase::resource;
+    std::optional<std::string> initial_location;  ///< the first response's Location header
+    std::string poll_url;                         ///< status URL, current Location, or resource
+    std::chrono::milliseconds wait{0};
+    bool sleep_first = true;  ///< false: the next poll goes at once (the final GET)
+    int failures = 0;         ///< consecutive unreadable status responses
+    Json status_body;
+    Json resource;
+    std::string state;
+    bool need_read = false;
+    std::optional<ApiResult<Json>> result;
+};
+
+}  // namespace converge

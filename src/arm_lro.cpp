@@ -36,222 +36,271 @@ std::chrono::milliseconds ArmClient::poll_wait(const HttpResponse& response) con
     return std::min(wait, m_options.lro_max_interval);
 }
 
-bool ArmClient::wait_for_poll(std::chrono::milliseconds wait, Clock::TimePoint deadline) {
-    const auto now = m_clock->now();
-    if (now >= deadline) {
-        return false;
-    }
-    m_clock->sleep_for(std::min<Clock::Duration>(wait, deadline - now));
-    return true;
+LroOperation::LroOperation(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+LroOperation::~LroOperation() = default;
+
+bool LroOperation::done() const { return m_state->result.has_value(); }
+
+std::chrono::milliseconds LroOperation::wait() const {
+    return m_state->sleep_first ? m_state->wait : std::chrono::milliseconds(0);
 }
 
-ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, const CallOptions& options, LroReport& report,
-                                            bool /*accept_errors*/) {
+void LroOperation::poll() {
+    if (!done()) {
+        m_state->client->lro_poll(*m_state);
+    }
+}
+
+const ApiResult<Json>& LroOperation::result() const { return *m_state->result; }
+
+const LroReport& LroOperation::report() const { return m_state->report; }
+
+ApiResult<Json> ArmClient::run_to_end(LroOperation& operation) {
+    LroOperation::State& op = *operation.m_state;
+    while (!op.result) {
+        if (op.sleep_first) {
+            m_clock->sleep_for(op.wait);
+        }
+        lro_poll(op);
+    }
+    return *op.result;
+}
+
+void ArmClient::lro_schedule(LroOperation::State& op, std::chrono::milliseconds wait, const std::string& timeout_method,
+                             const std::string& timeout_url) {
+    const auto now = m_clock->now();
+    if (now >= op.deadline) {
+        lro_finish(op, tl::unexpected(lro_timeout_error(timeout_method, timeout_url)));
+        return;
+    }
+    op.sleep_first = true;
+    op.wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(op.deadline - now));
+}
+
+void ArmClient::lro_finish(LroOperation::State& op, ApiResult<Json> result) {
+    if (result && op.report.final_status.empty()) {
+        op.report.final_status = "Succeeded";
+    }
+    op.report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->now() - op.start);
+    if (op.options.report != nullptr) {
+        *op.options.report = op.report;
+    }
+    op.result = std::move(result);
+}
+
+ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, LroOperation::State& op) {
     CallOptions poll_options;
-    poll_options.audience = options.audience;
+    poll_options.audience = op.options.audience;
     HttpHeaders headers;
-    if (auto id = options.headers.get("x-ms-client-request-id")) {
+    if (auto id = op.options.headers.get("x-ms-client-request-id")) {
         headers.set("x-ms-client-request-id", *id);
     }
-    ++report.polls;
+    ++op.report.polls;
     return execute(HttpRequest{"GET", url, std::move(headers), ""}, poll_options, true);
 }
 
-ApiResult<Json> ArmClient::follow_lro(std::string_view method_view, const std::string& url,
-                                      const HttpResponse& initial, const CallOptions& options) {
-    const std::string method(method_view);
-    LroReport local;
-    LroReport& report = options.report != nullptr ? *options.report : local;
-    report = LroReport{};
-    report.mechanism = "none";
-    const auto start = m_clock->now();
-    const auto deadline = start + options.lro_timeout.value_or(m_options.lro_timeout);
+namespace {
+// Watch the resource's provisioningState; `resource` null means "read it first".
+void enter_resource_phase(LroOperation::State& op, const std::string& url, Json resource) {
+    op.phase = LroOperation::State::Phase::resource;
+    op.poll_url = url;
+    op.failures = 0;
+    op.state = resource.is_null() ? "" : provisioning_state_of(resource);
+    op.need_read = resource.is_null();
+    op.resource = std::move(resource);
+}
+}  // namespace
+
+void ArmClient::lro_start(LroOperation::State& op, const HttpResponse& initial) {
+    op.report = LroReport{};
+    op.report.mechanism = "none";
+    op.start = m_clock->now();
+    op.deadline = op.start + op.options.lro_timeout.value_or(m_options.lro_timeout);
     const auto async_url = initial.headers.get("Azure-AsyncOperation");
     const auto location = initial.headers.get("Location");
-    const Json body = parse_or_null(initial.body);
-    const bool resource_verb = method == "PUT" || method == "PATCH";
-    ApiResult<Json> result = body;
+    op.initial_location = location;
+    Json body = parse_or_null(initial.body);
+    const bool resource_verb = op.method == "PUT" || op.method == "PATCH";
+    const std::string state = provisioning_state_of(body);
     if (async_url && !async_url->empty()) {
         ++m_counters->lros;
-        report.mechanism = "azure-async-operation";
-        result = poll_async_operation(method, url, initial, options, report, deadline);
+        op.report.mechanism = "azure-async-operation";
+        op.phase = LroOperation::State::Phase::async_status;
+        op.poll_url = *async_url;
+        lro_schedule(op, poll_wait(initial), op.method, op.url);
     } else if (location && !location->empty() && initial.status == 202) {
         ++m_counters->lros;
-        report.mechanism = "location";
-        result = poll_location(method, url, *location, poll_wait(initial), options, report, deadline);
-    } else if (resource_verb && (initial.status == 202 || !is_terminal_state(provisioning_state_of(body)))) {
-        if (initial.status == 202 || !provisioning_state_of(body).empty()) {
-            ++m_counters->lros;
-            report.mechanism = "provisioning-state";
-            result = poll_provisioning_state(url, body, poll_wait(initial), options, report, deadline);
+        op.report.mechanism = "location";
+        op.phase = LroOperation::State::Phase::location;
+        op.poll_url = *location;
+        lro_schedule(op, poll_wait(initial), op.method, op.poll_url);
+    } else if (resource_verb && (initial.status == 202 || !is_terminal_state(state)) &&
+               (initial.status == 202 || !state.empty())) {
+        ++m_counters->lros;
+        op.report.mechanism = "provisioning-state";
+        enter_resource_phase(op, op.url, std::move(body));
+        if (!op.need_read && is_terminal_state(op.state)) {
+            lro_poll_resource(op);  // a 202 that already says how it ended
+        } else {
+            lro_schedule(op, poll_wait(initial), "GET", op.url);
         }
-    } else if (resource_verb && failed_state(provisioning_state_of(body))) {
-        report.final_status = provisioning_state_of(body);
-        ApiError error{ApiErrorKind::lro_failed};
-        error.code = "ProvisioningState" + report.final_status;
-        error.message = fmt::format("provisioningState is {}", report.final_status);
-        error.method = method;
-        error.path = display_path(url);
-        result = tl::unexpected(error);
-    }
-    if (result && report.final_status.empty()) {
-        report.final_status = "Succeeded";
-    }
-    report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->now() - start);
-    return result;
-}
-
-ApiResult<Json> ArmClient::poll_async_operation(const std::string& method, const std::string& url,
-                                                const HttpResponse& initial, const CallOptions& options,
-                                                LroReport& report, Clock::TimePoint deadline) {
-    const std::string status_url = *initial.headers.get("Azure-AsyncOperation");
-    auto wait = poll_wait(initial);
-    int failures = 0;
-    Json status_body;
-    for (;;) {
-        if (!wait_for_poll(wait, deadline)) {
-            return tl::unexpected(lro_timeout_error(method, url));
-        }
-        auto response = poll_get(status_url, options, report, true);
-        if (!response || !response->ok()) {
-            // A 4xx/5xx from the status URL means "could not read status", not "failed".
-            if (++failures >= k_max_status_failures) {
-                return tl::unexpected(response ? make_error(HttpRequest{"GET", status_url, {}, ""}, *response)
-                                               : response.error());
-            }
-            wait = response ? poll_wait(*response) : m_options.lro_default_interval;
-            continue;
-        }
-        failures = 0;
-        status_body = parse_or_null(response->body);
-        const std::string status = text_of(status_body, "status");
-        if (is_terminal_state(status)) {
-            report.final_status = status;
-            if (failed_state(status)) {
-                return tl::unexpected(operation_error(method, url, status, status_body, *response));
-            }
-            break;
-        }
-        wait = poll_wait(*response);
-    }
-    FinalStateVia via = options.final_state_via;
-    const auto location = initial.headers.get("Location");
-    if (via == FinalStateVia::automatic) {
-        if (method == "DELETE") {
-            return Json(nullptr);
-        }
-        via = method == "POST" ? (location ? FinalStateVia::location : FinalStateVia::azure_async_operation)
-                               : FinalStateVia::original_uri;
-    }
-    if (via == FinalStateVia::azure_async_operation) {
-        return status_body;
-    }
-    if (via == FinalStateVia::location && !location) {
-        return status_body;
-    }
-    return final_get(method, via == FinalStateVia::location ? *location : url, options, report, deadline);
-}
-
-ApiResult<Json> ArmClient::final_get(const std::string& method, const std::string& url, const CallOptions& options,
-                                     LroReport& report, Clock::TimePoint deadline) {
-    auto response = poll_get(url, options, report, false);
-    if (!response) {
-        return tl::unexpected(response.error());
-    }
-    if (response->status == 204 || (method == "DELETE" && response->status == 404)) {
-        return Json(nullptr);
-    }
-    if (!response->ok()) {
-        return tl::unexpected(make_error(HttpRequest{"GET", url, {}, ""}, *response));
-    }
-    Json resource = parse_or_null(response->body);
-    if ((method == "PUT" || method == "PATCH") && !is_terminal_state(provisioning_state_of(resource)) &&
-        !provisioning_state_of(resource).empty()) {
-        return poll_provisioning_state(url, resource, poll_wait(*response), options, report, deadline);
-    }
-    return resource;
-}
-
-ApiResult<Json> ArmClient::poll_location(const std::string& method, const std::string& original_url,
-                                         const std::string& first_location,
-                                         std::chrono::milliseconds first_wait, const CallOptions& options,
-                                         LroReport& report, Clock::TimePoint deadline) {
-    std::string location = first_location;
-    auto wait = first_wait;
-    for (;;) {
-        if (!wait_for_poll(wait, deadline)) {
-            return tl::unexpected(lro_timeout_error(method, location));
-        }
-        auto response = poll_get(location, options, report, false);
-        if (!response) {
-            return tl::unexpected(response.error());
-        }
-        if (response->status == 202) {
-            location = response->headers.get("Location").value_or(location);
-            wait = poll_wait(*response);
-            continue;
-        }
-        const bool gone = method == "DELETE" && response->status == 404;
-        if (!response->ok() && !gone) {
-            // The Location URL answers what the synchronous call would have: this is the outcome.
-            report.final_status = "Failed";
-            ApiError error = make_error(HttpRequest{"GET", location, {}, ""}, *response);
-            error.kind = ApiErrorKind::lro_failed;
-            return tl::unexpected(error);
-        }
-        report.final_status = "Succeeded";
-        Json result = gone ? Json(nullptr) : parse_or_null(response->body);
-        // A PUT/PATCH wants the resource: from the original URI when asked or when the
-        // Location answer carried none.
-        const bool resource_verb = method == "PUT" || method == "PATCH";
-        if (resource_verb && (options.final_state_via == FinalStateVia::original_uri || result.is_null())) {
-            return final_get(method, original_url, options, report, deadline);
-        }
-        return result;
-    }
-}
-
-ApiResult<Json> ArmClient::poll_provisioning_state(const std::string& url, Json resource,
-                                                   std::chrono::milliseconds first_wait, const CallOptions& options,
-                                                   LroReport& report, Clock::TimePoint deadline) {
-    auto wait = first_wait;
-    int failures = 0;
-    std::string state = resource.is_null() ? "" : provisioning_state_of(resource);
-    // A 202 with no body and no headers: the resource itself is the only thing to watch.
-    bool need_read = resource.is_null();
-    while (need_read || !is_terminal_state(state)) {
-        if (!wait_for_poll(wait, deadline)) {
-            return tl::unexpected(lro_timeout_error("GET", url));
-        }
-        auto response = poll_get(url, options, report, false);
-        if (!response || !response->ok()) {
-            // 404 while a 202-created resource is still invisible; 5xx already retried.
-            if (++failures >= k_max_status_failures && !(response && response->status == 404)) {
-                return tl::unexpected(response ? make_error(HttpRequest{"GET", url, {}, ""}, *response)
-                                               : response.error());
-            }
-            wait = response ? poll_wait(*response) : m_options.lro_default_interval;
-            continue;
-        }
-        failures = 0;
-        need_read = false;
-        resource = parse_or_null(response->body);
-        state = provisioning_state_of(resource);
-        if (state.empty()) {
-            break;  // absent = Succeeded
-        }
-        wait = poll_wait(*response);
-    }
-    report.final_status = state.empty() ? "Succeeded" : state;
-    if (failed_state(state)) {
+    } else if (resource_verb && failed_state(state)) {
+        op.report.final_status = state;
         ApiError error{ApiErrorKind::lro_failed};
         error.code = "ProvisioningState" + state;
         error.message = fmt::format("provisioningState is {}", state);
-        error.method = "GET";
-        error.path = display_path(url);
-        return tl::unexpected(error);
+        error.method = op.method;
+        error.path = display_path(op.url);
+        lro_finish(op, tl::unexpected(error));
+    } else {
+        lro_finish(op, std::move(body));
     }
-    return resource;
+}
+
+void ArmClient::lro_poll(LroOperation::State& op) {
+    switch (op.phase) {
+    case LroOperation::State::Phase::async_status: lro_poll_async_status(op); break;
+    case LroOperation::State::Phase::location: lro_poll_location(op); break;
+    case LroOperation::State::Phase::resource: lro_poll_resource(op); break;
+    case LroOperation::State::Phase::final_get: lro_final_get(op); break;
+    }
+}
+
+void ArmClient::lro_poll_async_status(LroOperation::State& op) {
+    auto response = poll_get(op.poll_url, op);
+    if (!response || !response->ok()) {
+        // A 4xx/5xx from the status URL means "could not read status", not "failed".
+        if (++op.failures >= k_max_status_failures) {
+            lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
+                                                   : response.error()));
+            return;
+        }
+        lro_schedule(op, response ? poll_wait(*response) : m_options.lro_default_interval, op.method, op.url);
+        return;
+    }
+    op.failures = 0;
+    op.status_body = parse_or_null(response->body);
+    const std::string status = text_of(op.status_body, "status");
+    if (!is_terminal_state(status)) {
+        lro_schedule(op, poll_wait(*response), op.method, op.url);
+        return;
+    }
+    op.report.final_status = status;
+    if (failed_state(status)) {
+        lro_finish(op, tl::unexpected(operation_error(op.method, op.url, status, op.status_body, *response)));
+        return;
+    }
+    FinalStateVia via = op.options.final_state_via;
+    if (via == FinalStateVia::automatic) {
+        if (op.method == "DELETE") {
+            lro_finish(op, Json(nullptr));
+            return;
+        }
+        via = op.method == "POST" ? (op.initial_location ? FinalStateVia::location : FinalStateVia::azure_async_operation)
+                                  : FinalStateVia::original_uri;
+    }
+    if (via == FinalStateVia::azure_async_operation || (via == FinalStateVia::location && !op.initial_location)) {
+        lro_finish(op, op.status_body);
+        return;
+    }
+    op.phase = LroOperation::State::Phase::final_get;
+    op.poll_url = via == FinalStateVia::location ? *op.initial_location : op.url;
+    op.sleep_first = false;
+}
+
+void ArmClient::lro_final_get(LroOperation::State& op) {
+    const std::string url = op.poll_url;
+    auto response = poll_get(url, op);
+    if (!response) {
+        lro_finish(op, tl::unexpected(response.error()));
+        return;
+    }
+    if (response->status == 204 || (op.method == "DELETE" && response->status == 404)) {
+        lro_finish(op, Json(nullptr));
+        return;
+    }
+    if (!response->ok()) {
+        lro_finish(op, tl::unexpected(make_error(HttpRequest{"GET", url, {}, ""}, *response)));
+        return;
+    }
+    Json resource = parse_or_null(response->body);
+    const std::string state = provisioning_state_of(resource);
+    if ((op.method == "PUT" || op.method == "PATCH") && !is_terminal_state(state) && !state.empty()) {
+        enter_resource_phase(op, url, std::move(resource));
+        lro_schedule(op, poll_wait(*response), "GET", url);
+        return;
+    }
+    lro_finish(op, std::move(resource));
+}
+
+void ArmClient::lro_poll_location(LroOperation::State& op) {
+    auto response = poll_get(op.poll_url, op);
+    if (!response) {
+        lro_finish(op, tl::unexpected(response.error()));
+        return;
+    }
+    if (response->status == 202) {
+        op.poll_url = response->headers.get("Location").value_or(op.poll_url);
+        lro_schedule(op, poll_wait(*response), op.method, op.poll_url);
+        return;
+    }
+    const bool gone = op.method == "DELETE" && response->status == 404;
+    if (!response->ok() && !gone) {
+        // The Location URL answers what the synchronous call would have: this is the outcome.
+        op.report.final_status = "Failed";
+        ApiError error = make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response);
+        error.kind = ApiErrorKind::lro_failed;
+        lro_finish(op, tl::unexpected(error));
+        return;
+    }
+    op.report.final_status = "Succeeded";
+    Json result = gone ? Json(nullptr) : parse_or_null(response->body);
+    // A PUT/PATCH wants the resource: from the original URI when asked or when the
+    // Location answer carried none.
+    const bool resource_verb = op.method == "PUT" || op.method == "PATCH";
+    if (resource_verb && (op.options.final_state_via == FinalStateVia::original_uri || result.is_null())) {
+        op.phase = LroOperation::State::Phase::final_get;
+        op.poll_url = op.url;
+        op.sleep_first = false;
+        return;
+    }
+    lro_finish(op, std::move(result));
+}
+
+void ArmClient::lro_poll_resource(LroOperation::State& op) {
+    // A 202 with no body and no headers: the resource itself is the only thing to watch.
+    if (op.need_read || !is_terminal_state(op.state)) {
+        auto response = poll_get(op.poll_url, op);
+        if (!response || !response->ok()) {
+            // 404 while a 202-created resource is still invisible; 5xx already retried.
+            if (++op.failures >= k_max_status_failures && !(response && response->status == 404)) {
+                lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
+                                                       : response.error()));
+                return;
+            }
+            lro_schedule(op, response ? poll_wait(*response) : m_options.lro_default_interval, "GET", op.poll_url);
+            return;
+        }
+        op.failures = 0;
+        op.need_read = false;
+        op.resource = parse_or_null(response->body);
+        op.state = provisioning_state_of(op.resource);
+        if (!op.state.empty() && !is_terminal_state(op.state)) {
+            lro_schedule(op, poll_wait(*response), "GET", op.poll_url);
+            return;
+        }
+    }
+    op.report.final_status = op.state.empty() ? "Succeeded" : op.state;
+    if (failed_state(op.state)) {
+        ApiError error{ApiErrorKind::lro_failed};
+        error.code = "ProvisioningState" + op.state;
+        error.message = fmt::format("provisioningState is {}", op.state);
+        error.method = "GET";
+        error.path = display_path(op.poll_url);
+        lro_finish(op, tl::unexpected(error));
+        return;
+    }
+    lro_finish(op, std::move(op.resource));
 }
 
 ApiError ArmClient::operation_error(const std::string& method, const std::string& url, const std::string& status,

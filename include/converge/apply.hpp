@@ -2,13 +2,17 @@
 // The apply executor: walks a plan's graph with bounded parallelism. A step starts as soon as
 // the steps it depends on succeeded; deletes wait for their dependents' deletes; a replace is
 // a delete then a create. A failed step's dependents are skipped, independent branches go on.
+// A step is a write followed by polls: waiting on a long-running operation holds no thread,
+// so writes go on (bounded by --parallelism and the client's pacing) while operations run.
 #include "converge/arm_api.hpp"
+#include "converge/clock.hpp"
 #include "converge/model.hpp"
 #include "converge/plan.hpp"
 #include "converge/resource_ops.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,8 +20,10 @@ namespace converge {
 
 /// How apply runs.
 struct ApplyOptions {
-    int parallelism = 10;
+    int parallelism = 10;       ///< writes in flight at once
+    int poll_parallelism = 0;   ///< polls and read-backs in flight at once (0 = parallelism)
     WaitOptions wait;
+    std::shared_ptr<Clock> clock;  ///< null = the system clock (tests pass a ManualClock)
     /// Set (e.g. by a SIGINT handler) to stop starting new steps; in-flight steps finish.
     const std::atomic<bool>* cancel = nullptr;
 };
@@ -31,6 +37,7 @@ struct Step {
     std::string kind;
     Action action = Action::noop;  ///< create, update or remove (a replace is two steps)
     bool part_of_replace = false;
+    bool implicit = false;  ///< not in the plan: a model container created or deleted with its versions
     StepStatus status = StepStatus::pending;
     std::string message;  ///< the error for failed, the failed dependency for skipped
     std::chrono::milliseconds elapsed{0};
@@ -61,6 +68,11 @@ struct ApplyResult {
 /// not part of this apply are read from `observed`.
 ApplyResult apply_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed,
                        ArmApi& api, const ApplyOptions& options, ApplyObserver* observer);
+
+/// Step::kind of the implicit steps that create a model container before its first version
+/// (GET, then PUT with this stack's ownership tags when absent) and delete a container this
+/// stack created once its last version is deleted.
+inline constexpr const char* k_model_container_kind = "ModelContainer";
 
 /// The steps of a plan with their edges (indices into the vector), for tests and renderers.
 struct StepGraph {

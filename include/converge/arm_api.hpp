@@ -6,7 +6,10 @@
 
 #include <tl/expected.hpp>
 
+#include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,25 @@ inline ApiError make_api_error(std::string code, std::string message, int status
 /// Query parameters beyond api-version.
 using Query = std::map<std::string, std::string>;
 
+/// A write whose long-running operation is still running. Poll it from one thread at a time;
+/// nothing here sleeps, so a scheduler can keep many operations going without a thread each.
+class PendingOperation {
+public:
+    virtual ~PendingOperation() = default;
+    /// How long to wait before the next poll (Retry-After, capped, never past the timeout).
+    virtual std::chrono::milliseconds wait() const = 0;
+    /// One poll: the final body once the operation ended, nullopt while it runs.
+    virtual ApiResult<std::optional<Json>> poll() = 0;
+    /// Polls sent so far.
+    virtual int polls() const = 0;
+};
+
+/// A write sent without waiting: its final body, or the operation to poll.
+struct WriteStarted {
+    Json body;  ///< the final body when `operation` is null
+    std::unique_ptr<PendingOperation> operation;
+};
+
 /// ARM verbs on paths such as "/subscriptions/s/resourceGroups/rg"; must be thread-safe.
 class ArmApi {
 public:
@@ -66,6 +88,30 @@ public:
     /// DELETE, following the operation to its end; an absent resource (204/404) is success.
     virtual ApiResult<Json> remove(const std::string& path, const std::string& api_version,
                                    const Query& query) = 0;
+
+    /// PUT without waiting for its operation. By default the blocking put(), already done.
+    virtual ApiResult<WriteStarted> begin_put(const std::string& path, const std::string& api_version,
+                                              const Json& body) {
+        return done(put(path, api_version, body));
+    }
+    /// PATCH without waiting for its operation. By default the blocking patch().
+    virtual ApiResult<WriteStarted> begin_patch(const std::string& path, const std::string& api_version,
+                                                const Json& body) {
+        return done(patch(path, api_version, body));
+    }
+    /// DELETE without waiting for its operation; an absent resource is done. By default remove().
+    virtual ApiResult<WriteStarted> begin_remove(const std::string& path, const std::string& api_version,
+                                                 const Query& query) {
+        return done(remove(path, api_version, query));
+    }
+
+protected:
+    static ApiResult<WriteStarted> done(ApiResult<Json> result) {
+        if (!result) {
+            return tl::unexpected(result.error());
+        }
+        return WriteStarted{std::move(*result), nullptr};
+    }
 };
 
 }  // namespace converge

@@ -111,6 +111,35 @@ struct ClientOptions {
     std::function<void(const RequestEvent&)> on_request;         ///< -v logging; called from any thread
 };
 
+class ArmClient;
+
+/// A write whose long-running operation may still be running (made by ArmClient::begin):
+/// the caller waits wait(), calls poll(), and repeats until done(). Nothing here sleeps, so
+/// one thread can keep many operations going. Not thread-safe: poll from one thread at a time.
+class LroOperation {
+public:
+    struct State;
+    explicit LroOperation(std::unique_ptr<State> state);
+    ~LroOperation();
+    LroOperation(const LroOperation&) = delete;
+    LroOperation& operator=(const LroOperation&) = delete;
+
+    /// True once the operation ended; result() is then final.
+    bool done() const;
+    /// How long to wait before the next poll (Retry-After, capped, never past the timeout).
+    std::chrono::milliseconds wait() const;
+    /// Sends the next poll (one GET, paced and retried like any read).
+    void poll();
+    /// The final body (null when the service sent none) or the error; only once done().
+    const ApiResult<Json>& result() const;
+    /// Polls so far, mechanism and final status.
+    const LroReport& report() const;
+
+private:
+    friend class ArmClient;
+    std::unique_ptr<State> m_state;
+};
+
 /// Client for ARM and Azure ML. Paths are ARM paths ("/subscriptions/...") relative to
 /// arm_endpoint, or absolute URLs (nextLink, discoveryUrl-derived regional hosts).
 class ArmClient {
@@ -144,6 +173,11 @@ public:
                          const CallOptions& options = {});
     /// DELETE and wait until gone (200/202/204 handled; 404 = already gone = success).
     ApiResult<void> remove(std::string_view path, std::string_view api_version, const CallOptions& options = {});
+    /// Sends PUT/PATCH/POST/DELETE and returns at once: the operation to poll (already
+    /// done() when the service answered synchronously). A DELETE's 404 is a done operation.
+    ApiResult<std::unique_ptr<LroOperation>> begin(std::string_view method, std::string_view path,
+                                                   std::string_view api_version, const Json& body,
+                                                   const CallOptions& options = {});
     /// One request with auth, pacing and retries, but no LRO handling; any status returned.
     ApiResult<HttpResponse> send(std::string_view method, std::string_view path, std::string_view api_version,
                                  const std::string& body, const CallOptions& options = {});
@@ -165,28 +199,23 @@ private:
     std::string display_path(const std::string& url) const;
     ApiResult<Json> write(std::string_view method, std::string_view path, std::string_view api_version,
                           const Json& body, const CallOptions& options);
-    ApiResult<Json> follow_lro(std::string_view method, const std::string& url, const HttpResponse& initial,
-                               const CallOptions& options);
-    ApiResult<Json> poll_async_operation(const std::string& method, const std::string& url,
-                                         const HttpResponse& initial, const CallOptions& options,
-                                         LroReport& report, Clock::TimePoint deadline);
-    ApiResult<Json> poll_location(const std::string& method, const std::string& original_url,
-                                  const std::string& location,
-                                  std::chrono::milliseconds first_wait, const CallOptions& options,
-                                  LroReport& report, Clock::TimePoint deadline);
-    ApiResult<Json> poll_provisioning_state(const std::string& url, Json resource,
-                                            std::chrono::milliseconds first_wait, const CallOptions& options,
-                                            LroReport& report, Clock::TimePoint deadline);
-    ApiResult<HttpResponse> poll_get(const std::string& url, const CallOptions& options, LroReport& report,
-                                     bool accept_errors);
-    ApiResult<Json> final_get(const std::string& method, const std::string& url, const CallOptions& options,
-                              LroReport& report, Clock::TimePoint deadline);
+    ApiResult<Json> run_to_end(LroOperation& operation);
+    void lro_start(LroOperation::State& op, const HttpResponse& initial);
+    void lro_poll(LroOperation::State& op);
+    void lro_poll_async_status(LroOperation::State& op);
+    void lro_poll_location(LroOperation::State& op);
+    void lro_poll_resource(LroOperation::State& op);
+    void lro_final_get(LroOperation::State& op);
+    void lro_schedule(LroOperation::State& op, std::chrono::milliseconds wait, const std::string& timeout_method,
+                      const std::string& timeout_url);
+    void lro_finish(LroOperation::State& op, ApiResult<Json> result);
+    ApiResult<HttpResponse> poll_get(const std::string& url, LroOperation::State& op);
     ApiError operation_error(const std::string& method, const std::string& url, const std::string& status,
                              const Json& status_body, const HttpResponse& response) const;
     ApiError lro_timeout_error(const std::string& method, const std::string& url) const;
     std::chrono::milliseconds poll_wait(const HttpResponse& response) const;
-    bool wait_for_poll(std::chrono::milliseconds wait, Clock::TimePoint deadline);
     ApiError make_error(const HttpRequest& request, const HttpResponse& response) const;
+    friend class LroOperation;
     std::string redact(std::string_view text) const;
     std::string new_client_request_id() const;
 

@@ -1,11 +1,10 @@
 #pragma once
-// Per-kind write operations: the right verb, body and query parameters for each kind, then a
-// read-back that confirms a terminal provisioningState. Used by the apply executor.
+// Per-kind write requests: the right verb, body and query parameters for each kind, and how
+// to read a provisioningState. The apply executor sends them and polls (src/apply_step.cpp).
 #include "converge/arm_api.hpp"
 #include "converge/model.hpp"
 #include "converge/plan.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -21,17 +20,31 @@ struct WaitOptions {
 /// Reports the phase a step is in ("creating", "waiting for Succeeded", ...).
 using PhaseCallback = std::function<void(const std::string& phase)>;
 
-/// Creates the resource (PUT; a model version first ensures its container); the final body.
-ApiResult<Json> create_resource(ArmApi& api, const Resource& desired, const WaitOptions& wait,
-                                const PhaseCallback& phase);
-/// Updates in place with the kind's verb (PATCH of the patchable set, else PUT); the final body.
-ApiResult<Json> update_resource(ArmApi& api, const Resource& desired, const Change& change,
-                                const WaitOptions& wait, const PhaseCallback& phase);
-/// Deletes with the kind's required query parameters and waits until it is gone.
-ApiResult<Json> delete_resource(ArmApi& api, const ResourceId& id, const std::string& api_version,
-                                const WaitOptions& wait, const PhaseCallback& phase);
+/// The write a step sends: verb, body and query parameters for the kind.
+struct WriteRequest {
+    std::string method;  ///< "PUT", "PATCH" or "DELETE"
+    Json body;
+    Query query;
+    bool read_back = false;  ///< the answer may be partial (PATCH): read the resource back
+};
 
-/// The body sent by update_resource, and whether it is a PATCH (else a PUT).
+/// A create: PUT of the desired body.
+WriteRequest create_request(const Resource& desired);
+/// An update in place with the kind's verb (PATCH of the patchable set, else PUT).
+WriteRequest change_request(const Resource& desired, const Change& change);
+/// A delete with the kind's required query parameters (computes: underlyingResourceAction).
+WriteRequest delete_request(const ResourceId& id);
+/// Sends `request` without waiting for its long-running operation.
+ApiResult<WriteStarted> send_write(ArmApi& api, const std::string& path, const std::string& api_version,
+                                   const WriteRequest& request);
+/// The body of a model container converge creates: this stack's ownership tags.
+Json model_container_body(const std::string& stack);
+/// The error for a Failed/Canceled provisioningState, with the service's message when given.
+ApiError provisioning_failure(const ResourceId& id, const Json& body);
+/// Succeeded, Failed, Canceled.
+bool is_terminal_provisioning_state(const std::string& state);
+
+/// The body of an update in place, and whether it is a PATCH (else a PUT).
 struct UpdateRequest {
     bool patch = false;
     Json body;
