@@ -89,12 +89,7 @@ void add_model_containers(StepGraph& g, const DesiredSet& desired, const Observe
             known.insert(id);
         }
     }
-    std::unordered_set<ResourceId> desired_containers;
-    for (const auto& r : desired.resources) {
-        if (is_model_version(r.id)) {
-            desired_containers.insert(r.id.parent());
-        }
-    }
+    std::unordered_set<ResourceId> written;  // containers that keep or get a version (destroy removes desired ones)
     std::map<ResourceId, std::size_t> creates;
     std::map<ResourceId, std::vector<std::size_t>> version_deletes;
     const std::size_t planned = g.steps.size();
@@ -106,7 +101,10 @@ void add_model_containers(StepGraph& g, const DesiredSet& desired, const Observe
         }
         if (step.action == Action::remove && !step.part_of_replace) {
             version_deletes[container].push_back(i);
-        } else if (step.action == Action::create && known.count(container) == 0) {
+            continue;
+        }
+        written.insert(container);
+        if (step.action == Action::create && known.count(container) == 0) {
             auto [it, added] = creates.emplace(container, g.steps.size());
             if (added) {
                 g.steps.push_back(container_step(container, Action::create));
@@ -122,7 +120,7 @@ void add_model_containers(StepGraph& g, const DesiredSet& desired, const Observe
     }
     for (const auto& [container, versions] : version_deletes) {
         const Json* body = observed.find(container);
-        if (body == nullptr || !owned(*body, desired.stack) || desired_containers.count(container) != 0 ||
+        if (body == nullptr || !owned(*body, desired.stack) || written.count(container) != 0 ||
             observed_versions[container] != versions.size()) {
             continue;  // not ours, not known, or versions remain: leave it
         }

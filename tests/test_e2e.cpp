@@ -217,6 +217,32 @@ TEST_CASE("prune deletes what left the manifests and carries this stack's tag, n
     require_converged(e2e, loaded.desired, PlanOptions{true, false});
 }
 
+TEST_CASE("pruning a model's last version deletes the container converge created, not a foreign one") {
+    E2e e2e;
+    require_ok(e2e.apply(load(e2e)));
+    const std::string ws = "/subscriptions/" + e2e.subscription() +
+                           "/resourceGroups/rg-e2e/providers/Microsoft.MachineLearningServices/workspaces/ws-e2e";
+    auto container = e2e.api().get(ws + "/models/churn", "2025-12-01");
+    REQUIRE(container);
+    CHECK((*container)["properties"]["tags"]["managed-by"] == "converge");
+    // Someone else's container (no tags), holding their own version: never touched.
+    REQUIRE(e2e.api().put(ws + "/models/theirs", "2025-12-01", Json{{"properties", Json::object()}}));
+    REQUIRE(e2e.api().put(ws + "/models/theirs/versions/1", "2025-12-01",
+                          Json{{"properties", {{"modelUri", "azureml://datastores/workspaceblobstore/paths/x/"}}}}));
+    auto files = stack();
+    files.erase("model.yaml");
+    auto loaded = e2e.load(files, k_config);
+    REQUIRE_FALSE(loaded.diagnostics.has_errors());
+    const auto result = e2e.apply(loaded.desired, PlanOptions{true, false});
+    require_ok(result);
+    REQUIRE(result.steps.size() == 2);
+    CHECK(result.steps[1].kind == std::string(k_model_container_kind));
+    CHECK(result.steps[1].action == Action::remove);
+    CHECK_FALSE(e2e.api().get(ws + "/models/churn", "2025-12-01"));
+    CHECK(e2e.api().get(ws + "/models/theirs/versions/1", "2025-12-01"));
+    require_converged(e2e, loaded.desired, PlanOptions{true, false});
+}
+
 TEST_CASE("protect makes a replace an error at plan time, and nothing is sent") {
     E2e e2e;
     require_ok(e2e.apply(load(e2e)));
@@ -233,6 +259,12 @@ TEST_CASE("destroy deletes the stack's resources, dependents first") {
     require_ok(e2e.apply(desired));
     const auto result = e2e.apply(desired, PlanOptions{true, true});
     require_ok(result);
+    // The model container converge created goes with its last version.
+    const auto container = std::find_if(result.steps.begin(), result.steps.end(),
+                                        [](const Step& s) { return s.kind == k_model_container_kind; });
+    REQUIRE(container != result.steps.end());
+    CHECK(container->action == Action::remove);
+    CHECK(container->status == StepStatus::succeeded);
     const ObservedState after = e2e.observe(desired, true);
     for (const auto& r : desired.resources) {
         CHECK_MESSAGE(after.find(r.id) == nullptr, r.id.str());
