@@ -1,26 +1,56 @@
 #include "converge/observe.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
+#include <unordered_set>
+#include <utility>
 
 namespace converge {
 
 namespace {
 
-// One collection to list: its path, api-version, and the resource it lives under.
+// Top-level types whose API lists them subscription-wide, GET /subscriptions/{s}/providers/{type}:
+// StorageAccounts_List, Vaults_ListBySubscription, Components_List, Registries_List and
+// Workspaces_ListBySubscription (CONTRACT.md 1.2). Returned items are the same as a group's list.
+constexpr std::array<std::string_view, 5> k_listed_by_subscription = {
+    "Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults", "Microsoft.Insights/components",
+    "Microsoft.ContainerRegistry/registries", "Microsoft.MachineLearningServices/workspaces"};
+
+bool listed_by_subscription(std::string_view arm_type) {
+    return std::any_of(k_listed_by_subscription.begin(), k_listed_by_subscription.end(),
+                       [&](std::string_view t) { return iequals(t, arm_type); });
+}
+
+// One collection to list: its path, api-version, and the scopes whose members it returns
+// (a group, a workspace, a model; for a subscription-wide list, every group it stands for).
 struct Collection {
     std::string path;
     std::string api_version;
-    ResourceId parent;
+    std::vector<ResourceId> scopes;
+    std::string type;   ///< a top-level type that may be listed subscription-wide, else empty
+    bool wide = false;  ///< subscription-wide: members of other groups are dropped
+    std::vector<Collection> parts;  ///< the group lists it replaces (if it is forbidden)
 };
 
 using Collections = std::map<std::string, Collection>;  // by lower-case path
 
 void add_collection(Collections& out, const std::string& path, std::string_view api_version, const ResourceId& parent) {
-    out.try_emplace(to_lower(path), Collection{path, std::string(api_version), parent});
+    Collection c{path, std::string(api_version), {parent}, {}, false, {}};
+    const std::string marker = "/providers/";
+    const auto at = path.find(marker);
+    if (parent.is_resource_group() && at != std::string::npos && listed_by_subscription(path.substr(at + marker.size()))) {
+        c.type = path.substr(at + marker.size());
+    }
+    out.try_emplace(to_lower(path), std::move(c));
+}
+
+std::string wide_path(const ResourceId& group, const std::string& type) {
+    return "/subscriptions/" + group.subscription() + "/providers/" + type;
 }
 
 // Runs `n` tasks on up to `parallelism` threads; task i is `f(i)`.
@@ -51,55 +81,135 @@ void run_parallel(std::size_t n, int parallelism, F&& f) {
     }
 }
 
-// Shared by the parallel readers: the state being filled and the first error.
-struct Sink {
-    std::mutex mutex;
-    ObservedState state;
-    std::optional<ApiError> error;
+// Lists collections in parallel into one ObservedState, each collection once across calls.
+// Group lists of one top-level type in several groups become one subscription-wide list:
+//   rgs/a/providers/T + rgs/b/providers/T -> /subscriptions/s/providers/T (members of a and b kept)
+// A type in a single group keeps its group list (no other groups' members to page through).
+class Lister {
+public:
+    Lister(ArmApi& api, int parallelism) : m_api(api), m_parallelism(parallelism) {}
 
-    void add(Json item) {
-        const auto id = item.contains("id") && item["id"].is_string()
-                            ? ResourceId::parse(item["id"].get<std::string>())
-                            : std::nullopt;
-        if (id) {
-            std::lock_guard guard(mutex);
-            state.resources[*id] = std::move(item);
+    // Lists what `wanted` names that no earlier call listed.
+    void run(Collections wanted) {
+        list_new(widen(std::move(wanted)));
+        // Subscription-wide lists this principal may not read (RBAC on groups only): group by group.
+        Collections parts;
+        for (auto& c : std::exchange(m_forbidden_parts, {})) {
+            parts.try_emplace(to_lower(c.path), std::move(c));
         }
+        list_new(std::move(parts));
     }
-    void fail(ApiError e) {
-        std::lock_guard guard(mutex);
-        if (!error) {
-            error = std::move(e);
+    const ObservedState& state() const { return m_state; }
+    ApiResult<ObservedState> finish() {
+        if (m_error) {
+            return tl::unexpected(*m_error);
         }
+        return std::move(m_state);
     }
-};
+    bool failed() const { return m_error.has_value(); }
 
-void list_all(const std::vector<Collection>& todo, ArmApi& api, int parallelism, Sink& sink) {
-    run_parallel(todo.size(), parallelism, [&](std::size_t i) {
-        auto items = api.list(todo[i].path, todo[i].api_version, {});
+private:
+    void list_new(Collections wanted) {
+        std::vector<Collection> todo;
+        for (auto& [key, c] : wanted) {
+            auto [done, fresh] = m_done.try_emplace(key, c);
+            if (fresh) {
+                todo.push_back(std::move(c));
+            } else if (c.wide) {  // already listed: its members in the new groups are kept now
+                done->second.scopes.insert(done->second.scopes.end(), c.scopes.begin(), c.scopes.end());
+                admit(done->second);
+            }
+        }
+        list_all(todo);
+    }
+
+    Collections widen(Collections wanted) const {
+        std::map<std::string, std::vector<std::string>> by_type;  // lower wide path -> group-list keys
+        for (const auto& [key, c] : wanted) {
+            if (!c.type.empty()) {
+                by_type[to_lower(wide_path(c.scopes.front(), c.type))].push_back(key);
+            }
+        }
+        for (const auto& [wide_key, keys] : by_type) {
+            if (m_forbidden.count(wide_key) != 0 || (keys.size() < 2 && m_done.count(wide_key) == 0)) {
+                continue;
+            }
+            const Collection& first = wanted.at(keys.front());
+            Collection wide{wide_path(first.scopes.front(), first.type), first.api_version, {}, first.type, true, {}};
+            for (const auto& key : keys) {
+                wide.scopes.push_back(wanted.at(key).scopes.front());
+                wide.parts.push_back(std::move(wanted.at(key)));
+                wanted.erase(key);
+            }
+            wanted.emplace(wide_key, std::move(wide));
+        }
+        return wanted;
+    }
+
+    void list_all(const std::vector<Collection>& todo) {
+        run_parallel(todo.size(), m_parallelism, [&](std::size_t i) { list_one(todo[i]); });
+    }
+
+    void list_one(const Collection& c) {
+        auto items = m_api.list(c.path, c.api_version, {});
+        std::lock_guard guard(m_mutex);
         if (!items) {
-            if (!items.error().is_not_found()) {  // a missing parent: nothing below it exists
-                sink.fail(items.error());
+            if (c.wide && items.error().status == 403) {
+                m_forbidden.insert(to_lower(c.path));
+                m_done.erase(to_lower(c.path));
+                m_forbidden_parts.insert(m_forbidden_parts.end(), c.parts.begin(), c.parts.end());
+            } else if (!items.error().is_not_found() && !m_error) {  // 404: a missing parent, nothing below
+                m_error = items.error();
             }
             return;
         }
-        for (auto& item : *items) {
-            sink.add(std::move(item));
+        if (c.wide) {
+            m_wide_items[to_lower(c.path)] = std::move(*items);
+            admit(c);
+            return;
         }
-        std::lock_guard guard(sink.mutex);
-        sink.state.listed_scopes.push_back(todo[i].parent);
-    });
-}
+        for (auto& item : *items) {
+            add(std::move(item));
+        }
+        m_state.listed_scopes.push_back(c.scopes.front());
+    }
 
-std::vector<Collection> not_yet_listed(const Collections& wanted, Collections& done) {
-    std::vector<Collection> out;
-    for (const auto& [key, c] : wanted) {
-        if (done.emplace(key, c).second) {
-            out.push_back(c);
+    // A subscription-wide list's members in the collection's groups (m_mutex held).
+    void admit(const Collection& c) {
+        std::unordered_set<std::string> groups;
+        for (const auto& g : c.scopes) {
+            groups.insert(g.key());
+            m_state.listed_scopes.push_back(g);
+        }
+        for (const auto& item : m_wide_items[to_lower(c.path)]) {
+            const auto id = id_of(item);
+            if (id && groups.count(ResourceId::for_resource_group(id->subscription(), id->resource_group()).key())) {
+                m_state.resources[*id] = item;
+            }
         }
     }
-    return out;
-}
+
+    static std::optional<ResourceId> id_of(const Json& item) {
+        return item.contains("id") && item["id"].is_string() ? ResourceId::parse(item["id"].get<std::string>())
+                                                             : std::nullopt;
+    }
+
+    void add(Json item) {
+        if (const auto id = id_of(item)) {
+            m_state.resources[*id] = std::move(item);
+        }
+    }
+
+    ArmApi& m_api;
+    int m_parallelism;
+    std::mutex m_mutex;
+    Collections m_done;
+    std::map<std::string, std::vector<Json>> m_wide_items;  // by lower wide path
+    std::set<std::string> m_forbidden;  // subscription-wide lists answered 403
+    std::vector<Collection> m_forbidden_parts;
+    ObservedState m_state;
+    std::optional<ApiError> m_error;
+};
 
 std::string api_version_of(const Resource& r) {
     return r.api_version.empty() ? std::string(r.kind->api_version) : r.api_version;
@@ -149,21 +259,24 @@ Collections version_collections(const ObservedState& seen) {
 }
 
 ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi& api, int parallelism) {
-    Sink sink;
+    std::mutex mutex;
+    ObservedState state;
+    std::optional<ApiError> error;
     run_parallel(desired.resources.size(), parallelism, [&](std::size_t i) {
         const Resource& r = desired.resources[i];
         auto got = api.get(r.id.str(), api_version_of(r));
+        std::lock_guard guard(mutex);
         if (got) {
             (*got)["id"] = got->value("id", r.id.str());
-            sink.add(std::move(*got));
-        } else if (!got.error().is_not_found()) {
-            sink.fail(got.error());
+            state.resources[r.id] = std::move(*got);
+        } else if (!got.error().is_not_found() && !error) {
+            error = got.error();
         }
     });
-    if (sink.error) {
-        return tl::unexpected(*sink.error);
+    if (error) {
+        return tl::unexpected(*error);
     }
-    return std::move(sink.state);
+    return state;
 }
 
 }  // namespace
@@ -191,18 +304,14 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     for (const auto& r : desired.resources) {
         add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent());
     }
-    Collections done;
-    Sink sink;
+    Lister lister(api, options.parallelism);
     // Every collection at once: a list under a missing parent answers 404, which means empty.
-    list_all(not_yet_listed(wanted, done), api, options.parallelism, sink);
-    if (options.find_orphans && !sink.error) {
-        list_all(not_yet_listed(orphan_collections(desired, sink.state), done), api, options.parallelism, sink);
-        list_all(not_yet_listed(version_collections(sink.state), done), api, options.parallelism, sink);
+    lister.run(std::move(wanted));
+    if (options.find_orphans && !lister.failed()) {
+        lister.run(orphan_collections(desired, lister.state()));
+        lister.run(version_collections(lister.state()));
     }
-    if (sink.error) {
-        return tl::unexpected(*sink.error);
-    }
-    return std::move(sink.state);
+    return lister.finish();
 }
 
 }  // namespace converge

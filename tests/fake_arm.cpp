@@ -10,6 +10,24 @@ ApiError not_found(const std::string& path) {
 }
 }  // namespace
 
+std::optional<std::vector<Json>> FakeArm::list_by_subscription(const std::string& path) const {
+    // "/subscriptions/{s}/providers/{namespace}/{type}": every such resource in the subscription.
+    const auto at = to_lower(path).find("/providers/");
+    const auto sub = ResourceId::parse(path.substr(0, at));
+    if (at == std::string::npos || !sub || sub->type() != "Microsoft.Resources/subscriptions") {
+        return std::nullopt;
+    }
+    const std::string type = path.substr(at + 11);
+    std::vector<Json> out;
+    for (const auto& [key, body] : m_store) {
+        const auto id = ResourceId::parse(key);
+        if (id && iequals(id->subscription(), sub->subscription()) && iequals(id->type(), type)) {
+            out.push_back(body);
+        }
+    }
+    return out;
+}
+
 std::optional<ApiError> FakeArm::enter(const std::string& method, const std::string& path,
                                        const std::string& query) {
     if (on_request) {
@@ -78,6 +96,9 @@ ApiResult<std::vector<Json>> FakeArm::list(const std::string& path, const std::s
         return tl::unexpected(*e);
     }
     std::lock_guard guard(m_mutex);
+    if (auto wide = list_by_subscription(path)) {
+        return *wide;
+    }
     const std::string prefix = to_lower(path) + "/";
     std::vector<Json> out;
     for (const auto& [key, body] : m_store) {

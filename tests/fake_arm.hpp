@@ -41,6 +41,8 @@ public:
     ApiResult<Json> remove(const std::string& path, const std::string& api_version, const Query& query) override;
 
 private:
+    /// GET /subscriptions/{s}/providers/{type}: nullopt when `path` is not that (lock held).
+    std::optional<std::vector<Json>> list_by_subscription(const std::string& path) const;
     std::optional<ApiError> enter(const std::string& method, const std::string& path, const std::string& query = "");
 
     mutable std::mutex m_mutex;

@@ -113,4 +113,64 @@ TEST_CASE("orphans tagged with the stack are found in the stack's groups and wor
     CHECK(arm.writes() == 0);
 }
 
+TEST_CASE("a type in several groups is listed once for the subscription, other groups' members dropped") {
+    FakeArm arm;
+    DesiredSet d;
+    for (const char* g : {"a", "b"}) {
+        const ResourceId sa = ResourceId::for_resource(k_sub, g, "Microsoft.Storage/storageAccounts", std::string("sa") + g);
+        d.resources.push_back(resource("StorageAccount", sa));
+        arm.seed(sa.str(), tagged("demo"));
+    }
+    const ResourceId foreign = ResourceId::for_resource(k_sub, "x", "Microsoft.Storage/storageAccounts", "theirs");
+    arm.seed(foreign.str(), tagged("other"));
+    const auto state = observe(d, arm, {});
+    REQUIRE(state);
+    CHECK(arm.log == std::vector<std::string>{"LIST /subscriptions/" + k_sub + "/providers/Microsoft.Storage/storageAccounts"});
+    CHECK(state->resources.size() == 2);
+    CHECK(state->find(d.resources[1].id) != nullptr);
+    CHECK(state->find(foreign) == nullptr);
+}
+
+TEST_CASE("a forbidden subscription-wide list falls back to one list per group") {
+    FakeArm arm;
+    DesiredSet d;
+    for (const char* g : {"a", "b"}) {
+        const ResourceId ws = ResourceId::for_resource(k_sub, g, "Microsoft.MachineLearningServices/workspaces", "ws");
+        d.resources.push_back(resource("Workspace", ws));
+        arm.seed(ws.str(), tagged("demo"));
+    }
+    const std::string wide = "/subscriptions/" + k_sub + "/providers/Microsoft.MachineLearningServices/workspaces";
+    arm.fail_once["LIST " + wide] = make_api_error("AuthorizationFailed", "no", 403);
+    const auto state = observe(d, arm, {});
+    REQUIRE(state);
+    CHECK(arm.log.size() == 3);
+    CHECK(arm.count("LIST " + collection_path(d.resources[0].id)) == 1);
+    CHECK(arm.count("LIST " + collection_path(d.resources[1].id)) == 1);
+    CHECK(state->resources.size() == 2);
+}
+
+TEST_CASE("orphans in a group found later come from the subscription-wide list already read") {
+    FakeArm arm;
+    DesiredSet d;
+    d.stack = "demo";
+    for (const char* g : {"a", "b"}) {
+        d.resources.push_back(resource("ResourceGroup", ResourceId::for_resource_group(k_sub, g)));
+        d.resources.push_back(
+            resource("KeyVault", ResourceId::for_resource(k_sub, g, "Microsoft.KeyVault/vaults", std::string("kv") + g)));
+        arm.seed(d.resources.back().id.str(), tagged("demo"));
+    }
+    const ResourceId old_group = ResourceId::for_resource_group(k_sub, "c");
+    const ResourceId old_kv = ResourceId::for_resource(k_sub, "c", "Microsoft.KeyVault/vaults", "kvc");
+    arm.seed(old_group.str(), tagged("demo"));
+    arm.seed(old_kv.str(), tagged("demo"));
+    ObserveOptions options;
+    options.find_orphans = true;
+    const auto state = observe(d, arm, options);
+    REQUIRE(state);
+    CHECK(state->find(old_kv) != nullptr);
+    CHECK(arm.count("LIST /subscriptions/" + k_sub + "/providers/Microsoft.KeyVault/vaults") == 1);
+    CHECK(arm.count("LIST " + collection_path(old_kv)) == 0);
+    CHECK(arm.writes() == 0);
+}
+
 }  // TEST_SUITE
