@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
@@ -125,7 +126,12 @@ std::unique_ptr<RecordingApi> Session::fresh_api(bool paced) const {
     sp.client_secret = c.client_secret;
     o.credentials.service_principal = sp;
     if (std::getenv("CONVERGE_BENCH_VERBOSE") != nullptr) {
-        o.on_request = [](const converge::RequestEvent& e) { std::cerr << "  " << e.to_string() << "\n"; };
+        // Milliseconds since the client was made: where a phase's wall time goes.
+        const auto start = std::chrono::steady_clock::now();
+        o.on_request = [start](const converge::RequestEvent& e) {
+            const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+            std::cerr << fmt::format("  [{:8.1f} ms] {}\n", ms.count(), e.to_string());
+        };
     }
     // Nothing from this process's environment (a stray CONVERGE_ACCESS_TOKEN) may interfere.
     const converge::EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
