@@ -5,9 +5,12 @@
 #include "options.hpp"
 #include "report.hpp"
 
+#include <functional>
+
 namespace bench {
 
-/// Runs the phases selected in options.only ("apply", "plan") and adds their rows.
-void run_remote_phases(const Options& options, Report& report);
+/// Runs the phases selected in options.only ("plan", then "apply") and adds their rows;
+/// `meanwhile` (may be empty) runs while the per-resource baseline waits on ARM's read bucket.
+void run_remote_phases(const Options& options, Report& report, const std::function<void()>& meanwhile);
 
 }  // namespace bench
