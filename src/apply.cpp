@@ -304,10 +304,22 @@ bool ApplyResult::ok() const {
 }
 
 std::string ApplyResult::summary() const {
-    return fmt::format("{}: {} done, {} failed, {} skipped, {} not started.",
-                       interrupted ? "Apply interrupted" : (ok() ? "Apply complete" : "Apply failed"),
-                       count(StepStatus::succeeded), count(StepStatus::failed), count(StepStatus::skipped),
-                       count(StepStatus::not_started));
+    // The counts are the plan's changes; implicit model-container steps are reported apart,
+    // so "Plan: 10 to create" is followed by "10 done".
+    const auto n = [this](StepStatus status, bool implicit) {
+        return std::count_if(steps.begin(), steps.end(),
+                             [&](const Step& s) { return s.status == status && s.implicit == implicit; });
+    };
+    std::string out = fmt::format("{}: {} done, {} failed, {} skipped, {} not started.",
+                                  interrupted ? "Apply interrupted" : (ok() ? "Apply complete" : "Apply failed"),
+                                  n(StepStatus::succeeded, false), n(StepStatus::failed, false),
+                                  n(StepStatus::skipped, false), n(StepStatus::not_started, false));
+    const auto containers = std::count_if(steps.begin(), steps.end(), [](const Step& s) { return s.implicit; });
+    if (containers > 0) {
+        out += fmt::format(" Model containers: {} done, {} failed.", n(StepStatus::succeeded, true),
+                           n(StepStatus::failed, true));
+    }
+    return out;
 }
 
 const char* step_status_name(StepStatus status) {

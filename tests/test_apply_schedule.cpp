@@ -229,6 +229,8 @@ TEST_CASE("versions of one model wait for one container create, tagged with the 
     CHECK(result.steps.size() == 7);
     CHECK(result.steps.back().kind == std::string(k_model_container_kind));
     CHECK(result.steps.back().implicit);
+    CHECK(result.summary() ==
+          "Apply complete: 6 done, 0 failed, 0 skipped, 0 not started. Model containers: 1 done, 0 failed.");
     CHECK(s.arm.count("PUT " + model.str()) == 7);  // the container once, six versions
     CHECK(std::count(s.arm.log.begin(), s.arm.log.end(), "PUT " + model.str()) == 1);
     CHECK(s.arm.sent.at("PUT " + model.str())["properties"]["tags"] ==
