@@ -104,6 +104,19 @@ std::uint64_t E2e::writes() const {
 
 void E2e::reset_counts() { m_emulator->reset_stats(); }
 
+void apply_edits(std::map<std::string, std::string>& files, const Edits& edits) {
+    for (const auto& [from, to] : edits) {
+        bool found = false;
+        for (auto& [name, text] : files) {
+            if (auto pos = text.find(from); pos != std::string::npos) {
+                text.replace(pos, from.size(), to);
+                found = true;
+            }
+        }
+        REQUIRE_MESSAGE(found, from);
+    }
+}
+
 std::string changes_of(const Plan& plan) {
     std::string out;
     for (const auto& c : plan.changes) {

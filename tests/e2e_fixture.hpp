@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace converge::testing {
 
@@ -52,5 +53,9 @@ private:
 
 /// The changes of a plan that are not no-ops, as "action Kind/name" lines.
 std::string changes_of(const Plan& plan);
+
+/// Text edits (from -> to) applied to manifest files by name; each `from` must occur somewhere.
+using Edits = std::vector<std::pair<std::string, std::string>>;
+void apply_edits(std::map<std::string, std::string>& files, const Edits& edits);
 
 }  // namespace converge::testing

@@ -19,6 +19,7 @@
 using namespace converge;
 using converge::test::OpenApiChecker;
 using converge::testing::E2e;
+using converge::testing::apply_edits;
 
 namespace {
 
@@ -152,16 +153,7 @@ std::map<std::string, std::string> example_files(const std::vector<std::pair<std
         text << in.rdbuf();
         files[e.path().filename().string()] = text.str();
     }
-    for (const auto& [from, to] : edits) {
-        bool found = false;
-        for (auto& [name, text] : files) {
-            if (auto pos = text.find(from); pos != std::string::npos) {
-                text.replace(pos, from.size(), to);
-                found = true;
-            }
-        }
-        REQUIRE_MESSAGE(found, from);
-    }
+    apply_edits(files, edits);
     return files;
 }
 

@@ -11,6 +11,7 @@
 using namespace converge;
 using converge::testing::changes_of;
 using converge::testing::E2e;
+using converge::testing::apply_edits;
 
 namespace {
 
@@ -112,16 +113,7 @@ spec:
     modelUri: azureml://datastores/workspaceblobstore/paths/models/churn/1/
 )"},
     };
-    for (const auto& [from, to] : edits) {
-        bool found = false;
-        for (auto& [name, text] : files) {
-            if (auto pos = text.find(from); pos != std::string::npos) {
-                text.replace(pos, from.size(), to);
-                found = true;
-            }
-        }
-        REQUIRE_MESSAGE(found, from);
-    }
+    apply_edits(files, edits);
     return files;
 }
 
