@@ -87,26 +87,33 @@ Response register_model(Context& ctx) {
     return Response::json(200, model);
 }
 
-Response get_model(Context& ctx) {
-    Response error;
+/// The model named by the {modelId} path parameter, or the error to answer with.
+std::optional<Record> find_model(Context& ctx, Response& error) {
     if (!check_regional_workspace(ctx, error)) {
-        return error;
+        return std::nullopt;
     }
     auto rec = ctx.svc.store->get(models_root(ctx) + "/" + ctx.param("modelId"));
     if (!rec || rec->body.value("id", "") != ctx.param("modelId")) {
-        return regional_error(404, "Model '" + ctx.param("modelId") + "' not found.");
+        error = regional_error(404, "Model '" + ctx.param("modelId") + "' not found.");
+        return std::nullopt;
+    }
+    return rec;
+}
+
+Response get_model(Context& ctx) {
+    Response error;
+    const auto rec = find_model(ctx, error);
+    if (!rec) {
+        return error;
     }
     return Response::json(200, rec->body);
 }
 
 Response delete_model(Context& ctx) {
     Response error;
-    if (!check_regional_workspace(ctx, error)) {
+    const auto rec = find_model(ctx, error);
+    if (!rec) {
         return error;
-    }
-    auto rec = ctx.svc.store->get(models_root(ctx) + "/" + ctx.param("modelId"));
-    if (!rec || rec->body.value("id", "") != ctx.param("modelId")) {
-        return regional_error(404, "Model '" + ctx.param("modelId") + "' not found.");
     }
     ctx.svc.store->remove_tree(rec->id);
     return Response::empty(200);
