@@ -169,11 +169,11 @@ void Differ::visit_object(const Json& d, const Json* o, const RuleTree::Cursor& 
         record(&d, o, at.flags);
         return;
     }
-    const bool have = o && o->is_object();
+    detail::MemberCursor members(o);
     for (auto it = d.begin(); it != d.end(); ++it) {
         const std::size_t len = path.size();
         append_segment(path, it.key());
-        visit(*it, have ? detail::find_member(*o, it.key()) : nullptr, m_rules.step(at, it.key()), it.key());
+        visit(*it, members.find(it.key()), m_rules.step(at, it.key()), it.key());
         path.resize(len);
     }
 }
@@ -236,8 +236,9 @@ bool Differ::equal(const Json& d, const Json& o, const RuleTree::Cursor& at, std
         if (!o.is_object()) {
             return false;
         }
+        detail::MemberCursor members(&o);
         for (auto it = d.begin(); it != d.end(); ++it) {
-            const Json* c = detail::find_member(o, it.key());
+            const Json* c = members.find(it.key());
             const auto sub = m_rules.step(at, it.key());
             if (!(sub.flags & (k_ignored | detail::k_secret)) && !it->is_null() && (!c || !equal(*it, *c, sub, it.key()))) {
                 return false;
@@ -284,12 +285,18 @@ std::string dotted_path(std::string_view pointer) {
 
 Change diff_resource(const Resource& desired, const Json* observed) {
     Change change;
-    change.id = desired.id;
-    change.kind = desired.kind ? std::string(desired.kind->name) : std::string();
-    change.location = desired.location;
+    detail::diff_fields(desired, observed, change);
+    change.depends_on.reserve(desired.depends_on.size());
     for (const auto& dep : desired.depends_on) {
         change.depends_on.push_back(dep.target);
     }
+    return change;
+}
+
+void detail::diff_fields(const Resource& desired, const Json* observed, Change& change) {
+    change.id = desired.id;
+    change.kind = desired.kind ? std::string(desired.kind->name) : std::string();
+    change.location = desired.location;
     Differ differ(desired, observed == nullptr);
     const auto& rules = RuleTree::of(desired.kind);
     differ.visit(desired.body, observed, rules.root(), {});
@@ -305,7 +312,6 @@ Change diff_resource(const Resource& desired, const Json* observed) {
         change.action = Action::update;
         change.reason = Reason::drift;
     }
-    return change;
 }
 
 std::vector<std::string> projection_drift(const Resource& desired, const Json& projection, const Json& now) {

@@ -120,4 +120,29 @@ const Json* find_member(const Json& o, const std::string& key) {
     return nullptr;
 }
 
+MemberCursor::MemberCursor(const Json* o) {
+    if (o && o->is_object()) {
+        m_object = &o->get_ref<const Json::object_t&>();
+        m_at = m_object->begin();
+    }
+}
+
+const Json* MemberCursor::find(const std::string& key) {
+    if (!m_object) {
+        return nullptr;
+    }
+    while (m_at != m_object->end() && m_at->first < key) {
+        ++m_at;
+    }
+    if (m_at != m_object->end() && m_at->first == key) {
+        return &m_at->second;
+    }
+    for (const auto& [name, value] : *m_object) {
+        if (iequals(name, key)) {
+            return &value;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace converge::detail

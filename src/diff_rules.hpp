@@ -3,6 +3,8 @@
 // field by following one child per JSON key (no pattern matching per field).
 #include "converge/json.hpp"
 #include "converge/kinds.hpp"
+#include "converge/model.hpp"
+#include "converge/plan.hpp"
 
 #include <array>
 #include <cstdint>
@@ -61,5 +63,23 @@ private:
 /// The member `key` of object `o`: exact first, then ignoring case (ARM property names are
 /// case-insensitive); nullptr when absent or when `o` is not an object.
 const Json* find_member(const Json& o, const std::string& key);
+
+/// find_member for the keys of another object taken in order (ascending, as objects iterate):
+/// one forward walk over `o`'s members instead of a lookup per key.
+class MemberCursor {
+public:
+    /// `o` may be nullptr or not an object: every key is then absent.
+    explicit MemberCursor(const Json* o);
+    /// find_member(o, key); keys must come in ascending order.
+    const Json* find(const std::string& key);
+
+private:
+    const Json::object_t* m_object = nullptr;
+    Json::object_t::const_iterator m_at;
+};
+
+/// diff_resource into a default-constructed `change`, without Change::depends_on (the planner
+/// fills it from the graph).
+void diff_fields(const Resource& desired, const Json* observed, Change& change);
 
 }  // namespace converge::detail

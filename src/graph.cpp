@@ -3,6 +3,7 @@
 #include "converge/normalize.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <queue>
 #include <unordered_map>
@@ -11,70 +12,283 @@ namespace converge {
 
 namespace {
 
-// Adds an edge unless `to` is already a dependency (the first declaration wins).
-void add_edge(std::vector<GraphEdge>& edges, std::size_t to, Location location, std::string why) {
-    for (const auto& e : edges) {
-        if (e.to == to) {
-            return;
-        }
-    }
-    edges.push_back({to, std::move(location), std::move(why)});
-}
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-struct Builder {
-    const std::unordered_map<ResourceId, std::size_t>& index;
-    const GraphInput& node;
-    std::size_t self;
-    std::vector<GraphEdge>& edges;
-    std::string path;
-
-    // Every string in the body that is the ARM id of another node is a dependency.
-    void scan(const Json& j) {
-        if (j.is_string()) {
-            const auto& s = j.get_ref<const std::string&>();
-            if (!looks_like_arm_id(s)) {
-                return;
-            }
-            if (auto id = ResourceId::parse(s)) {
-                const auto it = index.find(*id);
-                if (it != index.end() && it->second != self) {
-                    add_edge(edges, it->second, field_location(), "ref");
-                }
-            }
-        } else if (j.is_object()) {
-            for (auto it = j.begin(); it != j.end(); ++it) {
-                const auto len = path.size();
-                path += "/" + it.key();
-                scan(*it);
-                path.resize(len);
-            }
-        } else if (j.is_array()) {
-            for (std::size_t i = 0; i < j.size(); ++i) {
-                const auto len = path.size();
-                path += "/" + std::to_string(i);
-                scan(j[i]);
-                path.resize(len);
-            }
+// FNV-1a over the lower-cased text, so an id and the prefix of a longer id that names the same
+// resource hash alike.
+struct IdHash {
+    std::uint64_t h = 14695981039346656037ull;
+    void add(char c) { h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull; }
+    static std::uint64_t of(std::string_view text) {
+        IdHash x;
+        for (const char c : text) {
+            x.add(c);
         }
-    }
-
-    Location field_location() const {
-        if (node.field_locations) {
-            if (auto at = node.field_locations->find(path, node.location.file)) {
-                return *at;
-            }
-        }
-        return node.location;
+        return x.h;
     }
 };
 
-CycleStep step_of(const Graph& g, std::size_t to, const GraphEdge& e) { return {g.labels[to], e.why, e.location}; }
+// The same order as ResourceId's operator<, skipping equal bytes quickly (ids share long prefixes).
+bool id_less(const ResourceId& x, const ResourceId& y) {
+    const std::string& a = x.str();
+    const std::string& b = y.str();
+    const std::size_t n = std::min(a.size(), b.size());
+    std::size_t i = 0;
+    while (true) {
+        while (i + 8 <= n && std::memcmp(a.data() + i, b.data() + i, 8) == 0) {
+            i += 8;
+        }
+        while (i < n && a[i] == b[i]) {
+            ++i;
+        }
+        if (i == n) {
+            return a.size() < b.size();
+        }
+        const char p = ascii_lower(a[i]);
+        const char q = ascii_lower(b[i]);
+        if (p != q) {
+            return static_cast<unsigned char>(p) < static_cast<unsigned char>(q);
+        }
+        ++i;
+    }
+}
+
+// Node ids by hash: open addressing, the first insertion of an id wins.
+class IdIndex {
+public:
+    explicit IdIndex(std::size_t n) {
+        std::size_t cap = 16;
+        while (cap < 2 * n) {
+            cap *= 2;
+        }
+        m_slots.assign(cap, {0, k_empty});
+    }
+    void insert(std::uint64_t h, const ResourceId& id, std::uint32_t node, const Graph& g) {
+        for (std::size_t s = h & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
+            if (m_slots[s].node == k_empty) {
+                m_slots[s] = {h, node};
+                return;
+            }
+            if (m_slots[s].hash == h && g.id(m_slots[s].node) == id) {
+                return;
+            }
+        }
+    }
+    std::size_t find(std::uint64_t h, std::string_view text, const Graph& g) const {
+        for (std::size_t s = h & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
+            if (m_slots[s].node == k_empty) {
+                return k_npos;
+            }
+            if (m_slots[s].hash == h && iequals(g.id(m_slots[s].node).str(), text)) {
+                return m_slots[s].node;
+            }
+        }
+    }
+    static constexpr std::size_t k_npos = static_cast<std::size_t>(-1);
+
+private:
+    static constexpr std::uint32_t k_empty = 0xffffffffu;
+    struct Slot {
+        std::uint64_t hash;
+        std::uint32_t node;
+    };
+    std::vector<Slot> m_slots;
+};
+
+// The ends of the enclosing ids' texts in a canonical id's text, nearest last:
+// /subscriptions/{s} | /resourceGroups/{g} | /providers/{ns}/{type}/{name} | /{type}/{name} ...
+// False when the text is not in that shape (the caller then walks ResourceId::parent).
+bool ancestor_prefixes(std::string_view text, std::vector<std::pair<std::size_t, std::uint64_t>>& out,
+                       std::uint64_t& full) {
+    out.clear();
+    if (text.empty() || text.front() != '/') {
+        return false;
+    }
+    IdHash h;
+    h.add('/');
+    int segment = 1;  // the segment being read, 1-based
+    std::size_t start = 1;
+    for (std::size_t i = 1; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '/') {
+            if (i == start) {
+                return false;  // an empty segment
+            }
+            const bool boundary = segment == 2 || segment == 4 || (segment >= 8 && segment % 2 == 0);
+            if (boundary && i != text.size()) {
+                out.emplace_back(i, h.h);
+            }
+            if (i == text.size()) {
+                break;
+            }
+            ++segment;
+            start = i + 1;
+        }
+        h.add(text[i]);
+    }
+    full = h.h;
+    return segment == 2 || segment == 4 || (segment >= 8 && segment % 2 == 0);
+}
+
+// A node's view of what it was built from.
+struct Source {
+    const ResourceId& id;
+    const Json* body;
+    const std::vector<Dependency>* depends_on;
+    const Location& location;
+    const FieldLocations* field_locations;
+};
 
 }  // namespace
 
+// Builds a graph from any list of sources (desired resources or GraphInputs).
+struct GraphBuilder {
+    Graph& g;
+    std::vector<std::pair<std::size_t, std::uint64_t>> prefixes;
+    std::vector<std::uint64_t> full_hashes;
+
+    void reserve(std::size_t n) { g.m_nodes.reserve(n); }
+
+    void add_node(const ResourceId& id, const Location& location, const Resource* resource, const std::string* label) {
+        g.m_nodes.push_back({&id, &location, resource, label});
+    }
+
+    // A location the graph owns (where a ref was found).
+    const Location* keep(Location location) { return &g.m_field_locations.emplace_back(std::move(location)); }
+
+    // Adds an edge from the node being built unless `to` is already one (the first declaration wins).
+    void add_edge(std::size_t to, const Location* location, std::string_view why) {
+        for (std::size_t e = g.m_first.back(); e < g.m_edges.size(); ++e) {
+            if (g.m_edges[e].to == to) {
+                return;
+            }
+        }
+        g.m_edges.push_back({to, location, why});
+    }
+
+    // Every string in the body that is the ARM id of another node is a dependency.
+    struct Scan {
+        GraphBuilder& b;
+        const IdIndex& index;
+        const Source& node;
+        std::size_t self;
+        std::vector<std::pair<std::string_view, std::size_t>> path;  // (key, k_key) or ({}, array index)
+        static constexpr std::size_t k_key = static_cast<std::size_t>(-1);
+
+        void scan(const Json& j) {
+            if (j.is_string()) {
+                const auto& s = j.get_ref<const std::string&>();
+                if (!looks_like_arm_id(s)) {
+                    return;
+                }
+                if (auto id = ResourceId::parse(s)) {
+                    const std::size_t to = index.find(IdHash::of(id->str()), id->str(), b.g);
+                    if (to != IdIndex::k_npos && to != self) {
+                        b.add_edge(to, field_location(), "ref");
+                    }
+                }
+            } else if (j.is_object()) {
+                for (auto it = j.begin(); it != j.end(); ++it) {
+                    path.emplace_back(it.key(), k_key);
+                    scan(*it);
+                    path.pop_back();
+                }
+            } else if (j.is_array()) {
+                for (std::size_t i = 0; i < j.size(); ++i) {
+                    path.emplace_back(std::string_view{}, i);
+                    scan(j[i]);
+                    path.pop_back();
+                }
+            }
+        }
+
+        const Location* field_location() const {
+            if (node.field_locations) {
+                std::string pointer;
+                for (const auto& [key, i] : path) {
+                    pointer += '/';
+                    if (i == k_key) {
+                        pointer += key;
+                    } else {
+                        pointer += std::to_string(i);
+                    }
+                }
+                if (auto at = node.field_locations->find(pointer, node.location.file)) {
+                    return b.keep(std::move(*at));
+                }
+            }
+            return &node.location;
+        }
+    };
+
+    template <typename SourceOf>
+    void build(std::size_t n, SourceOf source_of) {
+        IdIndex index(n);
+        full_hashes.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Source src = source_of(i);
+            full_hashes[i] = IdHash::of(src.id.str());
+            index.insert(full_hashes[i], src.id, static_cast<std::uint32_t>(i), g);
+        }
+        g.m_first.reserve(n + 1);
+        g.m_edges.reserve(n + n / 2);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Source in = source_of(i);
+            if (in.depends_on) {
+                for (const auto& d : *in.depends_on) {
+                    const std::size_t to = index.find(IdHash::of(d.target.str()), d.target.str(), g);
+                    if (to != IdIndex::k_npos && to != i) {
+                        add_edge(to, d.location.known() ? &d.location : &in.location, d.why);
+                    }
+                }
+            }
+            add_parent(index, in);
+            if (in.body) {
+                Scan s{*this, index, in, i, {}};
+                s.scan(*in.body);
+            }
+            g.m_first.push_back(static_cast<std::uint32_t>(g.m_edges.size()));
+        }
+    }
+
+    // The nearest enclosing node: compute -> workspace, workspace -> resource group.
+    void add_parent(const IdIndex& index, const Source& in) {
+        const std::string& text = in.id.str();
+        std::uint64_t full = 0;
+        if (ancestor_prefixes(text, prefixes, full)) {
+            for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
+                const std::size_t to = index.find(it->second, std::string_view(text).substr(0, it->first), g);
+                if (to != IdIndex::k_npos) {
+                    add_edge(to, &in.location, "parent");
+                    return;
+                }
+            }
+            return;
+        }
+        for (ResourceId up = in.id.parent(); !up.empty(); up = up.parent()) {
+            const std::size_t to = index.find(IdHash::of(up.str()), up.str(), g);
+            if (to != IdIndex::k_npos) {
+                add_edge(to, &in.location, "parent");
+                return;
+            }
+        }
+    }
+};
+
+namespace {
+
+CycleStep step_of(const Graph& g, std::size_t to, const GraphEdge& e) {
+    return {g.label(to), std::string(e.why), *e.location};
+}
+
+}  // namespace
+
+std::string Graph::label(std::size_t i) const {
+    return m_nodes[i].resource ? resource_label(*m_nodes[i].resource) : *m_nodes[i].label;
+}
+
 std::size_t Graph::find(const ResourceId& id) const {
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (ids[i] == id) {
+    for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+        if (*m_nodes[i].id == id) {
             return i;
         }
     }
@@ -100,62 +314,59 @@ std::string cycle_message(const std::string& start, const std::vector<CycleStep>
 
 Graph build_graph(const std::vector<GraphInput>& inputs) {
     Graph g;
-    std::unordered_map<ResourceId, std::size_t> index;
-    index.reserve(inputs.size());
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-        g.ids.push_back(inputs[i].id);
-        g.labels.push_back(inputs[i].label);
-        g.locations.push_back(inputs[i].location);
-        index.emplace(inputs[i].id, i);
+    GraphBuilder b{g, {}, {}};
+    b.reserve(inputs.size());
+    for (const auto& in : inputs) {
+        b.add_node(in.id, in.location, nullptr, &in.label);
     }
-    g.deps.resize(inputs.size());
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
+    b.build(inputs.size(), [&](std::size_t i) {
         const auto& in = inputs[i];
-        if (in.depends_on) {
-            for (const auto& d : *in.depends_on) {
-                const auto it = index.find(d.target);
-                if (it != index.end() && it->second != i) {
-                    add_edge(g.deps[i], it->second, d.location.known() ? d.location : in.location, d.why);
-                }
-            }
-        }
-        // The nearest enclosing node: compute -> workspace, workspace -> resource group.
-        for (ResourceId up = in.id.parent(); !up.empty(); up = up.parent()) {
-            if (const auto it = index.find(up); it != index.end()) {
-                add_edge(g.deps[i], it->second, in.location, "parent");
-                break;
-            }
-        }
-        if (in.body) {
-            Builder b{index, in, i, g.deps[i], {}};
-            b.scan(*in.body);
-        }
-    }
+        return Source{in.id, in.body, in.depends_on, in.location, in.field_locations};
+    });
     return g;
 }
 
 Graph build_graph(const DesiredSet& desired) {
-    std::vector<GraphInput> inputs;
-    inputs.reserve(desired.resources.size());
+    Graph g;
+    GraphBuilder b{g, {}, {}};
+    b.reserve(desired.resources.size());
     for (const auto& r : desired.resources) {
-        inputs.push_back({r.id, resource_label(r), &r.body, &r.depends_on, r.location, &r.field_locations});
+        b.add_node(r.id, r.location, &r, nullptr);
     }
-    return build_graph(inputs);
+    b.build(desired.resources.size(), [&](std::size_t i) {
+        const auto& r = desired.resources[i];
+        return Source{r.id, &r.body, &r.depends_on, r.location, &r.field_locations};
+    });
+    return g;
 }
 
 Ordering topological_order(const Graph& g) {
-    const std::size_t n = g.ids.size();
+    const std::size_t n = g.size();
     Ordering out;
+    out.order.reserve(n);
     std::vector<std::size_t> pending(n, 0);  // unmet dependencies
-    std::vector<std::vector<std::size_t>> dependents(n);
+    // Who depends on node i: dependents[first[i] .. first[i + 1]), in node order.
+    std::vector<std::size_t> first(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
-        pending[i] = g.deps[i].size();
-        for (const auto& e : g.deps[i]) {
-            dependents[e.to].push_back(i);
+        pending[i] = g.deps(i).size();
+        for (const auto& e : g.deps(i)) {
+            ++first[e.to + 1];
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        first[i + 1] += first[i];
+    }
+    std::vector<std::size_t> dependents(first[n]);
+    {
+        std::vector<std::size_t> next(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (const auto& e : g.deps(i)) {
+                dependents[next[e.to]++] = i;
+            }
         }
     }
     // Kahn's algorithm with a min-heap on the id, so ties come out in ResourceId order.
-    auto later = [&](std::size_t a, std::size_t b) { return g.ids[b] < g.ids[a]; };
+    auto later = [&](std::size_t a, std::size_t b) { return id_less(g.id(b), g.id(a)); };
     std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> ready(later);
     for (std::size_t i = 0; i < n; ++i) {
         if (pending[i] == 0) {
@@ -166,8 +377,8 @@ Ordering topological_order(const Graph& g) {
         const std::size_t i = ready.top();
         ready.pop();
         out.order.push_back(i);
-        for (std::size_t d : dependents[i]) {
-            if (--pending[d] == 0) {
+        for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
+            if (const std::size_t d = dependents[k]; --pending[d] == 0) {
                 ready.push(d);
             }
         }
@@ -186,16 +397,16 @@ Ordering topological_order(const Graph& g) {
             roots.push_back(i);
         }
     }
-    std::sort(roots.begin(), roots.end(), [&](std::size_t a, std::size_t b) { return g.ids[a] < g.ids[b]; });
+    std::sort(roots.begin(), roots.end(), [&](std::size_t a, std::size_t b) { return id_less(g.id(a), g.id(b)); });
     std::vector<std::pair<std::size_t, const GraphEdge*>> stack;  // node, edge that led here
     std::function<void(std::size_t)> dfs = [&](std::size_t v) {
         color[v] = 1;
         std::vector<const GraphEdge*> edges;
-        for (const auto& e : g.deps[v]) {
+        for (const auto& e : g.deps(v)) {
             edges.push_back(&e);
         }
         std::sort(edges.begin(), edges.end(),
-                  [&](const GraphEdge* a, const GraphEdge* b) { return g.ids[a->to] < g.ids[b->to]; });
+                  [&](const GraphEdge* a, const GraphEdge* b) { return id_less(g.id(a->to), g.id(b->to)); });
         for (const GraphEdge* e : edges) {
             if (color[e->to] == 1) {
                 auto from = std::find_if(stack.begin(), stack.end(), [&](const auto& s) { return s.first == e->to; });
@@ -204,7 +415,7 @@ Ordering topological_order(const Graph& g) {
                     steps.push_back(step_of(g, it->first, *it->second));
                 }
                 steps.push_back(step_of(g, e->to, *e));
-                out.diagnostics.error(g.locations[e->to], cycle_message(g.labels[e->to], steps));
+                out.diagnostics.error(g.location(e->to), cycle_message(g.label(e->to), steps));
             } else if (color[e->to] == 0) {
                 stack.emplace_back(e->to, e);
                 dfs(e->to);

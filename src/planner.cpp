@@ -3,6 +3,7 @@
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
 #include "converge/observe.hpp"
+#include "diff_rules.hpp"
 
 #include <algorithm>
 #include <unordered_set>
@@ -108,17 +109,21 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::reverse(order.begin(), order.end());
     std::vector<Change> out;
     for (auto i : order) {
-        out.push_back(removal(g.ids[i], std::string(kinds[i]->name), Reason::pruned, {}));
+        out.push_back(removal(g.id(i), std::string(kinds[i]->name), Reason::pruned, {}));
     }
     return out;
 }
 
 std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
+    const auto deps = g.deps(i);
     std::vector<ResourceId> out;
-    for (const auto& e : g.deps[i]) {
-        out.push_back(g.ids[e.to]);
+    out.reserve(deps.size());
+    for (const auto& e : deps) {
+        out.push_back(g.id(e.to));
     }
-    std::sort(out.begin(), out.end());
+    if (out.size() > 1) {
+        std::sort(out.begin(), out.end());
+    }
     return out;
 }
 
@@ -126,6 +131,32 @@ void note_model_container(const Resource& r, const ObservedState& observed, Chan
     if (c.action == Action::create && r.kind && r.kind->parent == Parent::model &&
         !observed.find(r.id.parent())) {
         c.reason_detail = "model container " + r.id.parent().name() + " is created first";
+    }
+}
+
+// One change per desired resource, in dependency order. The diffs run in declaration order
+// (desired bodies, and usually observed ones, sit in memory in that order), each written at its
+// place in `order`.
+void diff_all(const DesiredSet& desired, const ObservedState& observed, const Graph& g,
+              const std::vector<std::size_t>& order, PlanResult& result) {
+    auto& changes = result.plan.changes;
+    const std::size_t base = changes.size();
+    changes.resize(base + order.size());
+    std::vector<std::size_t> slot(desired.resources.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        slot[order[k]] = base + k;
+    }
+    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
+        const Resource& r = desired.resources[i];
+        detail::diff_fields(r, observed.find(r.id), changes[slot[i]]);
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const Resource& r = desired.resources[order[k]];
+        Change& c = changes[base + k];
+        c.depends_on = edges_of(g, order[k]);
+        note_model_container(r, observed, c);
+        scrub_change(c, desired.secret_values);
+        check_protect(r, c, result.diagnostics);
     }
 }
 
@@ -150,15 +181,7 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             }
         }
     } else {
-        for (auto i : ordering.order) {
-            const Resource& r = desired.resources[i];
-            Change c = diff_resource(r, observed.find(r.id));
-            c.depends_on = edges_of(g, i);
-            note_model_container(r, observed, c);
-            scrub_change(c, desired.secret_values);
-            check_protect(r, c, result.diagnostics);
-            result.plan.changes.push_back(std::move(c));
-        }
+        diff_all(desired, observed, g, ordering.order, result);
     }
     if (options.prune) {
         if (desired.stack.empty()) {

@@ -14,7 +14,7 @@ const std::string k_ml = "Microsoft.MachineLearningServices/workspaces";
 std::vector<std::string> labels(const Graph& g, const std::vector<std::size_t>& order) {
     std::vector<std::string> out;
     for (auto i : order) {
-        out.push_back(g.labels[i]);
+        out.push_back(g.label(i));
     }
     return out;
 }
@@ -60,9 +60,10 @@ TEST_CASE("compute is deleted before its workspace, the workspace before its sto
 TEST_CASE("the order does not depend on declaration order") {
     auto set = seed_stack();
     const Graph g1 = build_graph(set);
+    const auto first = labels(g1, topological_order(g1).order);  // g1 refers to `set`: read it before reversing
     std::reverse(set.resources.begin(), set.resources.end());
     const Graph g2 = build_graph(set);
-    CHECK(labels(g1, topological_order(g1).order) == labels(g2, topological_order(g2).order));
+    CHECK(first == labels(g2, topological_order(g2).order));
 }
 
 TEST_CASE("a cycle prints the whole path with each edge's location") {
@@ -100,5 +101,28 @@ TEST_CASE("a three-node cycle and an innocent bystander") {
     CHECK(o.diagnostics.to_string() ==
           "x.yaml:1:1: error: dependency cycle: StorageAccount/a -> StorageAccount/b (dependsOn at x.yaml:2:3) -> "
           "StorageAccount/c (dependsOn at x.yaml:11:3) -> StorageAccount/a (dependsOn at x.yaml:21:3)\n");
+}
+}
+
+TEST_SUITE("graph") {
+TEST_CASE("ties are ordered by id ignoring case, as ResourceId orders them") {
+    DesiredSet set;
+    const std::vector<std::string> names = {"Beta", "alpha", "GAMMA", "beta2", "Alpha1"};
+    for (const auto& n : names) {
+        set.resources.push_back(make_resource("StorageAccount", rid("Microsoft.Storage/storageAccounts", n), Json::object()));
+    }
+    set.resources.push_back(make_resource("ResourceGroup", rid(), Json::object()));
+    const Graph g = build_graph(set);
+    const auto order = topological_order(g).order;
+    REQUIRE(order.size() == set.resources.size());
+    CHECK(g.label(order[0]) == "ResourceGroup/rg");
+    for (std::size_t k = 2; k < order.size(); ++k) {
+        CHECK(g.id(order[k - 1]) < g.id(order[k]));
+    }
+    for (std::size_t k = 1; k < order.size(); ++k) {
+        REQUIRE(g.deps(order[k]).size() == 1);
+        CHECK(g.deps(order[k])[0].why == "parent");
+        CHECK(g.deps(order[k])[0].to == order[0]);
+    }
 }
 }

@@ -8,7 +8,11 @@
 #include "converge/resource_id.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace converge {
@@ -16,19 +20,8 @@ namespace converge {
 /// One edge: the node depends on `to`, declared at `location` for reason `why`.
 struct GraphEdge {
     std::size_t to = 0;
-    Location location;
-    std::string why;  ///< "dependsOn", "ref", "parent", ...
-};
-
-/// Resources as nodes (by index) with their dependencies.
-struct Graph {
-    std::vector<ResourceId> ids;
-    std::vector<std::string> labels;  ///< "Workspace/ws", for messages
-    std::vector<Location> locations;  ///< each node's declaration
-    std::vector<std::vector<GraphEdge>> deps;
-
-    /// The node with this id, or npos.
-    std::size_t find(const ResourceId& id) const;
+    const Location* location = nullptr;  ///< in the inputs, or owned by the graph (refs)
+    std::string_view why;                ///< "dependsOn", "ref", "parent", ...
 };
 
 /// One node to add: a desired resource, or an observed one being deleted (no deps, no locations).
@@ -41,9 +34,46 @@ struct GraphInput {
     const FieldLocations* field_locations = nullptr;  ///< positions in `location.file`
 };
 
-/// Builds the graph; edges to ids outside the inputs are dropped.
+/// Resources as nodes (by index) with their dependencies. The graph refers to what it was built
+/// from (ids, locations, reasons): keep the inputs alive while using it. Move-only.
+class Graph {
+public:
+    Graph() = default;
+    Graph(Graph&&) = default;
+    Graph& operator=(Graph&&) = default;
+    Graph(const Graph&) = delete;
+    Graph& operator=(const Graph&) = delete;
+
+    std::size_t size() const { return m_nodes.size(); }
+    const ResourceId& id(std::size_t i) const { return *m_nodes[i].id; }
+    /// "Workspace/ws", for messages.
+    std::string label(std::size_t i) const;
+    /// The node's declaration.
+    const Location& location(std::size_t i) const { return *m_nodes[i].location; }
+    /// The dependencies of node i, each once, in declaration order.
+    std::span<const GraphEdge> deps(std::size_t i) const {
+        return {m_edges.data() + m_first[i], m_edges.data() + m_first[i + 1]};
+    }
+    /// The node with this id, or npos.
+    std::size_t find(const ResourceId& id) const;
+
+private:
+    friend struct GraphBuilder;
+    struct Node {
+        const ResourceId* id = nullptr;
+        const Location* location = nullptr;
+        const Resource* resource = nullptr;  ///< labels come from the resource, or
+        const std::string* label = nullptr;  ///< from the input
+    };
+    std::vector<Node> m_nodes;
+    std::vector<GraphEdge> m_edges;          ///< node i's edges: [m_first[i], m_first[i + 1])
+    std::vector<std::uint32_t> m_first{0};
+    std::deque<Location> m_field_locations;  ///< where refs were found (stable addresses)
+};
+
+/// Builds the graph; edges to ids outside the inputs are dropped. `inputs` must outlive the graph.
 Graph build_graph(const std::vector<GraphInput>& inputs);
-/// The graph of every desired resource (node i = desired.resources[i]).
+/// The graph of every desired resource (node i = desired.resources[i]); `desired` must outlive it.
 Graph build_graph(const DesiredSet& desired);
 /// "Kind/name" for messages ("Compute/cpu", "Model/m:1").
 std::string resource_label(const Resource& resource);
