@@ -109,15 +109,21 @@ Found find_files(const LoadOptions& options, Diagnostics& diagnostics) {
     return found;
 }
 
-/// The graph pass only needs metadata positions; the Resource has its own copy of the rest.
-void release_spec_positions(YamlDocument& doc) {
-    auto& positions = doc.positions;
-    positions.erase(std::remove_if(positions.begin(), positions.end(),
-                                   [](const Positioned& e) { return e.area != Area::metadata; }),
-                    positions.end());
-    positions.shrink_to_fit();
-    doc.raw_scalars = {};
-    doc.plain_templates = {};
+/// A resource built from the `seq`-th document, with its dependsOn list.
+struct Built {
+    std::size_t seq;
+    Resource resource;
+    std::vector<DeclaredDependency> declared;
+};
+
+/// Phase 2 for one document; the document is released once its resource is built.
+void finish(std::size_t seq, Pending p, const StackConfig& config, const LoadOptions& options,
+            const Identities& identities, std::vector<Built>& built, DesiredSet& desired, Diagnostics& diagnostics) {
+    if (auto r = build_resource(p, config, options, identities, diagnostics)) {
+        built.push_back({seq, std::move(*r), declared_dependencies(p.doc)});
+    }
+    auto& secrets = desired.secret_values;
+    secrets.insert(secrets.end(), p.found.secret_values.begin(), p.found.secret_values.end());
 }
 
 }  // namespace
@@ -130,25 +136,38 @@ LoadResult load_sources(const std::vector<SourceFile>& files, const SourceFile& 
     result.desired.stack = config.stack;
     result.file_count = files.size();
 
+    // Documents are built as they are read, so only one file's documents are held at a time;
+    // those whose strings may hold a ${ref:...} wait until every id is known.
     Identities identities;
-    std::vector<Pending> pendings;
+    std::vector<Built> built;
+    std::vector<std::pair<std::size_t, Pending>> waiting;
+    std::size_t seq = 0;
     for (const auto& file : files) {
         for (auto& doc : parse_yaml(file.path, file.text, diagnostics)) {
-            pendings.push_back(identify(std::move(doc), config, options, identities, diagnostics));
+            Pending p = identify(std::move(doc), config, options, identities, diagnostics);
+            if (p.doc.may_ref) {
+                waiting.emplace_back(seq++, std::move(p));
+            } else {
+                finish(seq++, std::move(p), config, options, identities, built, result.desired, diagnostics);
+            }
         }
     }
-    std::vector<const Pending*> origin;
-    result.desired.resources.reserve(pendings.size());
-    for (auto& p : pendings) {
-        if (auto r = build_resource(p, config, options, identities, diagnostics)) {
-            result.desired.resources.push_back(std::move(*r));
-            origin.push_back(&p);
-        }
-        auto& secrets = result.desired.secret_values;
-        secrets.insert(secrets.end(), p.found.secret_values.begin(), p.found.secret_values.end());
-        release_spec_positions(p.doc);
+    const auto early = static_cast<std::ptrdiff_t>(built.size());
+    for (auto& [at, p] : waiting) {
+        finish(at, std::move(p), config, options, identities, built, result.desired, diagnostics);
     }
-    resolve_graph(result.desired, origin, config, identities, diagnostics);
+    waiting = {};
+    std::inplace_merge(built.begin(), built.begin() + early, built.end(),
+                       [](const Built& a, const Built& b) { return a.seq < b.seq; });
+    std::vector<std::vector<DeclaredDependency>> declared;
+    declared.reserve(built.size());
+    result.desired.resources.reserve(built.size());
+    for (auto& b : built) {
+        result.desired.resources.push_back(std::move(b.resource));
+        declared.push_back(std::move(b.declared));
+    }
+    built = {};
+    resolve_graph(result.desired, std::move(declared), config, identities, diagnostics);
 
     auto& secrets = result.desired.secret_values;
     // Every sensitive variable's value, used or not: a value a manifest no longer uses can

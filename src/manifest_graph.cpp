@@ -13,11 +13,13 @@ namespace {
 
 using Index = std::unordered_map<ResourceId, std::size_t>;
 
-void drop_duplicates(DesiredSet& desired, std::vector<const Pending*>& origin, Index& index,
-                     Diagnostics& diagnostics) {
+using Declared = std::vector<std::vector<DeclaredDependency>>;
+
+void drop_duplicates(DesiredSet& desired, Declared& declared, Index& index, Diagnostics& diagnostics) {
     std::vector<Resource> kept;
-    std::vector<const Pending*> kept_origin;
+    Declared kept_declared;
     kept.reserve(desired.resources.size());
+    kept_declared.reserve(desired.resources.size());
     for (std::size_t i = 0; i < desired.resources.size(); ++i) {
         Resource& r = desired.resources[i];
         const auto [it, inserted] = index.emplace(r.id, kept.size());
@@ -27,10 +29,10 @@ void drop_duplicates(DesiredSet& desired, std::vector<const Pending*>& origin, I
             continue;
         }
         kept.push_back(std::move(r));
-        kept_origin.push_back(origin[i]);
+        kept_declared.push_back(std::move(declared[i]));
     }
     desired.resources = std::move(kept);
-    origin = std::move(kept_origin);
+    declared = std::move(kept_declared);
 }
 
 /// A top-level key that is a near miss of "location" ("locaton", "Location ").
@@ -82,8 +84,8 @@ void add_edge(Resource& r, const ResourceId& target, const Location& at, const s
     r.depends_on.push_back({target, at, why});
 }
 
-void implicit_edges(Resource& r, const Pending& p, const Index& index, const Identities& identities,
-                    Diagnostics& diagnostics) {
+void implicit_edges(Resource& r, const std::vector<DeclaredDependency>& declared, const Index& index,
+                    const Identities& identities, Diagnostics& diagnostics) {
     std::vector<Dependency> refs = std::move(r.depends_on);
     r.depends_on.clear();
     for (const auto& d : refs) {
@@ -107,21 +109,12 @@ void implicit_edges(Resource& r, const Pending& p, const Index& index, const Ide
             }
         }
     }
-    const Json::json_pointer pointer("/metadata/dependsOn");
-    if (!p.doc.root.contains(pointer) || !p.doc.root.at(pointer).is_array()) {
-        return;
-    }
-    const Json& list = p.doc.root.at(pointer);
-    for (std::size_t i = 0; i < list.size(); ++i) {
-        if (!list[i].is_string()) {
-            continue;
-        }
-        const Location at = p.doc.value_at("/metadata/dependsOn/" + std::to_string(i));
-        const RefLookup found = identities.find(list[i].get<std::string>());
+    for (const auto& d : declared) {
+        const RefLookup found = identities.find(d.ref);
         if (found.target == nullptr) {
-            diagnostics.error(at, found.error);
+            diagnostics.error(d.at, found.error);
         } else {
-            add_edge(r, found.target->id, at, "dependsOn");
+            add_edge(r, found.target->id, d.at, "dependsOn");
         }
     }
 }
@@ -171,17 +164,34 @@ void find_cycles(const DesiredSet& desired, const Index& index, Diagnostics& dia
 
 }  // namespace
 
-void resolve_graph(DesiredSet& desired, const std::vector<const Pending*>& origin_in, const StackConfig& config,
-                   const Identities& identities, Diagnostics& diagnostics) {
-    std::vector<const Pending*> origin = origin_in;
+std::vector<DeclaredDependency> declared_dependencies(const YamlDocument& doc) {
+    std::vector<DeclaredDependency> out;
+    const auto metadata = doc.root.find("metadata");
+    if (metadata == doc.root.end() || !metadata->is_object()) {
+        return out;
+    }
+    const auto list = metadata->find("dependsOn");
+    if (list == metadata->end() || !list->is_array()) {
+        return out;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        if ((*list)[i].is_string()) {
+            out.push_back({(*list)[i].get<std::string>(), doc.value_at("/metadata/dependsOn/" + std::to_string(i))});
+        }
+    }
+    return out;
+}
+
+void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependency>> declared,
+                   const StackConfig& config, const Identities& identities, Diagnostics& diagnostics) {
     Index index;
     index.reserve(desired.resources.size());
-    drop_duplicates(desired, origin, index, diagnostics);
+    drop_duplicates(desired, declared, index, diagnostics);
     for (auto& r : desired.resources) {
         default_location(r, desired, index, config, diagnostics);
     }
     for (std::size_t i = 0; i < desired.resources.size(); ++i) {
-        implicit_edges(desired.resources[i], *origin[i], index, identities, diagnostics);
+        implicit_edges(desired.resources[i], declared[i], index, identities, diagnostics);
     }
     find_cycles(desired, index, diagnostics);
 }

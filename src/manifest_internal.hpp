@@ -53,6 +53,9 @@ struct YamlDocument {
     /// Pointer hashes of plain (unquoted) strings that contain "${": whole-value
     /// interpolations there keep the variable's type.
     std::vector<std::uint64_t> plain_templates;
+    /// Some string may hold a `${ref:...}` (written, or built by a nested expression): the
+    /// document can only be interpolated once every manifest's id is known.
+    bool may_ref = false;
 
     const NodePosition* find(std::string_view pointer) const;
     /// The value's location, or the nearest enclosing node's when the pointer has none.
@@ -184,10 +187,19 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
 std::optional<Resource> build_resource(Pending& pending, const StackConfig& config, const LoadOptions& options,
                                        const Identities& identities, Diagnostics& diagnostics);
 
+/// One `metadata.dependsOn` entry, kept once its document is released.
+struct DeclaredDependency {
+    std::string ref;  ///< "Kind/name", as written
+    Location at;
+};
+
+/// The string entries of the document's `metadata.dependsOn` (others are schema errors).
+std::vector<DeclaredDependency> declared_dependencies(const YamlDocument& doc);
+
 /// Location defaults, duplicates, implicit dependencies, dependsOn, cycles.
-/// `origin[i]` is the document of desired.resources[i].
-void resolve_graph(DesiredSet& desired, const std::vector<const Pending*>& origin, const StackConfig& config,
-                   const Identities& identities, Diagnostics& diagnostics);
+/// `declared[i]` is the dependsOn list of desired.resources[i].
+void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependency>> declared,
+                   const StackConfig& config, const Identities& identities, Diagnostics& diagnostics);
 
 /// "Compute/cpu", "Model/churn@2": how messages name a resource.
 std::string display_name(const Resource& resource);

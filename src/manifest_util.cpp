@@ -112,9 +112,19 @@ bool read_file(const std::string& path, std::string& text, Diagnostics& diagnost
         diagnostics.error({path, 0, 0}, "cannot read file");
         return false;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = std::move(ss).str();
+    // Sized once: a stream copy grows by doubling and holds up to twice the file.
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size < 0) {
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        text = std::move(ss).str();
+        return true;
+    }
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<std::size_t>(in.gcount()));
     return true;
 }
 

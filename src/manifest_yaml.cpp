@@ -359,11 +359,22 @@ private:
             m_doc->raw_scalars.emplace_back(path.hash, text);
         }
         if (is_string) {
-            check_template(p, node->get_ref<const std::string&>());
+            const auto& s = node->get_ref<const std::string&>();
+            check_template(p, s);
+            if (!m_doc->may_ref && may_ref(s)) {
+                m_doc->may_ref = true;
+            }
             if (plain && text.find("${") != std::string::npos) {
                 m_doc->plain_templates.push_back(path.hash);
             }
         }
+    }
+
+    /// "${ref:" or an expression inside another, which can build a ref's source text.
+    static bool may_ref(const std::string& s) {
+        const auto first = s.find("${");
+        return first != std::string::npos &&
+               (s.find("${ref:") != std::string::npos || s.find("${", first + 2) != std::string::npos);
     }
 
     void check_template(Pos p, const std::string& s) {
