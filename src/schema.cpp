@@ -2,7 +2,7 @@
 // is composed with the envelope and compiled once, on first use.
 #include "schema_internal.hpp"
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include "valijson_json.hpp"
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>

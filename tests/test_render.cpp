@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include "../src/valijson_json.hpp"
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
