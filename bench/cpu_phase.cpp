@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <malloc.h>
 #include <iostream>
 
 namespace bench {
@@ -36,9 +35,9 @@ void add_rows(Report& report, std::size_t n, const converge::Json& r) {
     if (big) {
         rss.max_value = k_max_rss_mb_100k;
     }
-    rss.note = fmt::format("RSS after load {:.0f} MB; heap in use: desired set {:.0f} MB, + observed {:.0f} MB",
-                           r["rss_after_load_mb"].get<double>(), r["heap_in_use_after_load_mb"].get<double>(),
-                           r["heap_in_use_with_observed_mb"].get<double>() - r["heap_in_use_after_load_mb"].get<double>());
+    rss.note = fmt::format("RSS at start {:.0f} MB, after load {:.0f} MB, + observed state {:.0f} MB",
+                           r["rss_at_start_mb"].get<double>(), r["rss_after_load_mb"].get<double>(),
+                           r["rss_with_observed_mb"].get<double>() - r["rss_after_load_mb"].get<double>());
     report.add(rss);
     Row fp{"cpu", fmt::format("{} false changes", size), r["false_changes"].get<double>()};
     fp.max_value = 0;
@@ -75,7 +74,6 @@ int cpu_child_main(const std::filesystem::path& dir) {
     r["load_wall_s"] = load.wall();
     r["load_cpu_s"] = load.cpu();
     r["rss_after_load_mb"] = rss_mb();
-    r["heap_in_use_after_load_mb"] = static_cast<double>(mallinfo2().uordblks) / 1e6;
     if (!loaded.errors.empty()) {
         std::cerr << loaded.errors;
         return 1;
@@ -84,7 +82,7 @@ int cpu_child_main(const std::filesystem::path& dir) {
     std::size_t drifted = 0;
     const converge::ObservedState observed = converged_state(loaded.desired, k_drift_every, drifted);
     const Stopwatch diff;
-    r["heap_in_use_with_observed_mb"] = static_cast<double>(mallinfo2().uordblks) / 1e6;
+    r["rss_with_observed_mb"] = rss_mb();
     const PlanSummary plan = summarize(make_plan(loaded.desired, observed));
     r["diff_wall_s"] = diff.wall();
     r["diff_cpu_s"] = diff.cpu();
