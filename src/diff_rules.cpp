@@ -131,11 +131,14 @@ const Json* MemberCursor::find(const std::string& key) {
     if (!m_object) {
         return nullptr;
     }
-    while (m_at != m_object->end() && m_at->first < key) {
-        ++m_at;
-    }
-    if (m_at != m_object->end() && m_at->first == key) {
-        return &m_at->second;
+    for (; m_at != m_object->end(); ++m_at) {
+        const int order = m_at->first.compare(key);
+        if (order == 0) {
+            return &m_at->second;
+        }
+        if (order > 0) {
+            break;
+        }
     }
     for (const auto& [name, value] : *m_object) {
         if (iequals(name, key)) {

@@ -143,8 +143,7 @@ struct Source {
 // Builds a graph from any list of sources (desired resources or GraphInputs).
 struct GraphBuilder {
     Graph& g;
-    std::vector<std::pair<std::size_t, std::uint64_t>> prefixes;
-    std::vector<std::uint64_t> full_hashes;
+    std::vector<std::pair<std::size_t, std::uint64_t>> prefixes;  // scratch for ancestor_prefixes
 
     void reserve(std::size_t n) { g.m_nodes.reserve(n); }
 
@@ -220,14 +219,25 @@ struct GraphBuilder {
         }
     };
 
-    template <typename SourceOf>
-    void build(std::size_t n, SourceOf source_of) {
+    template <typename SourceOf, typename Visit>
+    void build(std::size_t n, SourceOf source_of, Visit visit) {
         IdIndex index(n);
-        full_hashes.resize(n);
+        // Each id hashed once: the whole id, and its enclosing ids' prefixes for add_parent.
+        std::vector<std::pair<std::size_t, std::uint64_t>> ancestors;
+        std::vector<std::uint32_t> ancestors_first(n + 1, 0);
+        std::vector<bool> shaped(n, false);
+        ancestors.reserve(3 * n);
         for (std::size_t i = 0; i < n; ++i) {
             const Source src = source_of(i);
-            full_hashes[i] = IdHash::of(src.id.str());
-            index.insert(full_hashes[i], src.id, static_cast<std::uint32_t>(i), g);
+            std::uint64_t full = 0;
+            if (ancestor_prefixes(src.id.str(), prefixes, full)) {
+                shaped[i] = true;
+                ancestors.insert(ancestors.end(), prefixes.begin(), prefixes.end());
+            } else {
+                full = IdHash::of(src.id.str());
+            }
+            ancestors_first[i + 1] = static_cast<std::uint32_t>(ancestors.size());
+            index.insert(full, src.id, static_cast<std::uint32_t>(i), g);
         }
         g.m_first.reserve(n + 1);
         g.m_edges.reserve(n + n / 2);
@@ -241,29 +251,33 @@ struct GraphBuilder {
                     }
                 }
             }
-            add_parent(index, in);
+            if (shaped[i]) {
+                add_parent(index, in, {ancestors.data() + ancestors_first[i], ancestors.data() + ancestors_first[i + 1]});
+            } else {
+                add_parent_slowly(index, in);
+            }
             if (in.body) {
                 Scan s{*this, index, in, i, {}};
                 s.scan(*in.body);
             }
             g.m_first.push_back(static_cast<std::uint32_t>(g.m_edges.size()));
+            visit(i);
         }
     }
 
     // The nearest enclosing node: compute -> workspace, workspace -> resource group.
-    void add_parent(const IdIndex& index, const Source& in) {
-        const std::string& text = in.id.str();
-        std::uint64_t full = 0;
-        if (ancestor_prefixes(text, prefixes, full)) {
-            for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
-                const std::size_t to = index.find(it->second, std::string_view(text).substr(0, it->first), g);
-                if (to != IdIndex::k_npos) {
-                    add_edge(to, &in.location, "parent");
-                    return;
-                }
+    void add_parent(const IdIndex& index, const Source& in, std::span<const std::pair<std::size_t, std::uint64_t>> up) {
+        for (auto it = up.rbegin(); it != up.rend(); ++it) {
+            const std::size_t to = index.find(it->second, std::string_view(in.id.str()).substr(0, it->first), g);
+            if (to != IdIndex::k_npos) {
+                add_edge(to, &in.location, "parent");
+                return;
             }
-            return;
         }
+    }
+
+    // The same for an id of another shape, by ResourceId::parent.
+    void add_parent_slowly(const IdIndex& index, const Source& in) {
         for (ResourceId up = in.id.parent(); !up.empty(); up = up.parent()) {
             const std::size_t to = index.find(IdHash::of(up.str()), up.str(), g);
             if (to != IdIndex::k_npos) {
@@ -314,7 +328,7 @@ std::string cycle_message(const std::string& start, const std::vector<CycleStep>
 
 Graph build_graph(const std::vector<GraphInput>& inputs) {
     Graph g;
-    GraphBuilder b{g, {}, {}};
+    GraphBuilder b{g, {}};
     b.reserve(inputs.size());
     for (const auto& in : inputs) {
         b.add_node(in.id, in.location, nullptr, &in.label);
@@ -322,13 +336,15 @@ Graph build_graph(const std::vector<GraphInput>& inputs) {
     b.build(inputs.size(), [&](std::size_t i) {
         const auto& in = inputs[i];
         return Source{in.id, in.body, in.depends_on, in.location, in.field_locations};
-    });
+    }, [](std::size_t) {});
     return g;
 }
 
-Graph build_graph(const DesiredSet& desired) {
+Graph build_graph(const DesiredSet& desired) { return build_graph(desired, [](std::size_t) {}); }
+
+Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_t)>& visit) {
     Graph g;
-    GraphBuilder b{g, {}, {}};
+    GraphBuilder b{g, {}};
     b.reserve(desired.resources.size());
     for (const auto& r : desired.resources) {
         b.add_node(r.id, r.location, &r, nullptr);
@@ -336,7 +352,7 @@ Graph build_graph(const DesiredSet& desired) {
     b.build(desired.resources.size(), [&](std::size_t i) {
         const auto& r = desired.resources[i];
         return Source{r.id, &r.body, &r.depends_on, r.location, &r.field_locations};
-    });
+    }, visit);
     return g;
 }
 

@@ -134,37 +134,18 @@ void note_model_container(const Resource& r, const ObservedState& observed, Chan
     }
 }
 
-// One change per desired resource, in dependency order. The diffs run in declaration order
-// (desired bodies, and usually observed ones, sit in memory in that order), each written at its
-// place in `order`.
-void diff_all(const DesiredSet& desired, const ObservedState& observed, const Graph& g,
-              const std::vector<std::size_t>& order, PlanResult& result) {
-    auto& changes = result.plan.changes;
-    const std::size_t base = changes.size();
-    changes.resize(base + order.size());
-    std::vector<std::size_t> slot(desired.resources.size());
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        slot[order[k]] = base + k;
-    }
-    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
-        const Resource& r = desired.resources[i];
-        detail::diff_fields(r, observed.find(r.id), changes[slot[i]]);
-    }
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        const Resource& r = desired.resources[order[k]];
-        Change& c = changes[base + k];
-        c.depends_on = edges_of(g, order[k]);
-        note_model_container(r, observed, c);
-        scrub_change(c, desired.secret_values);
-        check_protect(r, c, result.diagnostics);
-    }
-}
-
 }  // namespace
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
     PlanResult result;
-    const Graph g = build_graph(desired);
+    // Each resource is diffed while the graph is built, right after its body was scanned for ids
+    // (still in cache), into its node's slot; the changes are then taken in dependency order.
+    std::vector<Change> diffs(options.destroy ? 0 : desired.resources.size());
+    const auto diff = [&](std::size_t i) {
+        const Resource& r = desired.resources[i];
+        detail::diff_fields(r, observed.find(r.id), diffs[i]);
+    };
+    const Graph g = options.destroy ? build_graph(desired) : build_graph(desired, diff);
     const Ordering ordering = topological_order(g);
     result.diagnostics.append(ordering.diagnostics);
     if (ordering.diagnostics.has_errors()) {
@@ -181,7 +162,16 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             }
         }
     } else {
-        diff_all(desired, observed, g, ordering.order, result);
+        result.plan.changes.reserve(ordering.order.size());
+        for (auto i : ordering.order) {
+            const Resource& r = desired.resources[i];
+            Change& c = diffs[i];
+            c.depends_on = edges_of(g, i);
+            note_model_container(r, observed, c);
+            scrub_change(c, desired.secret_values);
+            check_protect(r, c, result.diagnostics);
+            result.plan.changes.push_back(std::move(c));
+        }
     }
     if (options.prune) {
         if (desired.stack.empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace converge {
 
@@ -10,8 +11,28 @@ char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - '
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+    if (a.size() != b.size()) {
+        return false;
+    }
+    // Equal bytes are skipped eight at a time (ids usually agree in case); case is folded only
+    // where the bytes differ.
+    const std::size_t n = a.size();
+    std::size_t i = 0;
+    while (true) {
+        while (i + 8 <= n && std::memcmp(a.data() + i, b.data() + i, 8) == 0) {
+            i += 8;
+        }
+        while (i < n && a[i] == b[i]) {
+            ++i;
+        }
+        if (i == n) {
+            return true;
+        }
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return false;
+        }
+        ++i;
+    }
 }
 
 std::string to_lower(std::string_view s) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +76,9 @@ private:
 Graph build_graph(const std::vector<GraphInput>& inputs);
 /// The graph of every desired resource (node i = desired.resources[i]); `desired` must outlive it.
 Graph build_graph(const DesiredSet& desired);
+/// The same, calling `visit(i)` right after node i's edges are found: its body was just read, so
+/// reading it again there is cheap (the planner diffs each resource there).
+Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_t)>& visit);
 /// "Kind/name" for messages ("Compute/cpu", "Model/m:1").
 std::string resource_label(const Resource& resource);
 
