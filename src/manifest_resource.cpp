@@ -16,12 +16,32 @@ bool under_spec(const std::string& pointer) {
     return pointer.starts_with("/spec") && (pointer.size() == 5 || pointer[5] == '/');
 }
 
-void stringify_tags(YamlDocument& doc, const std::string& pointer) {
-    Json::json_pointer p(pointer);
-    if (!doc.root.contains(p) || !doc.root.at(p).is_object()) {
+/// The object at /spec/tags or /spec/properties/tags, or null.
+Json* tags_at(Json& root, bool nested) {
+    Json* node = &root;
+    for (const char* key : {"spec", nested ? "properties" : nullptr, "tags"}) {
+        if (key == nullptr) {
+            continue;
+        }
+        if (!node->is_object()) {
+            return nullptr;
+        }
+        const auto it = node->find(key);
+        if (it == node->end()) {
+            return nullptr;
+        }
+        node = &*it;
+    }
+    return node->is_object() ? node : nullptr;
+}
+
+void stringify_tags(YamlDocument& doc, bool nested) {
+    Json* tags = tags_at(doc.root, nested);
+    if (tags == nullptr) {
         return;
     }
-    for (auto& [k, v] : doc.root.at(p).items()) {
+    const std::string pointer = nested ? "/spec/properties/tags" : "/spec/tags";
+    for (auto& [k, v] : tags->items()) {
         if (v.is_number() || v.is_boolean()) {
             const std::string* raw = doc.raw(pointer + "/" + escape_pointer(k));
             v = raw != nullptr ? *raw : v.dump();
@@ -40,7 +60,7 @@ void find_secrets(const KindInfo& kind, const Json& node, std::string& pointer, 
         }
         return;
     }
-    const std::string body = pointer.substr(5);
+    const std::string_view body = std::string_view(pointer).substr(5);
     for (const auto& pattern : kind.secret) {
         if (path_matches(pattern, body)) {
             found.sensitive.push_back(pointer);
@@ -143,8 +163,8 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     }
     const InterpolationContext context{&config, &identities, options.require_environment};
     interpolate(p.doc, "/spec", context, p.found, diagnostics);
-    stringify_tags(p.doc, "/spec/tags");
-    stringify_tags(p.doc, "/spec/properties/tags");
+    stringify_tags(p.doc, false);
+    stringify_tags(p.doc, true);
     if (!p.kind->secret.empty() && p.doc.root.contains("spec")) {
         std::string pointer = "/spec";
         find_secrets(*p.kind, p.doc.root["spec"], pointer, p.found);

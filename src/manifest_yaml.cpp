@@ -445,7 +445,8 @@ private:
                 f.merged.erase(m);
                 f.node->erase(f.key);
             }
-            if (f.node->contains(f.key)) {
+            const auto [it, inserted] = f.node->emplace(f.key, std::move(v));
+            if (!inserted) {
                 const auto* first = find(path.hash);
                 const Pos at = first ? first->key : Pos{};
                 error(f.key_pos, fmt::format("duplicate key \"{}\" (first at line {}, column {})", f.key,
@@ -453,7 +454,7 @@ private:
                 return;
             }
             m_doc->positions.push_back(path.at(NodePosition{f.key_pos, p}));
-            node = &((*f.node)[f.key] = std::move(v));
+            node = &*it;
             return;
         }
         path = f.path.child(std::to_string(f.node->size()));

@@ -11,6 +11,15 @@ namespace converge::schema {
 
 namespace {
 
+/// The member `key` of an object, or null (one lookup instead of contains + operator[]).
+const Json* member(const Json& j, std::string_view key) {
+    if (!j.is_object()) {
+        return nullptr;
+    }
+    const auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+}
+
 const Json* resolve_ref(const Json& root, const Json& node) {
     const Json* n = &node;
     for (int depth = 0; depth < 16 && n->is_object() && n->contains("$ref"); ++depth) {
@@ -54,13 +63,15 @@ void expand(const Json& root, const Json& node, const Json* instance, std::vecto
         return;
     }
     out.push_back(n);
-    if (n->contains("allOf")) {
-        for (const auto& branch : (*n)["allOf"]) {
+    if (const Json* all_of = member(*n, "allOf")) {
+        for (const auto& branch : *all_of) {
             expand(root, branch, instance, out);
         }
     }
-    if (n->contains("if") && n->contains("then") && if_matches((*n)["if"], instance)) {
-        expand(root, (*n)["then"], instance, out);
+    const Json* condition = member(*n, "if");
+    const Json* then = member(*n, "then");
+    if (condition != nullptr && then != nullptr && if_matches(*condition, instance)) {
+        expand(root, *then, instance, out);
     }
 }
 
@@ -95,12 +106,18 @@ std::vector<const Json*> schemas_below(const Json& root, const std::vector<const
                               const std::string& segment, const Json* child) {
     std::vector<const Json*> out;
     for (const Json* s : schemas) {
-        if (s->contains("properties") && (*s)["properties"].contains(segment)) {
-            expand(root, (*s)["properties"][segment], child, out);
-        } else if (s->contains("items") && (*s)["items"].is_object()) {
-            expand(root, (*s)["items"], child, out);
-        } else if (s->contains("additionalProperties") && (*s)["additionalProperties"].is_object()) {
-            expand(root, (*s)["additionalProperties"], child, out);
+        const Json* properties = member(*s, "properties");
+        const Json* declared = properties != nullptr ? member(*properties, segment) : nullptr;
+        const Json* items = declared == nullptr ? member(*s, "items") : nullptr;
+        const Json* additional = declared == nullptr && (items == nullptr || !items->is_object())
+                                     ? member(*s, "additionalProperties")
+                                     : nullptr;
+        if (declared != nullptr) {
+            expand(root, *declared, child, out);
+        } else if (items != nullptr && items->is_object()) {
+            expand(root, *items, child, out);
+        } else if (additional != nullptr && additional->is_object()) {
+            expand(root, *additional, child, out);
         }
     }
     return out;
