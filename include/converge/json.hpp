@@ -50,6 +50,13 @@ public:
         if (at != this->end() && !less(key, at->first)) {
             return {at, false};
         }
+        if (this->size() == this->capacity()) {
+            // Most objects have a handful of members: grow by one up to 4, then by half,
+            // instead of doubling (a third of the members' memory was spare capacity).
+            const auto offset = at - this->begin();
+            this->reserve(this->size() < 4 ? this->size() + 1 : this->size() + this->size() / 2);
+            return {Container::emplace(this->begin() + offset, std::forward<K>(key), std::forward<V>(value)), true};
+        }
         return {Container::emplace(at, std::forward<K>(key), std::forward<V>(value)), true};
     }
 
