@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace emulator {
 
@@ -22,16 +23,27 @@ CREATE INDEX IF NOT EXISTS operations_due ON operations(done, due_ms);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
-/// A prepared statement that finalizes itself.
+/// A statement from the store's cache (prepared once per SQL text), reset and unbound when
+/// it goes out of scope. Only used with the store's mutex held.
 class Stmt {
 public:
-    Stmt(sqlite3* db, const std::string& sql) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &m_stmt, nullptr) != SQLITE_OK) {
-            throw std::runtime_error(std::string("emulator: sqlite: ") + sqlite3_errmsg(db));
+    Stmt(sqlite3* db, std::unordered_map<std::string, sqlite3_stmt*>& cache, const std::string& sql) : m_db(db) {
+        auto it = cache.find(sql);
+        if (it == cache.end()) {
+            sqlite3_stmt* stmt = nullptr;
+            if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+                throw std::runtime_error(std::string("emulator: sqlite: ") + sqlite3_errmsg(db));
+            }
+            it = cache.emplace(sql, stmt).first;
         }
-        m_db = db;
+        m_stmt = it->second;
     }
-    ~Stmt() { sqlite3_finalize(m_stmt); }
+    ~Stmt() {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
     Stmt& bind(const std::string& v) {
         sqlite3_bind_text(m_stmt, ++m_index, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         return *this;
@@ -66,20 +78,34 @@ private:
 
 const char* k_columns = "key,id,type,parent,subscription,resource_group,body,secrets,etag,visible,created_ms";
 
-Record read_record(const Stmt& s) {
-    Record r;
+// A row as stored: body and secrets still JSON text, parsed once the store's lock is released.
+struct RawRecord {
+    Record record;
+    std::string body;
+    std::string secrets;
+};
+
+RawRecord read_raw(const Stmt& s) {
+    RawRecord raw;
+    Record& r = raw.record;
     r.key = s.text(0);
     r.id = s.text(1);
     r.type = s.text(2);
     r.parent = s.text(3);
     r.subscription = s.text(4);
     r.resource_group = s.text(5);
-    r.body = Json::parse(s.text(6));
-    r.secrets = Json::parse(s.text(7));
+    raw.body = s.text(6);
+    raw.secrets = s.text(7);
     r.etag = s.text(8);
     r.visible = s.integer(9) != 0;
     r.created_ms = s.integer(10);
-    return r;
+    return raw;
+}
+
+Record parsed(RawRecord raw) {
+    raw.record.body = Json::parse(raw.body);
+    raw.record.secrets = Json::parse(raw.secrets);
+    return std::move(raw.record);
 }
 
 /// WHERE clause for a query plus its bound values in order.
@@ -127,7 +153,12 @@ Store::Store(const std::string& path) {
     exec(k_schema);
 }
 
-Store::~Store() { sqlite3_close(m_db); }
+Store::~Store() {
+    for (auto& [sql, stmt] : m_statements) {
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(m_db);
+}
 
 void Store::exec(const char* sql) {
     char* err = nullptr;
@@ -164,22 +195,25 @@ void Store::Transaction::commit() {
 }
 
 std::optional<Record> Store::get(const std::string& id, bool include_hidden) {
-    std::lock_guard lock(m_mutex);
-    Stmt s(m_db, std::string("SELECT ") + k_columns + " FROM resources WHERE key=?");
-    s.bind(to_lower(id));
-    if (!s.step()) {
+    RawRecord raw;
+    {
+        std::lock_guard lock(m_mutex);
+        Stmt s(m_db, m_statements, std::string("SELECT ") + k_columns + " FROM resources WHERE key=?");
+        s.bind(to_lower(id));
+        if (!s.step()) {
+            return std::nullopt;
+        }
+        raw = read_raw(s);
+    }
+    if (!raw.record.visible && !include_hidden) {
         return std::nullopt;
     }
-    Record r = read_record(s);
-    if (!r.visible && !include_hidden) {
-        return std::nullopt;
-    }
-    return r;
+    return parsed(std::move(raw));
 }
 
 void Store::put(const Record& r) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db,
+    Stmt s(m_db, m_statements,
            "INSERT INTO resources(key,id,type,parent,subscription,resource_group,body,secrets,etag,visible,"
            "created_ms,seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,(SELECT COALESCE(MAX(seq),0)+1 FROM resources)) "
            "ON CONFLICT(key) DO UPDATE SET id=excluded.id, body=excluded.body, secrets=excluded.secrets, "
@@ -202,27 +236,32 @@ int Store::remove_tree(const std::string& id) {
     std::lock_guard lock(m_mutex);
     std::string key = to_lower(id);
     std::string prefix = key + "/";
-    Stmt s(m_db, "DELETE FROM resources WHERE key=? OR substr(key,1,?)=?");
+    Stmt s(m_db, m_statements, "DELETE FROM resources WHERE key=? OR substr(key,1,?)=?");
     s.bind(key).bind(static_cast<std::int64_t>(prefix.size())).bind(prefix);
     s.step();
     return sqlite3_changes(m_db);
 }
 
 std::vector<Record> Store::list(const RecordQuery& q, std::size_t offset, std::size_t limit) {
-    std::lock_guard lock(m_mutex);
-    auto [clause, args] = where(q);
-    std::string sql = std::string("SELECT ") + k_columns + " FROM resources" + clause + " ORDER BY seq";
-    if (limit > 0 || offset > 0) {
-        sql += " LIMIT " + std::to_string(limit > 0 ? static_cast<long long>(limit) : -1LL) + " OFFSET " +
-               std::to_string(offset);
-    }
-    Stmt s(m_db, sql);
-    for (const auto& a : args) {
-        s.bind(a);
+    std::vector<RawRecord> raws;
+    {
+        std::lock_guard lock(m_mutex);
+        auto [clause, args] = where(q);
+        Stmt s(m_db, m_statements, std::string("SELECT ") + k_columns + " FROM resources" + clause +
+                                       " ORDER BY seq LIMIT ? OFFSET ?");
+        for (const auto& a : args) {
+            s.bind(a);
+        }
+        s.bind(limit > 0 ? static_cast<std::int64_t>(limit) : std::int64_t{-1});
+        s.bind(static_cast<std::int64_t>(offset));
+        while (s.step()) {
+            raws.push_back(read_raw(s));
+        }
     }
     std::vector<Record> out;
-    while (s.step()) {
-        out.push_back(read_record(s));
+    out.reserve(raws.size());
+    for (auto& raw : raws) {
+        out.push_back(parsed(std::move(raw)));
     }
     return out;
 }
@@ -230,7 +269,7 @@ std::vector<Record> Store::list(const RecordQuery& q, std::size_t offset, std::s
 std::size_t Store::count(const RecordQuery& q) {
     std::lock_guard lock(m_mutex);
     auto [clause, args] = where(q);
-    Stmt s(m_db, "SELECT COUNT(*) FROM resources" + clause);
+    Stmt s(m_db, m_statements, "SELECT COUNT(*) FROM resources" + clause);
     for (const auto& a : args) {
         s.bind(a);
     }
@@ -240,14 +279,14 @@ std::size_t Store::count(const RecordQuery& q) {
 
 void Store::put_operation(const OperationRow& op) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "INSERT OR REPLACE INTO operations(id,body,due_ms,done) VALUES(?,?,?,?)");
+    Stmt s(m_db, m_statements, "INSERT OR REPLACE INTO operations(id,body,due_ms,done) VALUES(?,?,?,?)");
     s.bind(op.id).bind(op.body.dump()).bind(op.due_ms).bind(static_cast<std::int64_t>(op.done ? 1 : 0));
     s.step();
 }
 
 std::optional<OperationRow> Store::get_operation(const std::string& id) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "SELECT id,body,due_ms,done FROM operations WHERE id=?");
+    Stmt s(m_db, m_statements, "SELECT id,body,due_ms,done FROM operations WHERE id=?");
     s.bind(to_lower(id));
     if (!s.step()) {
         return std::nullopt;
@@ -257,7 +296,7 @@ std::optional<OperationRow> Store::get_operation(const std::string& id) {
 
 std::vector<OperationRow> Store::due_operations(std::int64_t now_ms) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "SELECT id,body,due_ms,done FROM operations WHERE done=0 AND due_ms<=? ORDER BY due_ms, id");
+    Stmt s(m_db, m_statements, "SELECT id,body,due_ms,done FROM operations WHERE done=0 AND due_ms<=? ORDER BY due_ms, id");
     s.bind(now_ms);
     std::vector<OperationRow> out;
     while (s.step()) {
@@ -268,7 +307,7 @@ std::vector<OperationRow> Store::due_operations(std::int64_t now_ms) {
 
 std::optional<std::string> Store::meta(const std::string& key) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "SELECT value FROM meta WHERE key=?");
+    Stmt s(m_db, m_statements, "SELECT value FROM meta WHERE key=?");
     s.bind(key);
     if (!s.step()) {
         return std::nullopt;
@@ -278,7 +317,7 @@ std::optional<std::string> Store::meta(const std::string& key) {
 
 void Store::set_meta(const std::string& key, const std::string& value) {
     std::lock_guard lock(m_mutex);
-    Stmt s(m_db, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)");
+    Stmt s(m_db, m_statements, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)");
     s.bind(key).bind(value);
     s.step();
 }

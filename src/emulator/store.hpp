@@ -10,9 +10,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace emulator {
 
@@ -99,6 +101,7 @@ private:
     void exec(const char* sql);
     std::recursive_mutex m_mutex;
     sqlite3* m_db = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*> m_statements;  ///< prepared once, by SQL text
     int m_depth = 0;
 };
 
