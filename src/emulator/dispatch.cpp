@@ -183,6 +183,22 @@ void standard_headers(const Request& req, Response& res) {
 }
 
 /// Runs the ARM checks and the handler; `throttled` is set when the bucket was empty.
+// GET and HEAD write nothing: after the operations that are due have completed (a short write
+// transaction, only when there are any), the handler reads without holding the store's lock,
+// so concurrent reads (observe's parallel lists) are not served one at a time.
+Response run_read(Context& ctx, const RouteSpec& r) {
+    Services& svc = ctx.svc;
+    if (!svc.store->due_operations(svc.now_ms()).empty()) {
+        Store::Transaction tx(*svc.store);
+        complete_due_operations(svc);
+        tx.commit();
+    }
+    if (auto res = check_subscription(ctx)) {
+        return *res;
+    }
+    return r.handler(ctx);
+}
+
 Response run_arm(Context& ctx, const RouteSpec& r, std::string& ratelimit_header, long& remaining) {
     Services& svc = ctx.svc;
     if (auto res = authenticate_arm(svc, ctx.req, ctx.principal)) {
@@ -212,6 +228,9 @@ Response run_arm(Context& ctx, const RouteSpec& r, std::string& ratelimit_header
         return *res;
     }
     ctx.api_version = ctx.req.param("api-version").value_or("");
+    if (ctx.req.method == "GET" || ctx.req.method == "HEAD") {
+        return run_read(ctx, r);
+    }
     Store::Transaction tx(*svc.store);
     complete_due_operations(svc);
     if (auto res = check_subscription(ctx)) {
