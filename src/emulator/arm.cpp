@@ -126,8 +126,9 @@ std::size_t page_offset(const Context& ctx) {
     }
 }
 
-Response list_page(const Context& ctx, const std::vector<Json>& items, std::size_t next_offset, bool more) {
-    Json body = {{"value", items}};
+Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more) {
+    Json body = Json::object();
+    body["value"] = std::move(items);
     if (more) {
         std::string url = ctx.base_url() + ctx.req.path + "?";
         bool first = true;

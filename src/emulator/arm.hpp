@@ -34,7 +34,7 @@ std::optional<ArmError> check_preconditions(const Context& ctx, const Record* ex
 
 /// A page of a list: `{"value":[...],"nextLink"?}`; nextLink keeps every query parameter
 /// except $skiptoken and points at this emulator.
-Response list_page(const Context& ctx, const std::vector<Json>& items, std::size_t next_offset, bool more);
+Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more);
 /// The $skiptoken offset of this request (0 when absent or invalid).
 std::size_t page_offset(const Context& ctx);
 

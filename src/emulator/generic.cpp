@@ -387,10 +387,11 @@ Response page_of(Context& ctx, const RecordQuery& q) {
         records.pop_back();
     }
     std::vector<Json> items;
+    items.reserve(records.size());
     for (const auto& r : records) {
         items.push_back(render(ctx, r));
     }
-    return list_page(ctx, items, offset + size, more);
+    return list_page(ctx, std::move(items), offset + size, more);
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "realism.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace emulator {
 
@@ -123,7 +124,8 @@ Response list_assets(Context& ctx) {
     const std::size_t offset = std::min(page_offset(ctx), all.size());
     const std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
     const std::size_t end = std::min(all.size(), offset + size);
-    return list_page(ctx, std::vector<Json>(all.begin() + offset, all.begin() + end), end, end < all.size());
+    return list_page(ctx, std::vector<Json>(std::make_move_iterator(all.begin() + offset), std::make_move_iterator(all.begin() + end)),
+                     end, end < all.size());
 }
 
 // latestVersion / nextVersion of a container, from its versions (numeric ones compare as numbers).
