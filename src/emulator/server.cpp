@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -14,6 +16,7 @@ struct HttpServer::Impl {
     std::thread thread;
     std::atomic<bool> listening_done{false};
     Handler handler;
+    int listen_socket = -1;
 };
 
 namespace {
@@ -85,6 +88,10 @@ HttpServer::HttpServer(const std::string& cert_path, const std::string& key_path
     // Each keep-alive connection holds a worker for its lifetime, so the pool must exceed the
     // clients' in-flight limit (converge defaults to 16, benchmarks go higher) or requests stall.
     s.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
+    s.set_socket_options([impl = m_impl.get()](socket_t sock) {
+        httplib::default_socket_options(sock);
+        impl->listen_socket = sock;
+    });
     auto h = [impl = m_impl.get()](const httplib::Request& req, httplib::Response& res) {
         write(impl->handler(convert(req)), res);
     };
@@ -123,6 +130,9 @@ int HttpServer::start(const std::string& host, int port) {
         throw std::runtime_error("emulator: cannot listen on " + host + ":" + std::to_string(port) +
                                  " (address in use or not permitted)");
     }
+    // httplib listens with a backlog of 5: a client opening its connections at once (converge
+    // opens 16) would see SYNs dropped and retried a second later. Azure's front doors do not.
+    ::listen(m_impl->listen_socket, SOMAXCONN);
     m_impl->listening_done = false;
     m_impl->thread = std::thread([&s, impl = m_impl.get()] {
         s.listen_after_bind();
