@@ -3,6 +3,8 @@
 
 #include "converge/resource_id.hpp"
 
+#include <iterator>
+
 namespace converge {
 
 namespace {
@@ -114,14 +116,13 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
         if (!response->ok()) {
             return tl::unexpected(make_error(request, *response));
         }
-        const Json page = parse_body(response->body);
+        Json page = parse_body(response->body);
         if (!page.is_object() || (page.contains("value") && !page["value"].is_array())) {
             return tl::unexpected(decode_error(request, display_path(url), "list response is not {\"value\": [...]}"));
         }
-        if (page.contains("value")) {
-            for (const auto& item : page["value"]) {
-                items.push_back(item);
-            }
+        if (auto value = page.find("value"); value != page.end()) {
+            auto& page_items = value->get_ref<Json::array_t&>();
+            items.insert(items.end(), std::make_move_iterator(page_items.begin()), std::make_move_iterator(page_items.end()));
         }
         previous = std::move(url);
         url.clear();
