@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+#include <vector>
+
 namespace converge {
 
 std::string RequestEvent::to_string() const {
@@ -40,6 +43,24 @@ ArmClient::ArmClient(ClientOptions options, std::shared_ptr<Transport> transport
       m_counters(std::make_unique<Counters>()) {}
 
 ArmClient::~ArmClient() = default;
+
+void ArmClient::warm_up(int connections) {
+    // Cloud metadata is served at ARM's origin without a token and outside any subscription, so
+    // it is not one of the subscription's throttled reads: a request that only opens a connection.
+    const std::string url = url_for("/metadata/endpoints", "2022-09-01");
+    std::vector<std::thread> openers;
+    for (int i = 0; i < connections; ++i) {
+        openers.emplace_back([this, &url] {
+            HttpRequest request{"GET", url, {}, ""};
+            request.headers.set("Accept", "application/json");
+            (void)send_once(request, false, 1, std::chrono::milliseconds(0));
+        });
+    }
+    (void)m_tokens->get(m_options.arm_audience);
+    for (auto& opener : openers) {
+        opener.join();
+    }
+}
 
 ClientStats ArmClient::stats() const {
     ClientStats s;

@@ -185,6 +185,11 @@ public:
     /// The absolute URL for a path, api-version and extra query.
     std::string url_for(std::string_view path, std::string_view api_version,
                         const std::vector<std::pair<std::string, std::string>>& query = {}) const;
+    /// Gets the ARM token and opens `connections` connections to the ARM endpoint (one
+    /// unauthenticated GET /metadata/endpoints each), so that the first calls wait for neither;
+    /// failures are ignored: the first call meets and reports them. The CLI runs it while it
+    /// loads the manifests.
+    void warm_up(int connections);
     /// Counters so far.
     ClientStats stats() const;
     const ClientOptions& options() const { return m_options; }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 namespace converge::cli {
 
@@ -15,6 +16,11 @@ namespace {
 std::string env_or_empty(const char* name) {
     const char* v = std::getenv(name);
     return v == nullptr ? std::string() : std::string(v);
+}
+
+// Requests observe keeps in flight: 10 per resource (what ARM tolerates), else the client's.
+int observe_parallelism(const StackOptions& options) {
+    return options.refresh == "per-resource" ? 10 : options.client.parallelism;
 }
 
 }  // namespace
@@ -93,17 +99,25 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
                                                            : env_or_empty("AZURE_SUBSCRIPTION_ID");
     load.require_subscription = true;
     stack->m_subscription = load.default_subscription;
-    stack->m_loaded = load_manifests(load);
-    if (!stack->m_loaded.diagnostics.empty()) {
-        std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);
-    }
-    if (stack->m_loaded.diagnostics.has_errors()) {
-        return nullptr;  // nothing has been sent: the manifests must all validate first
-    }
     if (global.verbose > 0) {
         client.on_request = stderr_request_logger();
     }
     auto made = make_arm_client(client);
+    {
+        // The token and the connections are fetched while the manifests load; only reads that
+        // change nothing are sent before the manifests validate. Errors are left to observe.
+        std::jthread warm_up;
+        if (made) {
+            warm_up = std::jthread([arm = *made, n = observe_parallelism(options)] { arm->warm_up(n); });
+        }
+        stack->m_loaded = load_manifests(load);
+    }
+    if (!stack->m_loaded.diagnostics.empty()) {
+        std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);
+    }
+    if (stack->m_loaded.diagnostics.has_errors()) {
+        return nullptr;  // nothing has been written: the manifests must all validate first
+    }
     if (!made) {
         print_error(made.error());
         return nullptr;
@@ -116,7 +130,7 @@ std::optional<ObservedState> Stack::observe(bool find_orphans) {
     ObserveOptions options;
     options.mode = m_options.refresh == "per-resource" ? RefreshMode::per_resource : RefreshMode::list;
     options.find_orphans = find_orphans;
-    options.parallelism = m_options.refresh == "per-resource" ? 10 : m_options.client.parallelism;
+    options.parallelism = observe_parallelism(m_options);
     auto observed = converge::observe(m_loaded.desired, *m_api, options);
     if (!observed) {
         print_error("reading current state: " + observed.error().to_string());
