@@ -312,6 +312,25 @@ TEST_CASE("projection: a saved plan detects exactly the fields that changed sinc
     CHECK(projection_drift(r, proj, now) == std::vector<std::string>{"/properties/properties/scaleSettings/maxNodeCount"});
 }
 
+TEST_CASE("property names match ignoring case when Azure spells them differently") {
+    // Exact names are found by one walk in order; differently cased ones by the fallback.
+    Json observed = aml_observed();
+    Json& inner = observed["properties"]["properties"];
+    inner["ScaleSettings"] = inner["scaleSettings"];
+    inner.erase("scaleSettings");
+    inner["VMSIZE"] = inner["vmSize"];
+    inner.erase("vmSize");
+    inner["aaaFirst"] = 1;
+    inner["zzzLast"] = 1;
+    CHECK(diff_resource(aml(), &observed).action == Action::noop);
+    observed["properties"]["properties"]["ScaleSettings"]["maxNodeCount"] = 5;
+    const Change c = diff_resource(aml(), &observed);
+    REQUIRE(c.fields.size() == 1);
+    CHECK(c.fields[0].path == "/properties/properties/scaleSettings/maxNodeCount");
+    observed["properties"]["properties"].erase("ScaleSettings");
+    CHECK(diff_resource(aml(), &observed).action == Action::update);
+}
+
 TEST_CASE("dotted paths") {
     CHECK(dotted_path("/properties/properties/vmSize") == "properties.properties.vmSize");
     CHECK(dotted_path("/tags/a~1b") == "tags.a/b");
