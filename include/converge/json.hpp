@@ -15,6 +15,8 @@
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -97,11 +99,19 @@ public:
 
     template <class K>
     iterator find(const K& key) {
-        const auto it = lower(key);
-        return it != this->end() && !less(key, it->first) ? it : this->end();
+        const auto it = static_cast<const SortedVectorMap&>(*this).find(key);
+        return this->begin() + (it - this->cbegin());
     }
     template <class K>
     const_iterator find(const K& key) const {
+        if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+            // Small objects (nearly all): compare lengths before bytes, no ordering needed.
+            if (this->size() <= k_linear_find) {
+                const std::string_view k(key);
+                return std::find_if(this->cbegin(), this->cend(),
+                                    [&](const value_type& v) { return std::string_view(v.first) == k; });
+            }
+        }
         const auto it = lower(key);
         return it != this->end() && !less(key, it->first) ? it : this->end();
     }
@@ -125,6 +135,8 @@ public:
     }
 
 private:
+    static constexpr std::size_t k_linear_find = 8;
+
     template <class A, class B>
     static bool less(const A& a, const B& b) {
         return std::less<>{}(a, b);
