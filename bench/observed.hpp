@@ -2,6 +2,7 @@
 // Observed state generated in memory for the CPU benchmark: what Azure would answer for each
 // desired resource once converged (server fields added, locations, ids and durations rewritten
 // the way Azure rewrites them), with a known fraction drifted so the differ has work to find.
+// Each body goes through the projection observe applies to listed items (ObservedNeeds).
 #include "converge/model.hpp"
 
 #include <cstddef>

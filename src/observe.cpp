@@ -86,8 +86,12 @@ void run_parallel(std::size_t n, int parallelism, F&& f) {
 //   rgs/a/providers/T + rgs/b/providers/T -> /subscriptions/s/providers/T (members of a and b kept)
 // A type in a single group keeps its group list (no other groups' members to page through).
 class Lister {
+    using Kept = std::pair<ResourceId, Json>;  // an item's id and what observe keeps of it
+    using Items = ApiResult<std::vector<Kept>>;
+
 public:
-    Lister(ArmApi& api, int parallelism) : m_api(api), m_parallelism(parallelism) {}
+    Lister(ArmApi& api, const ObservedNeeds& needs, int parallelism)
+        : m_api(api), m_needs(needs), m_parallelism(parallelism) {}
 
     // Lists what `wanted` names that no earlier call listed.
     void run(Collections wanted) {
@@ -151,7 +155,8 @@ private:
     }
 
     void list_one(const Collection& c) {
-        auto items = m_api.list(c.path, c.api_version, {});
+        auto listed = m_api.list(c.path, c.api_version, {});
+        Items items = listed ? Items(kept(std::move(*listed))) : Items(tl::unexpected(listed.error()));
         std::lock_guard guard(m_mutex);
         if (!items) {
             if (c.wide && items.error().status == 403) {
@@ -168,8 +173,8 @@ private:
             admit(c);
             return;
         }
-        for (auto& item : *items) {
-            add(std::move(item));
+        for (auto& [id, body] : *items) {
+            m_state.resources[id] = std::move(body);
         }
         m_state.listed_scopes.push_back(c.scopes.front());
     }
@@ -181,10 +186,9 @@ private:
             groups.insert(g.key());
             m_state.listed_scopes.push_back(g);
         }
-        for (const auto& item : m_wide_items[to_lower(c.path)]) {
-            const auto id = id_of(item);
-            if (id && groups.count(ResourceId::for_resource_group(id->subscription(), id->resource_group()).key())) {
-                m_state.resources[*id] = item;
+        for (const auto& [id, body] : m_wide_items[to_lower(c.path)]) {
+            if (groups.count(ResourceId::for_resource_group(id.subscription(), id.resource_group()).key())) {
+                m_state.resources[id] = body;
             }
         }
     }
@@ -194,17 +198,24 @@ private:
                                                              : std::nullopt;
     }
 
-    void add(Json item) {
-        if (const auto id = id_of(item)) {
-            m_state.resources[*id] = std::move(item);
+    // Each item with an id, reduced to what converge reads of it (outside the lock).
+    std::vector<Kept> kept(std::vector<Json> items) const {
+        std::vector<Kept> out;
+        out.reserve(items.size());
+        for (auto& item : items) {
+            if (auto id = id_of(item)) {
+                out.emplace_back(*id, m_needs.project(*id, std::move(item)));
+            }
         }
+        return out;
     }
 
     ArmApi& m_api;
+    const ObservedNeeds& m_needs;
     int m_parallelism;
     std::mutex m_mutex;
     Collections m_done;
-    std::map<std::string, std::vector<Json>> m_wide_items;  // by lower wide path
+    std::map<std::string, std::vector<Kept>> m_wide_items;  // by lower wide path
     std::set<std::string> m_forbidden;  // subscription-wide lists answered 403
     std::vector<Collection> m_forbidden_parts;
     ObservedState m_state;
@@ -259,15 +270,19 @@ Collections version_collections(const ObservedState& seen) {
 }
 
 ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi& api, int parallelism) {
+    const ObservedNeeds needs(desired);
     std::mutex mutex;
     ObservedState state;
     std::optional<ApiError> error;
     run_parallel(desired.resources.size(), parallelism, [&](std::size_t i) {
         const Resource& r = desired.resources[i];
         auto got = api.get(r.id.str(), api_version_of(r));
-        std::lock_guard guard(mutex);
         if (got) {
             (*got)["id"] = got->value("id", r.id.str());
+            *got = needs.project(r.id, std::move(*got));
+        }
+        std::lock_guard guard(mutex);
+        if (got) {
             state.resources[r.id] = std::move(*got);
         } else if (!got.error().is_not_found() && !error) {
             error = got.error();
@@ -304,7 +319,8 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     for (const auto& r : desired.resources) {
         add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent());
     }
-    Lister lister(api, options.parallelism);
+    const ObservedNeeds needs(desired);
+    Lister lister(api, needs, options.parallelism);
     // Every collection at once: a list under a missing parent answers 404, which means empty.
     lister.run(std::move(wanted));
     if (options.find_orphans && !lister.failed()) {

@@ -5,9 +5,30 @@
 #include "converge/arm_api.hpp"
 #include "converge/model.hpp"
 
+#include <cstddef>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace converge {
+
+/// What plan, apply and saved plans read of observed bodies, derived once from the desired set;
+/// observe keeps only that of each item as it arrives (docs/plan.md "What observe keeps").
+class ObservedNeeds {
+public:
+    explicit ObservedNeeds(const DesiredSet& desired);
+    /// The part of `item` (stored under `id`) converge reads: for a desired resource every field
+    /// its body sets (objects walked, anything else whole); for every item tags, properties.tags,
+    /// the fields `${ref:...}` read from it, and every ARM id in it but its own.
+    Json project(const ResourceId& id, Json item) const;
+
+private:
+    const Resource* desired(const ResourceId& id) const;
+
+    std::vector<std::pair<std::size_t, const Resource*>> m_by_hash;  // sorted by ResourceId::hash()
+    std::unordered_map<ResourceId, std::vector<std::vector<std::string>>> m_ref_fields;  // target -> fields
+};
 
 /// How current state is read.
 enum class RefreshMode {
