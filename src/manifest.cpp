@@ -3,6 +3,7 @@
 #include "converge/manifest.hpp"
 
 #include "manifest_internal.hpp"
+#include "permute.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -129,29 +130,6 @@ void finish(std::size_t seq, Pending p, const StackConfig& config, const LoadOpt
     }
     auto& secrets = desired.secret_values;
     secrets.insert(secrets.end(), p.found.secret_values.begin(), p.found.secret_values.end());
-}
-
-/// Reorders `v` in place so that the new v[i] is the old v[from[i]] (one cycle at a time).
-template <typename T>
-void permute(std::vector<T>& v, const std::vector<std::size_t>& from) {
-    std::vector<bool> done(v.size(), false);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (done[i] || from[i] == i) {
-            continue;
-        }
-        T first = std::move(v[i]);
-        std::size_t j = i;
-        while (true) {
-            done[j] = true;
-            const std::size_t k = from[j];
-            if (k == i) {
-                v[j] = std::move(first);
-                break;
-            }
-            v[j] = std::move(v[k]);
-            j = k;
-        }
-    }
 }
 
 /// Puts resources built late (those that waited for refs) back in document order.

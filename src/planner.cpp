@@ -1,5 +1,7 @@
 #include "converge/planner.hpp"
 
+#include "permute.hpp"
+
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
 #include "converge/observe.hpp"
@@ -162,7 +164,6 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             }
         }
     } else {
-        result.plan.changes.reserve(ordering.order.size());
         for (auto i : ordering.order) {
             const Resource& r = desired.resources[i];
             Change& c = diffs[i];
@@ -170,7 +171,15 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             note_model_container(r, observed, c);
             scrub_change(c, desired.secret_values);
             check_protect(r, c, result.diagnostics);
-            result.plan.changes.push_back(std::move(c));
+        }
+        // In dependency order, in place: a second vector of changes was 20 MB at 100k resources.
+        if (ordering.order.size() == diffs.size()) {
+            permute(diffs, ordering.order);
+            result.plan.changes = std::move(diffs);
+        } else {
+            for (auto i : ordering.order) {
+                result.plan.changes.push_back(std::move(diffs[i]));
+            }
         }
     }
     if (options.prune) {
