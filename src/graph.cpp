@@ -2,6 +2,8 @@
 
 #include "converge/normalize.hpp"
 
+#include "bytes.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -12,7 +14,6 @@ namespace converge {
 
 namespace {
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // FNV-1a over the lower-cased text, so an id and the prefix of a longer id that names the same
 // resource hash alike.
@@ -35,12 +36,7 @@ bool id_less(const ResourceId& x, const ResourceId& y) {
     const std::size_t n = std::min(a.size(), b.size());
     std::size_t i = 0;
     while (true) {
-        while (i + 8 <= n && std::memcmp(a.data() + i, b.data() + i, 8) == 0) {
-            i += 8;
-        }
-        while (i < n && a[i] == b[i]) {
-            ++i;
-        }
+        i = first_difference(a, b, i);
         if (i == n) {
             return a.size() < b.size();
         }

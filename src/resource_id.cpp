@@ -1,14 +1,12 @@
 #include "converge/resource_id.hpp"
 
+#include "bytes.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 
 namespace converge {
-
-namespace {
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -19,12 +17,7 @@ bool iequals(std::string_view a, std::string_view b) {
     const std::size_t n = a.size();
     std::size_t i = 0;
     while (true) {
-        while (i + 8 <= n && std::memcmp(a.data() + i, b.data() + i, 8) == 0) {
-            i += 8;
-        }
-        while (i < n && a[i] == b[i]) {
-            ++i;
-        }
+        i = first_difference(a, b, i);
         if (i == n) {
             return true;
         }
