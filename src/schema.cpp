@@ -55,6 +55,10 @@ Json compose(const Json& envelope, const Json& kind_schema) {
         }
     }
     out["properties"]["spec"] = std::move(spec);
+    // The loader checks apiVersion and kind first, with better messages, and picks this schema
+    // by kind: checking them again here (a 9-value enum) is work for every document.
+    out["properties"]["apiVersion"] = Json::object();
+    out["properties"]["kind"] = Json::object();
     return out;
 }
 

@@ -28,10 +28,12 @@ void report_errors(const Subject& subject, const std::vector<RawError>& errors, 
 void warn_near_misses(const Subject& subject, Diagnostics& diagnostics);
 
 /// The schemas that apply at `pointer` of the instance (following $ref, allOf, if/then).
-std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instance, std::string_view pointer);
+/// `*looked` is set when an `if` was evaluated against the instance.
+std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instance, std::string_view pointer,
+                                    bool* looked = nullptr);
 
-/// The schemas of the child `segment` given the schemas of its parent.
+/// The schemas of the child `segment` given the schemas of its parent; `*looked` as above.
 std::vector<const Json*> schemas_below(const Json& root_schema, const std::vector<const Json*>& schemas,
-                                       const std::string& segment, const Json* child);
+                                       std::string_view segment, const Json* child, bool* looked = nullptr);
 
 }  // namespace converge::schema

@@ -57,7 +57,8 @@ bool if_matches(const Json& condition, const Json* instance) {
     return true;
 }
 
-void expand(const Json& root, const Json& node, const Json* instance, std::vector<const Json*>& out) {
+void expand(const Json& root, const Json& node, const Json* instance, std::vector<const Json*>& out,
+            bool* looked) {
     const Json* n = resolve_ref(root, node);
     if (!n->is_object()) {
         return;
@@ -65,13 +66,18 @@ void expand(const Json& root, const Json& node, const Json* instance, std::vecto
     out.push_back(n);
     if (const Json* all_of = member(*n, "allOf")) {
         for (const auto& branch : *all_of) {
-            expand(root, branch, instance, out);
+            expand(root, branch, instance, out, looked);
         }
     }
     const Json* condition = member(*n, "if");
     const Json* then = member(*n, "then");
-    if (condition != nullptr && then != nullptr && if_matches(*condition, instance)) {
-        expand(root, *then, instance, out);
+    if (condition != nullptr && then != nullptr) {
+        if (looked != nullptr) {
+            *looked = true;
+        }
+        if (if_matches(*condition, instance)) {
+            expand(root, *then, instance, out, looked);
+        }
     }
 }
 
@@ -103,7 +109,7 @@ const Json* child_of(const Json* instance, const std::string& segment) {
 }  // namespace
 
 std::vector<const Json*> schemas_below(const Json& root, const std::vector<const Json*>& schemas,
-                              const std::string& segment, const Json* child) {
+                                       std::string_view segment, const Json* child, bool* looked) {
     std::vector<const Json*> out;
     for (const Json* s : schemas) {
         const Json* properties = member(*s, "properties");
@@ -113,27 +119,28 @@ std::vector<const Json*> schemas_below(const Json& root, const std::vector<const
                                      ? member(*s, "additionalProperties")
                                      : nullptr;
         if (declared != nullptr) {
-            expand(root, *declared, child, out);
+            expand(root, *declared, child, out, looked);
         } else if (items != nullptr && items->is_object()) {
-            expand(root, *items, child, out);
+            expand(root, *items, child, out, looked);
         } else if (additional != nullptr && additional->is_object()) {
-            expand(root, *additional, child, out);
+            expand(root, *additional, child, out, looked);
         }
     }
     return out;
 }
 
-std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instance, std::string_view pointer) {
+std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instance, std::string_view pointer,
+                                    bool* looked) {
     std::vector<const Json*> schemas;
     const Json* node = &instance;
-    expand(root_schema, root_schema, node, schemas);
+    expand(root_schema, root_schema, node, schemas, looked);
     std::size_t i = 0;
     while (i < pointer.size() && !schemas.empty()) {
         const auto next = pointer.find('/', i + 1);
         const std::string segment =
             unescape(std::string(pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1)));
         node = child_of(node, segment);
-        schemas = schemas_below(root_schema, schemas, segment, node);
+        schemas = schemas_below(root_schema, schemas, segment, node, looked);
         if (next == std::string_view::npos) {
             break;
         }

@@ -260,52 +260,6 @@ struct Reporter {
     }
 };
 
-bool declares(const std::vector<const Json*>& schemas, const std::string& key) {
-    return std::any_of(schemas.begin(), schemas.end(), [&](const Json* x) {
-        const auto it = x->find("properties");
-        return it != x->end() && it->is_object() && it->contains(key);
-    });
-}
-
-bool declares_any(const std::vector<const Json*>& schemas) {
-    return std::any_of(schemas.begin(), schemas.end(), [](const Json* x) {
-        const auto it = x->find("properties");
-        return it != x->end() && it->is_object() && !it->empty();
-    });
-}
-
-void walk_near_misses(const Subject& s, const std::vector<const Json*>& schemas, const Json& node,
-                      std::string& pointer, Diagnostics& out) {
-    if (schemas.empty() || !node.is_object()) {
-        return;
-    }
-    const bool closed = std::any_of(schemas.begin(), schemas.end(), [](const Json* x) {
-        const auto it = x->find("additionalProperties");
-        return it != x->end() && *it == false;
-    });
-    const bool check = !closed && declares_any(schemas);
-    for (const auto& [k, v] : node.items()) {
-        const bool unknown = check && !declares(schemas, k);
-        if (!unknown && !v.is_object()) {
-            continue;  // the common case: nothing to say, nothing below
-        }
-        const std::size_t mark = pointer.size();
-        pointer += "/" + manifest::escape_pointer(k);
-        if (unknown) {
-            const auto guess = did_you_mean(k, known_fields(schemas));
-            if (!guess.empty()) {
-                out.warning(s.doc.key_at(pointer),
-                            fmt::format("unknown field \"{}\" in {} is sent to Azure as is (did you mean \"{}\"?)",
-                                        k, where(pointer.substr(0, mark)), guess));
-            }
-        }
-        if (v.is_object()) {
-            walk_near_misses(s, schemas_below(s.schema, schemas, k, &v), v, pointer, out);
-        }
-        pointer.resize(mark);
-    }
-}
-
 }  // namespace
 
 void report_errors(const Subject& subject, const std::vector<RawError>& errors, Diagnostics& diagnostics) {
@@ -331,11 +285,6 @@ void report_errors(const Subject& subject, const std::vector<RawError>& errors, 
         }
         reporter.report(e);
     }
-}
-
-void warn_near_misses(const Subject& subject, Diagnostics& diagnostics) {
-    std::string pointer;
-    walk_near_misses(subject, schemas_at(subject.schema, subject.doc.root, ""), subject.doc.root, pointer, diagnostics);
 }
 
 }  // namespace converge::schema

@@ -58,6 +58,29 @@ TEST_CASE("an unknown key under properties passes through, with a warning when i
     CHECK(r.desired.resources[0].body["properties"]["properties"]["vmsize"] == "X");
 }
 
+TEST_CASE("near-miss warnings follow each document's own if/then branch, not the first one seen") {
+    // properties.properties is checked against the computeType's branch: the walk may not
+    // reuse what it learnt from the AmlCompute document for the ComputeInstance one.
+    const std::string head = "apiVersion: converge/v1\nkind: Compute\n";
+    const auto r = load_inline(
+        {{"a.yaml", head + "metadata: {name: cpu, workspace: mlw, resourceGroup: rg}\nspec:\n"
+                           "  location: eastus\n  properties:\n    computeType: AmlCompute\n"
+                           "    properties: {vmsize: X, idleTimeBeforeShutdwn: PT1H}\n"},
+         {"b.yaml", head + "metadata: {name: ci, workspace: mlw, resourceGroup: rg}\nspec:\n"
+                           "  location: eastus\n  properties:\n    computeType: ComputeInstance\n"
+                           "    properties: {vmSize: X, idleTimeBeforeShutdwn: PT1H}\n"},
+         {"c.yaml", head + "metadata: {name: cpu2, workspace: mlw, resourceGroup: rg}\nspec:\n"
+                           "  location: eastus\n  properties:\n    computeType: AmlCompute\n"
+                           "    properties: {vmSize: X, scaleSettings: {maxNodeCount: 1}, sclaeSettings: {}}\n"}});
+    CHECK(r.diagnostics.to_string() ==
+          "a.yaml:8:18: warning: unknown field \"vmsize\" in spec.properties.properties is sent to Azure as is "
+          "(did you mean \"vmSize\"?)\n"
+          "b.yaml:8:29: warning: unknown field \"idleTimeBeforeShutdwn\" in spec.properties.properties is sent to "
+          "Azure as is (did you mean \"idleTimeBeforeShutdown\"?)\n"
+          "c.yaml:8:63: warning: unknown field \"sclaeSettings\" in spec.properties.properties is sent to Azure as is "
+          "(did you mean \"scaleSettings\"?)\n");
+}
+
 TEST_CASE("the schemas mark exactly the secret fields the kind registry lists") {
     for (const auto& kind : all_kinds()) {
         CAPTURE(kind.name);
