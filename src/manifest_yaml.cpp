@@ -100,7 +100,7 @@ std::optional<Json> parse_float(std::string_view s) {
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-Json resolve_plain(const std::string& s) {
+Json resolve_plain(std::string_view s) {
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
         return nullptr;
     }
@@ -119,7 +119,7 @@ Json resolve_plain(const std::string& s) {
             return *f;
         }
     }
-    return s;
+    return std::string(s);
 }
 
 /// A node's JSON pointer, as hashes (see Positioned).
@@ -164,7 +164,13 @@ Pos pos(const yaml_mark_t& mark) {
     return {static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
 }
 
-std::string text_of(const yaml_char_t* s) { return s == nullptr ? std::string() : reinterpret_cast<const char*>(s); }
+std::string_view text_of(const yaml_char_t* s) {
+    return s == nullptr ? std::string_view() : reinterpret_cast<const char*>(s);
+}
+
+/// How a scalar's type is decided: untagged plain (resolved), untagged quoted or block
+/// (a string), or by an explicit tag.
+enum class Style { plain, quoted, tagged };
 
 /// Builds JSON documents from libyaml's events.
 class Builder {
@@ -185,18 +191,18 @@ public:
             break;
         case YAML_SCALAR_EVENT: {
             const auto& sc = e.data.scalar;
-            // "?" = untagged plain, "!" = untagged quoted or block scalar.
-            const std::string tag = sc.tag != nullptr ? text_of(sc.tag)
-                                    : sc.style == YAML_PLAIN_SCALAR_STYLE ? "?" : "!";
-            on_scalar(e.start_mark, tag, text_of(sc.anchor),
-                      std::string(reinterpret_cast<const char*>(sc.value), sc.length));
+            const Style style = sc.tag != nullptr                      ? Style::tagged
+                                : sc.style == YAML_PLAIN_SCALAR_STYLE ? Style::plain
+                                                                      : Style::quoted;
+            on_scalar(e.start_mark, style, text_of(sc.tag), text_of(sc.anchor),
+                      std::string_view(reinterpret_cast<const char*>(sc.value), sc.length));
             break;
         }
         case YAML_SEQUENCE_START_EVENT:
-            open(e.start_mark, Json::array(), text_of(e.data.sequence_start.anchor), false);
+            open(e.start_mark, Json::array(), std::string(text_of(e.data.sequence_start.anchor)), false);
             break;
         case YAML_MAPPING_START_EVENT:
-            open(e.start_mark, Json::object(), text_of(e.data.mapping_start.anchor), true);
+            open(e.start_mark, Json::object(), std::string(text_of(e.data.mapping_start.anchor)), true);
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
@@ -222,24 +228,24 @@ private:
         }
     }
 
-    void alias(const yaml_mark_t& mark, const std::string& anchor) {
+    void alias(const yaml_mark_t& mark, std::string_view anchor) {
         if (skip_complex_key(false, false)) {
             return;
         }
-        auto it = m_anchors.find(anchor);
+        auto it = m_anchors.find(std::string(anchor));
         value(pos(mark), it == m_anchors.end() ? Json(nullptr) : it->second, {}, {}, false);
     }
 
-    void on_scalar(const yaml_mark_t& mark, const std::string& tag, const std::string& anchor,
-                   const std::string& text) {
+    void on_scalar(const yaml_mark_t& mark, Style style, std::string_view tag, std::string_view anchor,
+                   std::string_view text) {
         if (skip_complex_key(false, false)) {
             return;
         }
         if (!m_frames.empty() && m_frames.back().is_map && !m_frames.back().have_key) {
-            set_key(pos(mark), text, tag == "?");
+            set_key(pos(mark), text, style == Style::plain);
             return;
         }
-        value(pos(mark), scalar(mark, tag, text), anchor, text, tag == "?");
+        value(pos(mark), scalar(mark, style, tag, text), anchor, text, style == Style::plain);
     }
 
     void error(Pos p, std::string message) {
@@ -253,22 +259,22 @@ private:
         return line.starts_with("---") || line.starts_with("%");
     }
 
-    Json scalar(const yaml_mark_t& mark, const std::string& tag, const std::string& text) {
-        if (tag == "!") {
-            return text;
+    Json scalar(const yaml_mark_t& mark, Style style, std::string_view tag, std::string_view text) {
+        if (style == Style::quoted) {
+            return std::string(text);
         }
-        if (tag == "?") {
+        if (style == Style::plain) {
             return resolve_plain(text);
         }
         if (tag == "tag:yaml.org,2002:str") {
-            return text;
+            return std::string(text);
         }
         if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
             tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
             return resolve_plain(text);
         }
         error(pos(mark), fmt::format("unsupported YAML tag \"{}\"", tag));
-        return text;
+        return std::string(text);
     }
 
     /// Complex keys (a mapping or sequence used as a key) are skipped, with one error;
@@ -321,17 +327,17 @@ private:
         if (skip_complex_key(false, true)) {
             return;
         }
-        Frame f = std::move(m_frames.back());
-        m_frames.pop_back();
+        const Frame& f = m_frames.back();
         if (!f.anchor.empty()) {
             m_anchors[f.anchor] = *f.node;
         }
-        if (!m_frames.empty() && m_frames.back().merge_key) {
-            merge(m_frames.back(), *f.node);
+        if (m_frames.size() > 1 && m_frames[m_frames.size() - 2].merge_key) {
+            merge(m_frames[m_frames.size() - 2], *f.node);  // *f.node is the parent's merge_value
         }
+        m_frames.pop_back();
     }
 
-    void set_key(Pos p, const std::string& text, bool plain) {
+    void set_key(Pos p, std::string_view text, bool plain) {
         Frame& f = m_frames.back();
         f.key = text;
         f.key_pos = p;
@@ -339,9 +345,9 @@ private:
         f.merge_key = plain && text == "<<";
     }
 
-    void value(Pos p, Json v, const std::string& anchor, const std::string& text, bool plain) {
+    void value(Pos p, Json v, std::string_view anchor, std::string_view text, bool plain) {
         if (!anchor.empty()) {
-            m_anchors[anchor] = v;
+            m_anchors[std::string(anchor)] = v;
         }
         if (!m_frames.empty() && m_frames.back().merge_key) {
             merge(m_frames.back(), v);
