@@ -49,25 +49,54 @@ void stringify_tags(YamlDocument& doc, bool nested) {
     }
 }
 
-/// Fields the kind lists as secret (write-only) are sensitive wherever they appear.
-void find_secrets(const KindInfo& kind, const Json& node, std::string& pointer, Interpolated& found) {
+/// How far a secret-field pattern ("/a/*/c") matches a path below spec.
+enum class Match { none, partial, whole };
+
+Match match(std::string_view pattern, const std::vector<std::string_view>& path) {
+    std::size_t i = 0;
+    for (const std::string_view segment : path) {
+        if (i >= pattern.size()) {
+            return Match::whole;  // the pattern is a prefix of the path
+        }
+        const std::size_t next = std::min(pattern.find('/', i + 1), pattern.size());
+        const std::string_view p = pattern.substr(i + 1, next - i - 1);
+        if (p != "*" && !iequals(p, segment)) {
+            return Match::none;
+        }
+        i = next;
+    }
+    return i >= pattern.size() ? Match::whole : Match::partial;
+}
+
+Match match_any(const KindInfo& kind, const std::vector<std::string_view>& path) {
+    Match best = Match::none;
+    for (const auto& pattern : kind.secret) {
+        best = std::max(best, match(pattern, path));
+    }
+    return best;
+}
+
+/// Fields the kind lists as secret (write-only) are sensitive wherever they appear; the walk
+/// only goes down keys that some pattern can still match.
+void find_secrets(const KindInfo& kind, const Json& node, std::vector<std::string_view>& path, Interpolated& found) {
     if (node.is_object()) {
         for (const auto& [k, v] : node.items()) {
-            const std::size_t mark = pointer.size();
-            pointer += "/" + escape_pointer(k);
-            find_secrets(kind, v, pointer, found);
-            pointer.resize(mark);
+            path.push_back(k);
+            if (match_any(kind, path) != Match::none) {
+                find_secrets(kind, v, path, found);
+            }
+            path.pop_back();
         }
         return;
     }
-    const std::string_view body = std::string_view(pointer).substr(5);
-    for (const auto& pattern : kind.secret) {
-        if (path_matches(pattern, body)) {
-            found.sensitive.push_back(pointer);
-            if (node.is_string()) {
-                found.secret_values.push_back(node.get<std::string>());
-            }
-            return;
+    if (match_any(kind, path) == Match::whole) {
+        std::string pointer = "/spec";
+        for (const std::string_view segment : path) {
+            pointer += "/" + escape_pointer(segment);
+        }
+        found.sensitive.push_back(std::move(pointer));
+        if (node.is_string()) {
+            found.secret_values.push_back(node.get<std::string>());
         }
     }
 }
@@ -166,8 +195,8 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     stringify_tags(p.doc, false);
     stringify_tags(p.doc, true);
     if (!p.kind->secret.empty() && p.doc.root.contains("spec")) {
-        std::string pointer = "/spec";
-        find_secrets(*p.kind, p.doc.root["spec"], pointer, p.found);
+        std::vector<std::string_view> path;
+        find_secrets(*p.kind, p.doc.root["spec"], path, p.found);
     }
     schema::validate_document(p.doc, p.kind, p.found.sensitive, diagnostics);
     if (!p.identity || !p.doc.root.contains("spec") || !p.doc.root["spec"].is_object()) {
