@@ -76,6 +76,9 @@ Json resolve_plain_scalar(const std::string& text);
 
 /// "a/b~c" -> "a~1b~0c", for one JSON pointer segment.
 std::string escape_pointer(std::string_view segment);
+
+/// Appends "/" and the escaped segment to a JSON pointer, without a temporary string.
+void append_segment(std::string& pointer, std::string_view segment);
 /// "/spec/properties/x" -> "spec.properties.x", for messages.
 std::string display_path(std::string_view pointer);
 

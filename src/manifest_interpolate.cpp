@@ -151,14 +151,14 @@ void walk(YamlDocument& doc, Json& node, std::string& pointer, const Interpolati
     } else if (node.is_object()) {
         for (auto& [k, v] : node.items()) {
             const std::size_t mark = pointer.size();
-            pointer += "/" + escape_pointer(k);
+            append_segment(pointer, k);
             walk(doc, v, pointer, context, out, diagnostics);
             pointer.resize(mark);
         }
     } else if (node.is_array()) {
         for (std::size_t i = 0; i < node.size(); ++i) {
             const std::size_t mark = pointer.size();
-            pointer += "/" + std::to_string(i);
+            fmt::format_to(std::back_inserter(pointer), "/{}", i);
             walk(doc, node[i], pointer, context, out, diagnostics);
             pointer.resize(mark);
         }

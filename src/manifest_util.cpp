@@ -58,11 +58,13 @@ bool YamlDocument::is_plain(std::string_view pointer) const {
     return false;
 }
 
-std::string escape_pointer(std::string_view segment) {
+namespace {
+
+void append_escaped(std::string& out, std::string_view segment) {
     if (segment.find_first_of("~/") == std::string_view::npos) {
-        return std::string(segment);
+        out += segment;
+        return;
     }
-    std::string out;
     for (char c : segment) {
         if (c == '~') {
             out += "~0";
@@ -72,7 +74,19 @@ std::string escape_pointer(std::string_view segment) {
             out += c;
         }
     }
+}
+
+}  // namespace
+
+std::string escape_pointer(std::string_view segment) {
+    std::string out;
+    append_escaped(out, segment);
     return out;
+}
+
+void append_segment(std::string& pointer, std::string_view segment) {
+    pointer += '/';
+    append_escaped(pointer, segment);
 }
 
 std::string display_path(std::string_view pointer) {
