@@ -61,7 +61,8 @@ bool YamlDocument::is_plain(std::string_view pointer) const {
 namespace {
 
 void append_escaped(std::string& out, std::string_view segment) {
-    if (segment.find_first_of("~/") == std::string_view::npos) {
+    // Two memchr scans are several times faster than find_first_of's per-character loop.
+    if (segment.find('~') == std::string_view::npos && segment.find('/') == std::string_view::npos) {
         out += segment;
         return;
     }

@@ -146,10 +146,10 @@ struct Path {
 
 /// An open mapping or sequence while events arrive.
 struct Frame {
-    Json* node;
+    Json* node = nullptr;
     Path path;
     std::string anchor;  ///< "" when the node has none
-    bool is_map;
+    bool is_map = false;
     bool have_key = false;
     std::string key;
     Pos key_pos;
@@ -241,7 +241,7 @@ private:
         if (skip_complex_key(false, false)) {
             return;
         }
-        if (!m_frames.empty() && m_frames.back().is_map && !m_frames.back().have_key) {
+        if (m_depth > 0 && top().is_map && !top().have_key) {
             set_key(pos(mark), text, style == Style::plain);
             return;
         }
@@ -280,10 +280,10 @@ private:
     /// Complex keys (a mapping or sequence used as a key) are skipped, with one error;
     /// the usual cause is an unsubstituted `{{PLACEHOLDER}}` template.
     bool skip_complex_key(bool opening, bool closing) {
-        if (m_frames.empty()) {
+        if (m_depth == 0) {
             return false;
         }
-        Frame& f = m_frames.back();
+        Frame& f = top();
         if (f.complex_key_depth > 0) {
             f.complex_key_depth += opening ? 1 : closing ? -1 : 0;
             if (f.complex_key_depth == 0) {
@@ -312,33 +312,33 @@ private:
         if (skip_complex_key(true, false)) {
             return;
         }
-        if (!m_frames.empty() && m_frames.back().is_map && !m_frames.back().have_key) {
+        if (m_depth > 0 && top().is_map && !top().have_key) {
             report_complex_key(mark);
-            m_frames.back().complex_key_depth = 1;
+            top().complex_key_depth = 1;
             return;
         }
         Json* node = nullptr;
         Path path;
         place(pos(mark), std::move(empty), node, path);
-        m_frames.push_back({node, path, std::move(anchor), is_map});
+        push(node, path, std::move(anchor), is_map);
     }
 
     void close() {
         if (skip_complex_key(false, true)) {
             return;
         }
-        const Frame& f = m_frames.back();
+        const Frame& f = top();
         if (!f.anchor.empty()) {
             m_anchors[f.anchor] = *f.node;
         }
-        if (m_frames.size() > 1 && m_frames[m_frames.size() - 2].merge_key) {
-            merge(m_frames[m_frames.size() - 2], *f.node);  // *f.node is the parent's merge_value
+        if (m_depth > 1 && m_frames[m_depth - 2].merge_key) {
+            merge(m_frames[m_depth - 2], *f.node);  // *f.node is the parent's merge_value
         }
-        m_frames.pop_back();
+        pop();
     }
 
     void set_key(Pos p, std::string_view text, bool plain) {
-        Frame& f = m_frames.back();
+        Frame& f = top();
         f.key = text;
         f.key_pos = p;
         f.have_key = true;
@@ -349,8 +349,8 @@ private:
         if (!anchor.empty()) {
             m_anchors[std::string(anchor)] = v;
         }
-        if (!m_frames.empty() && m_frames.back().merge_key) {
-            merge(m_frames.back(), v);
+        if (m_depth > 0 && top().merge_key) {
+            merge(top(), v);
             return;
         }
         const bool is_string = v.is_string();
@@ -426,7 +426,7 @@ private:
     }
 
     void place(Pos p, Json v, Json*& node, Path& path) {
-        if (m_frames.empty()) {
+        if (m_depth == 0) {
             if (m_have_root) {
                 return;
             }
@@ -437,7 +437,7 @@ private:
             m_doc->positions.push_back(path.at(NodePosition{p, p}));
             return;
         }
-        Frame& f = m_frames.back();
+        Frame& f = top();
         if (f.is_map && f.merge_key) {
             f.merge_value = std::move(v);
             node = &f.merge_value;
@@ -474,7 +474,37 @@ private:
     Diagnostics& m_diagnostics;
     YamlDocument* m_doc = nullptr;
     bool m_have_root = false;
-    std::deque<Frame> m_frames;  // a deque: frames point into their parent frame
+    // Frames are kept and reused as the depth goes up and down (no allocation per mapping);
+    // a deque, because a frame's node can point into its parent frame (merge_value).
+    std::deque<Frame> m_frames;
+    std::size_t m_depth = 0;
+
+    Frame& top() { return m_frames[m_depth - 1]; }
+
+    void push(Json* node, const Path& path, std::string anchor, bool is_map) {
+        if (m_depth == m_frames.size()) {
+            m_frames.emplace_back();
+        }
+        Frame& f = m_frames[m_depth++];
+        f.node = node;
+        f.path = path;
+        f.anchor = std::move(anchor);
+        f.is_map = is_map;
+        f.have_key = false;
+        f.key.clear();
+        f.key_pos = {};
+        f.merge_key = false;
+        f.complex_key_depth = 0;
+        f.merged.clear();
+    }
+
+    void pop() {
+        Frame& f = top();
+        if (!f.merge_value.is_null()) {
+            f.merge_value = nullptr;
+        }
+        --m_depth;
+    }
     std::unordered_map<std::string, Json> m_anchors;
 };
 
