@@ -56,6 +56,9 @@ struct YamlDocument {
     /// Some string may hold a `${ref:...}` (written, or built by a nested expression): the
     /// document can only be interpolated once every manifest's id is known.
     bool may_ref = false;
+    /// Some string contains "${" (aliases copy nodes of the same document, already seen):
+    /// without one, interpolation has nothing to do.
+    bool has_expressions = false;
 
     const NodePosition* find(std::string_view pointer) const;
     /// The value's location, or the nearest enclosing node's when the pointer has none.

@@ -253,6 +253,9 @@ std::optional<Json> interpolate_string(const std::string& text, bool plain, cons
 
 void interpolate(YamlDocument& doc, const std::string& pointer, const InterpolationContext& context,
                  Interpolated& out, Diagnostics& diagnostics) {
+    if (!doc.has_expressions) {
+        return;
+    }
     Json::json_pointer p(pointer);
     if (!doc.root.contains(p)) {
         return;

@@ -367,8 +367,9 @@ private:
         if (is_string) {
             const auto& s = node->get_ref<const std::string&>();
             check_template(p, s);
-            if (!m_doc->may_ref && may_ref(s)) {
-                m_doc->may_ref = true;
+            if (s.find("${") != std::string::npos) {
+                m_doc->has_expressions = true;
+                m_doc->may_ref = m_doc->may_ref || may_ref(s);
             }
             if (plain && text.find("${") != std::string::npos) {
                 m_doc->plain_templates.push_back(path.hash);

@@ -72,6 +72,28 @@ spec:
     CHECK(props["properties"]["vmSize"] == "size-4");
 }
 
+TEST_CASE("expressions inside anchors, aliases and merge keys are interpolated") {
+    const char* doc = R"(apiVersion: converge/v1
+kind: Compute
+metadata: {name: cpu, workspace: ws, resourceGroup: rg}
+spec:
+  location: &where "${var:region}"
+  tags:
+    <<: &common {region: "${var:region}", size: "${var:size}"}
+    zone: *where
+  properties:
+    computeType: AmlCompute
+    description: plain text without expressions
+)";
+    const auto r = load_inline({{"c.yaml", doc}}, k_vars);
+    CHECK(r.diagnostics.to_string() == "");
+    const Resource& c = r.desired.resources.at(0);
+    CHECK(c.body["location"] == "westeurope");
+    CHECK(c.body["tags"]["region"] == "westeurope");
+    CHECK(c.body["tags"]["size"] == "4");
+    CHECK(c.body["tags"]["zone"] == "westeurope");
+}
+
 TEST_CASE("${env:NAME} and a variable's env source") {
     ::setenv("CONVERGE_TEST_ENV_A", "from-environment", 1);
     auto r = load_inline({{"m.yaml", rg_with_tag("${env:CONVERGE_TEST_ENV_A}")}}, k_vars);
