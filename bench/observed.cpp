@@ -107,7 +107,8 @@ converge::ObservedState converged_state(const converge::DesiredSet& desired, std
             ++drifted;
         }
         // What observe keeps of the item as it arrives: the bench measures what converge holds.
-        out.resources.emplace(r.id, needs.project(r.id, std::move(body)));
+        // Keyed by the id parsed from the item, as observe does (not a copy sharing r.id's text).
+        out.resources.emplace(*converge::ResourceId::parse(r.id.str()), needs.project(r.id, std::move(body)));
     }
     return out;
 }

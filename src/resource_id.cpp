@@ -124,6 +124,80 @@ Parts parts_of(const std::string& text) {
     return p ? std::move(*p) : Parts{};
 }
 
+constexpr std::size_t k_fnv_basis = 14695981039346656037ull;
+constexpr std::size_t k_fnv_prime = 1099511628211ull;
+static_assert(sizeof(std::size_t) == 8, "ids hash with 64-bit FNV-1a");
+
+/// FNV-1a over the lower-cased text, continuing `h`.
+std::size_t hash_from(std::size_t h, std::string_view text) {
+    for (const char c : text) {
+        h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * k_fnv_prime;
+    }
+    return h;
+}
+
+constexpr std::string_view k_subscriptions = "/subscriptions/";
+constexpr std::string_view k_resource_groups = "/resourceGroups/";
+constexpr std::string_view k_providers = "/providers/";
+
+/// Where the parts of a canonical id are: one whose text compose(split_id(text)) gives back
+/// unchanged (every id built here, unless a part held a '/' or was empty). Offsets of the '/'
+/// that ends segment 2 (the subscription), 4 (the group), 6 (the namespace) and count - 2, and
+/// where the last segment starts.
+struct Shape {
+    std::size_t count = 0;
+    std::size_t end2 = 0;
+    std::size_t end4 = 0;
+    std::size_t end6 = 0;
+    std::size_t cut = 0;
+    std::size_t last = 0;
+};
+
+bool shape_of(std::string_view t, Shape& s) {
+    if (t.empty() || t.front() != '/') {
+        return false;
+    }
+    std::size_t start = 1;
+    std::size_t ends[2] = {0, 0};  // ends of the previous two segments
+    for (std::size_t i = 1; i <= t.size(); ++i) {
+        if (i < t.size() && t[i] != '/') {
+            continue;
+        }
+        if (i == start) {
+            return false;  // an empty segment
+        }
+        ++s.count;
+        const std::string_view seg = t.substr(start, i - start);
+        if ((s.count == 1 && seg != "subscriptions") || (s.count == 3 && seg != "resourceGroups") ||
+            (s.count == 5 && seg != "providers")) {
+            return false;
+        }
+        s.end2 = s.count == 2 ? i : s.end2;
+        s.end4 = s.count == 4 ? i : s.end4;
+        s.end6 = s.count == 6 ? i : s.end6;
+        s.cut = ends[0];
+        ends[0] = ends[1];
+        ends[1] = i;
+        s.last = start;
+        start = i + 1;
+    }
+    return s.count == 2 || s.count == 4 || (s.count >= 8 && s.count % 2 == 0);
+}
+
+/// The next non-empty '/'-separated segment of `text` at or after `i` (as split_path finds them).
+std::optional<std::string_view> next_segment(std::string_view text, std::size_t& i) {
+    while (i < text.size()) {
+        const std::size_t j = text.find('/', i);
+        const std::size_t end = j == std::string_view::npos ? text.size() : j;
+        const std::size_t from = i;
+        i = end + 1;
+        if (end > from) {
+            return text.substr(from, end - from);
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ResourceId> ResourceId::parse(std::string_view text) {
@@ -149,29 +223,66 @@ ResourceId ResourceId::for_resource_group(std::string_view subscription, std::st
 
 ResourceId ResourceId::for_resource(std::string_view subscription, std::string_view group,
                                     std::string_view type, std::string_view name) {
-    Parts p;
-    p.subscription = subscription;
-    p.group = group;
-    const auto types = split_path(type);
-    const auto names = split_path(name);
-    if (!types.empty()) {
-        p.ns = types[0];
-        for (std::size_t k = 1; k < types.size(); ++k) {
-            const std::size_t n = k - 1;
-            p.segments.emplace_back(types[k], n < names.size() ? names[n] : std::string_view{});
-        }
+    // compose() of: the namespace (first type segment), then one (type, name) pair per further
+    // type segment, the name segments taken in order (empty when they run out).
+    std::string text;
+    text.reserve(k_subscriptions.size() + subscription.size() + k_resource_groups.size() + group.size() +
+                 k_providers.size() + type.size() + name.size() + 8);
+    text += k_subscriptions;
+    text += subscription;
+    if (!group.empty()) {
+        text += k_resource_groups;
+        text += group;
     }
-    return from_text(compose(p));
+    std::size_t t = 0;
+    std::size_t n = 0;
+    const auto ns = next_segment(type, t);
+    bool first = true;
+    while (ns) {
+        const auto level = next_segment(type, t);
+        if (!level) {
+            break;
+        }
+        if (first) {
+            text += k_providers;
+            text += *ns;
+            first = false;
+        }
+        text += '/';
+        text += *level;
+        text += '/';
+        text += next_segment(name, n).value_or(std::string_view{});
+    }
+    return from_text(std::move(text));
 }
 
 ResourceId ResourceId::child(std::string_view type, std::string_view name) const {
-    Parts p = parts_of(m_text);
+    Shape s;
+    if (shape_of(str(), s) && s.count >= 8) {
+        // compose() would give back this text followed by the new pair.
+        std::string text;
+        text.reserve(str().size() + type.size() + name.size() + 2);
+        text += str();
+        text += '/';
+        text += type;
+        text += '/';
+        text += name;
+        const std::size_t from = str().size();
+        return from_text(std::move(text), m_hash, from);
+    }
+    Parts p = parts_of(str());
     p.segments.emplace_back(type, name);
     return from_text(compose(p));
 }
 
 ResourceId ResourceId::parent() const {
-    Parts p = parts_of(m_text);
+    Shape s;
+    if (shape_of(str(), s)) {
+        // The enclosing id's text is a prefix: drop the last pair, the group, or the subscription.
+        const std::size_t end = s.count >= 10 ? s.cut : s.count == 8 ? s.end4 : s.count == 4 ? s.end2 : 0;
+        return end == 0 ? ResourceId{} : from_text(str().substr(0, end));
+    }
+    Parts p = parts_of(str());
     if (!p.segments.empty()) {
         p.segments.pop_back();
     } else if (!p.group.empty()) {
@@ -182,16 +293,35 @@ ResourceId ResourceId::parent() const {
     return from_text(compose(p));
 }
 
-std::string ResourceId::subscription() const { return std::string(parts_of(m_text).subscription); }
-std::string ResourceId::resource_group() const { return std::string(parts_of(m_text).group); }
+std::string ResourceId::subscription() const {
+    Shape s;
+    if (shape_of(str(), s)) {
+        return str().substr(k_subscriptions.size(), s.end2 - k_subscriptions.size());
+    }
+    return std::string(parts_of(str()).subscription);
+}
+
+std::string ResourceId::resource_group() const {
+    Shape s;
+    if (shape_of(str(), s)) {
+        const std::size_t from = s.end2 + k_resource_groups.size();
+        return s.count >= 4 ? str().substr(from, s.end4 - from) : std::string{};
+    }
+    return std::string(parts_of(str()).group);
+}
 
 std::string ResourceId::provider_namespace() const {
-    const Parts p = parts_of(m_text);
+    Shape s;
+    if (shape_of(str(), s)) {
+        const std::size_t from = s.end4 + k_providers.size();
+        return s.count >= 8 ? str().substr(from, s.end6 - from) : std::string{};
+    }
+    const Parts p = parts_of(str());
     return p.segments.empty() ? std::string{} : std::string(p.ns);
 }
 
 std::string ResourceId::type() const {
-    const Parts p = parts_of(m_text);
+    const Parts p = parts_of(str());
     if (p.segments.empty()) {
         return p.group.empty() ? "Microsoft.Resources/subscriptions" : "Microsoft.Resources/resourceGroups";
     }
@@ -204,7 +334,11 @@ std::string ResourceId::type() const {
 }
 
 std::string ResourceId::name() const {
-    const Parts p = parts_of(m_text);
+    Shape s;
+    if (shape_of(str(), s)) {
+        return str().substr(s.last);
+    }
+    const Parts p = parts_of(str());
     if (!p.segments.empty()) {
         return std::string(p.segments.back().second);
     }
@@ -212,37 +346,51 @@ std::string ResourceId::name() const {
 }
 
 bool ResourceId::is_resource_group() const {
-    const Parts p = parts_of(m_text);
+    Shape s;
+    if (shape_of(str(), s)) {
+        return s.count == 4;
+    }
+    const Parts p = parts_of(str());
     return !p.group.empty() && p.segments.empty();
 }
 
-std::string ResourceId::key() const { return to_lower(m_text); }
+std::string ResourceId::key() const { return to_lower(str()); }
 
-ResourceId ResourceId::from_text(std::string text) {
+const std::string& ResourceId::empty_text() {
+    static const std::string empty;
+    return empty;
+}
+
+ResourceId ResourceId::from_text(std::string text) { return from_text(std::move(text), k_fnv_basis, 0); }
+
+ResourceId ResourceId::from_text(std::string text, std::size_t hash, std::size_t from) {
     ResourceId id;
-    id.m_text = std::move(text);
-    std::size_t h = 14695981039346656037ull;  // FNV-1a over the lower-cased text
-    for (const char c : id.m_text) {
-        h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull;
-    }
-    id.m_hash = h;
+    id.m_hash = hash_from(hash, std::string_view(text).substr(from));  // FNV-1a over the lower-cased text
+    id.m_text = std::make_shared<const std::string>(std::move(text));
     return id;
 }
 
 bool operator==(const ResourceId& a, const ResourceId& b) {
-    return a.m_hash == b.m_hash && iequals(a.m_text, b.m_text);
+    return a.m_hash == b.m_hash && (a.m_text == b.m_text || iequals(a.str(), b.str()));
 }
 
 std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
-    const std::size_t n = std::min(a.m_text.size(), b.m_text.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        const char x = ascii_lower(a.m_text[i]);
-        const char y = ascii_lower(b.m_text[i]);
-        if (x != y) {
-            return static_cast<unsigned char>(x) <=> static_cast<unsigned char>(y);
+    const std::string& x = a.str();
+    const std::string& y = b.str();
+    const std::size_t n = std::min(x.size(), y.size());
+    std::size_t i = 0;
+    while (true) {
+        i = first_difference(x, y, i);
+        if (i == n) {
+            return x.size() <=> y.size();
         }
+        const char p = ascii_lower(x[i]);
+        const char q = ascii_lower(y[i]);
+        if (p != q) {
+            return static_cast<unsigned char>(p) <=> static_cast<unsigned char>(q);
+        }
+        ++i;
     }
-    return a.m_text.size() <=> b.m_text.size();
 }
 
 }  // namespace converge

@@ -2,6 +2,7 @@
 // ARM resource identity as a type, compared case-insensitively as ARM does.
 #include <compare>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@ namespace converge {
 /// An ARM resource id such as
 /// /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{w}/computes/{c}.
 /// Keeps the casing it was built with; equality, ordering and hashing ignore case.
+/// Copies share one immutable text (an id is copied into every edge, plan step and observed entry).
 class ResourceId {
 public:
     ResourceId() = default;
@@ -31,8 +33,8 @@ public:
     /// The enclosing resource (child -> parent -> group -> subscription); empty at the top.
     ResourceId parent() const;
 
-    const std::string& str() const { return m_text; }
-    bool empty() const { return m_text.empty(); }
+    const std::string& str() const { return m_text ? *m_text : empty_text(); }
+    bool empty() const { return !m_text || m_text->empty(); }
     std::string subscription() const;
     /// Empty for subscription-level ids.
     std::string resource_group() const;
@@ -53,11 +55,13 @@ public:
     friend std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b);
 
 private:
-    /// The canonical text only (one allocation per id): the parts are found in it on demand,
-    /// since ids are copied into every edge, plan step and observed entry.
+    /// The canonical text only: the parts are found in it on demand. `hash` is the hash of
+    /// text[0, from) (a parent's, for a child), continued over the rest.
+    static ResourceId from_text(std::string text, std::size_t hash, std::size_t from);
     static ResourceId from_text(std::string text);
+    static const std::string& empty_text();
 
-    std::string m_text;
+    std::shared_ptr<const std::string> m_text;  ///< null for the empty id
     std::size_t m_hash = 0;
 };
 
