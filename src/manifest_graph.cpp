@@ -2,37 +2,153 @@
 #include "manifest_internal.hpp"
 
 #include "converge/graph.hpp"
+#include "id_prefixes.hpp"
 
 #include <fmt/format.h>
-#include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
 
 namespace converge::manifest {
 
 namespace {
 
-using Index = std::unordered_map<ResourceId, std::size_t>;
+/// Desired resources by id (open addressing on ResourceId::hash; the first insertion wins).
+class Index {
+public:
+    static constexpr std::size_t k_npos = static_cast<std::size_t>(-1);
+
+    explicit Index(const std::vector<Resource>& resources) : m_resources(resources) {
+        std::size_t cap = 16;
+        while (cap < 2 * resources.size()) {
+            cap *= 2;
+        }
+        m_slots.assign(cap, {0, k_empty});
+    }
+    /// The resource already indexed under resources[i]'s id, or i once it is added.
+    std::size_t insert(std::size_t i) {
+        const ResourceId& id = m_resources[i].id;
+        for (std::size_t s = id.hash() & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
+            if (m_slots[s].at == k_empty) {
+                m_slots[s] = {id.hash(), static_cast<std::uint32_t>(i)};
+                return i;
+            }
+            if (m_slots[s].hash == id.hash() && m_resources[m_slots[s].at].id == id) {
+                return m_slots[s].at;
+            }
+        }
+    }
+    std::size_t find(const ResourceId& id) const {
+        for (std::size_t s = id.hash() & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
+            if (m_slots[s].at == k_empty) {
+                return k_npos;
+            }
+            if (m_slots[s].hash == id.hash() && m_resources[m_slots[s].at].id == id) {
+                return m_slots[s].at;
+            }
+        }
+    }
+    /// The resource whose id has this text (hashed with id_hash), compared ignoring case.
+    std::size_t find(std::size_t hash, std::string_view text) const {
+        for (std::size_t s = hash & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
+            if (m_slots[s].at == k_empty) {
+                return k_npos;
+            }
+            if (m_slots[s].hash == hash && iequals(m_resources[m_slots[s].at].id.str(), text)) {
+                return m_slots[s].at;
+            }
+        }
+    }
+    bool contains(const ResourceId& id) const { return find(id) != k_npos; }
+    void clear() { m_slots.assign(m_slots.size(), {0, k_empty}); }
+
+private:
+    static constexpr std::uint32_t k_empty = 0xffffffffu;
+    struct Slot {
+        std::size_t hash;
+        std::uint32_t at;
+    };
+    const std::vector<Resource>& m_resources;
+    std::vector<Slot> m_slots;
+};
 
 using Declared = std::vector<std::vector<DeclaredDependency>>;
 
+/// Reports and removes the later definitions of an id, in place; then indexes what is kept.
 void drop_duplicates(DesiredSet& desired, Declared& declared, Index& index, Diagnostics& diagnostics) {
-    std::vector<Resource> kept;
-    Declared kept_declared;
-    kept.reserve(desired.resources.size());
-    kept_declared.reserve(desired.resources.size());
-    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
-        Resource& r = desired.resources[i];
-        const auto [it, inserted] = index.emplace(r.id, kept.size());
-        if (!inserted) {
-            diagnostics.error(r.location, fmt::format("duplicate resource {}: the same ARM id is defined at {}",
-                                                      display_name(r), kept[it->second].location.to_string()));
-            continue;
+    auto& rs = desired.resources;
+    std::vector<bool> dropped;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        const std::size_t first = index.insert(i);
+        if (first != i) {
+            diagnostics.error(rs[i].location, fmt::format("duplicate resource {}: the same ARM id is defined at {}",
+                                                          display_name(rs[i]), rs[first].location.to_string()));
+            dropped.resize(rs.size(), false);
+            dropped[i] = true;
         }
-        kept.push_back(std::move(r));
-        kept_declared.push_back(std::move(declared[i]));
     }
-    desired.resources = std::move(kept);
-    declared = std::move(kept_declared);
+    if (dropped.empty()) {
+        return;
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        if (!dropped[i]) {
+            if (kept != i) {
+                rs[kept] = std::move(rs[i]);
+                declared[kept] = std::move(declared[i]);
+            }
+            ++kept;
+        }
+    }
+    rs.erase(rs.begin() + static_cast<std::ptrdiff_t>(kept), rs.end());
+    declared.erase(declared.begin() + static_cast<std::ptrdiff_t>(kept), declared.end());
+    index.clear();
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        index.insert(i);
+    }
+}
+
+/// A resource's nearest enclosing resource: the first id walking ResourceId::parent() that is
+/// a desired resource.
+struct Enclosing {
+    std::size_t at = Index::k_npos;
+    std::size_t end = 0;     ///< the length of its text as a prefix of the resource's (canonical ids)
+    bool immediate = false;  ///< it is the resource's parent()
+};
+
+Enclosing enclosing_resource(const Resource& r, const Index& index,
+                             std::vector<std::pair<std::size_t, std::size_t>>& up) {
+    Enclosing out;
+    const std::string& text = r.id.str();
+    if (!enclosing_ids(text, up)) {
+        out.immediate = true;
+        for (ResourceId p = r.id.parent(); !p.empty(); p = p.parent()) {
+            if (const std::size_t at = index.find(p); at != Index::k_npos) {
+                out.at = at;
+                return out;
+            }
+            out.immediate = false;
+        }
+        return out;
+    }
+    for (std::size_t k = 0; k < up.size(); ++k) {
+        if (const std::size_t at = index.find(up[k].second, std::string_view(text.data(), up[k].first));
+            at != Index::k_npos) {
+            return {at, up[k].first, k == 0};
+        }
+    }
+    return out;
+}
+
+/// The id of `e` (found for `r`) as parent() gives it: a prefix of r's text, in r's casing.
+ResourceId enclosing_id(const Resource& r, const Enclosing& e, const std::vector<Resource>& rs) {
+    const ResourceId& found = rs[e.at].id;
+    if (e.end != 0 && found.str().size() == e.end && r.id.str().compare(0, e.end, found.str()) == 0) {
+        return found;  // the same text: share it
+    }
+    ResourceId p = r.id.parent();
+    while (!p.empty() && !(p == found)) {
+        p = p.parent();
+    }
+    return p;
 }
 
 /// A top-level key that is a near miss of "location" ("locaton", "Location ").
@@ -48,16 +164,15 @@ bool misspells_location(const Json& body) {
     return false;
 }
 
-void default_location(Resource& r, const DesiredSet& desired, const Index& index, const StackConfig& config,
+void default_location(Resource& r, const DesiredSet& desired, const Enclosing& up, const StackConfig& config,
                       Diagnostics& diagnostics) {
     if (!r.kind->tracked || r.kind->name == "ArmResource" || r.body.contains("location")) {
         return;
     }
     // A compute lives where its workspace is (the service forces it for compute instances).
     if (r.kind->parent == Parent::workspace) {
-        const auto ws = index.find(r.id.parent());
-        if (ws != index.end()) {
-            const Json& body = desired.resources[ws->second].body;
+        if (up.at != Index::k_npos && up.immediate) {
+            const Json& body = desired.resources[up.at].body;
             if (body.contains("location") && body["location"].is_string()) {
                 r.body["location"] = body["location"];
                 return;
@@ -84,18 +199,18 @@ void add_edge(Resource& r, const ResourceId& target, const Location& at, const s
     r.depends_on.push_back({target, at, why});
 }
 
-void implicit_edges(Resource& r, const std::vector<DeclaredDependency>& declared, const Index& index,
-                    const Identities& identities, Diagnostics& diagnostics) {
-    std::vector<Dependency> refs = std::move(r.depends_on);
-    r.depends_on.clear();
-    for (const auto& d : refs) {
-        add_edge(r, d.target, d.location, d.why.c_str());
-    }
-    for (ResourceId up = r.id.parent(); !up.empty(); up = up.parent()) {
-        if (index.contains(up)) {
-            add_edge(r, up, r.location, "parent");
-            break;
+void implicit_edges(Resource& r, const std::vector<DeclaredDependency>& declared, const std::vector<Resource>& rs,
+                    const Index& index, const Identities& identities, const Enclosing& up,
+                    Diagnostics& diagnostics) {
+    if (!r.depends_on.empty()) {
+        std::vector<Dependency> refs = std::move(r.depends_on);
+        r.depends_on.clear();
+        for (const auto& d : refs) {
+            add_edge(r, d.target, d.location, d.why.c_str());
         }
+    }
+    if (up.at != Index::k_npos) {
+        add_edge(r, enclosing_id(r, up, rs), r.location, "parent");
     }
     if (r.kind->name == "Workspace" && r.body.contains("properties") && r.body["properties"].is_object()) {
         for (const char* field : {"storageAccount", "keyVault", "applicationInsights", "containerRegistry"}) {
@@ -138,22 +253,22 @@ void find_cycles(const DesiredSet& desired, const Index& index, Diagnostics& dia
                 continue;
             }
             const Dependency& d = rs[node].depends_on[edge++];
-            const auto target = index.find(d.target);
-            if (target == index.end()) {
+            const std::size_t target = index.find(d.target);
+            if (target == Index::k_npos) {
                 continue;
             }
-            if (color[target->second] == 0) {
-                color[target->second] = 1;
-                stack.push_back({target->second, 0});
-            } else if (color[target->second] == 1) {
+            if (color[target] == 0) {
+                color[target] = 1;
+                stack.push_back({target, 0});
+            } else if (color[target] == 1) {
                 std::size_t k = 0;
-                while (stack[k].first != target->second) {
+                while (stack[k].first != target) {
                     ++k;
                 }
                 std::vector<CycleStep> steps;
                 for (std::size_t j = k; j < stack.size(); ++j) {
                     const Dependency& e = rs[stack[j].first].depends_on[stack[j].second - 1];
-                    const std::size_t next = j + 1 < stack.size() ? stack[j + 1].first : target->second;
+                    const std::size_t next = j + 1 < stack.size() ? stack[j + 1].first : target;
                     steps.push_back({display_name(rs[next]), e.why, e.location});
                 }
                 diagnostics.error(steps.front().location, cycle_message(display_name(rs[stack[k].first]), steps));
@@ -184,14 +299,20 @@ std::vector<DeclaredDependency> declared_dependencies(const YamlDocument& doc) {
 
 void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependency>> declared,
                    const StackConfig& config, const Identities& identities, Diagnostics& diagnostics) {
-    Index index;
-    index.reserve(desired.resources.size());
+    Index index(desired.resources);
     drop_duplicates(desired, declared, index, diagnostics);
-    for (auto& r : desired.resources) {
-        default_location(r, desired, index, config, diagnostics);
+    std::vector<Enclosing> up(desired.resources.size());
+    {
+        std::vector<std::pair<std::size_t, std::size_t>> ids;  // scratch
+        for (std::size_t i = 0; i < up.size(); ++i) {
+            up[i] = enclosing_resource(desired.resources[i], index, ids);
+        }
     }
-    for (std::size_t i = 0; i < desired.resources.size(); ++i) {
-        implicit_edges(desired.resources[i], declared[i], index, identities, diagnostics);
+    for (std::size_t i = 0; i < up.size(); ++i) {
+        default_location(desired.resources[i], desired, up[i], config, diagnostics);
+    }
+    for (std::size_t i = 0; i < up.size(); ++i) {
+        implicit_edges(desired.resources[i], declared[i], desired.resources, index, identities, up[i], diagnostics);
     }
     find_cycles(desired, index, diagnostics);
 }

@@ -6,6 +6,7 @@
 #include "converge/manifest.hpp"
 #include "converge/model.hpp"
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <unordered_map>
@@ -141,8 +142,22 @@ public:
     const Identity& operator[](std::size_t i) const { return m_list[i]; }
 
 private:
+    /// The identities named "Kind/name", in the order added: the first and last of a chain
+    /// linked through m_next (no node or vector per name).
+    struct NameSlot {
+        std::size_t hash = 0;
+        std::uint32_t first = k_none;  ///< k_none: an empty slot
+        std::uint32_t last = k_none;
+    };
+    static constexpr std::uint32_t k_none = 0xffffffffu;
+    /// The slot of "kind/name": its chain, or the empty slot where it would go.
+    std::size_t slot_of(std::size_t hash, std::string_view kind, std::string_view name) const;
+    void grow();
+
     std::deque<Identity> m_list;
-    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name;  // "Kind/name"
+    std::vector<NameSlot> m_slots;  ///< open addressing on the hash of "Kind/name"
+    std::vector<std::uint32_t> m_next;
+    std::size_t m_names = 0;
 };
 
 /// What interpolation found in one document.

@@ -177,10 +177,70 @@ std::optional<RefParts> split_ref(std::string_view ref) {
 
 }  // namespace
 
+namespace {
+
+/// FNV-1a over "kind/name".
+std::size_t name_hash(std::string_view kind, std::string_view name) {
+    std::size_t h = 14695981039346656037ull;
+    const auto add = [&h](std::string_view text) {
+        for (const char c : text) {
+            h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        }
+    };
+    add(kind);
+    add("/");
+    add(name);
+    return h;
+}
+
+}  // namespace
+
+std::size_t Identities::slot_of(std::size_t hash, std::string_view kind, std::string_view name) const {
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+        const NameSlot& slot = m_slots[s];
+        if (slot.first == k_none) {
+            return s;
+        }
+        // Kind names hold no '/', so "Kind/name" keys are equal when both parts are.
+        if (slot.hash == hash && m_list[slot.first].kind->name == kind && m_list[slot.first].name == name) {
+            return s;
+        }
+    }
+}
+
+void Identities::grow() {
+    std::vector<NameSlot> old(m_slots.size() < 16 ? 16 : 2 * m_slots.size());
+    old.swap(m_slots);
+    const std::size_t mask = m_slots.size() - 1;
+    for (const NameSlot& slot : old) {
+        if (slot.first != k_none) {
+            std::size_t s = slot.hash & mask;
+            while (m_slots[s].first != k_none) {
+                s = (s + 1) & mask;
+            }
+            m_slots[s] = slot;
+        }
+    }
+}
+
 void Identities::add(Identity identity) {
-    std::string key = fmt::format("{}/{}", identity.kind->name, identity.name);
-    m_by_name[key].push_back(m_list.size());
+    if (2 * (m_names + 1) > m_slots.size()) {
+        grow();
+    }
+    const auto at = static_cast<std::uint32_t>(m_list.size());
+    const std::size_t hash = name_hash(identity.kind->name, identity.name);
+    const std::size_t s = slot_of(hash, identity.kind->name, identity.name);
     m_list.push_back(std::move(identity));
+    m_next.push_back(k_none);
+    NameSlot& slot = m_slots[s];
+    if (slot.first == k_none) {
+        slot = {hash, at, at};
+        ++m_names;
+    } else {
+        m_next[slot.last] = at;
+        slot.last = at;
+    }
 }
 
 RefLookup Identities::find(std::string_view ref) const {
@@ -195,9 +255,9 @@ RefLookup Identities::find(std::string_view ref) const {
     }
     const Identity* found = nullptr;
     int matches = 0;
-    const auto candidates = m_by_name.find(parts->kind + "/" + parts->name);
-    const std::vector<std::size_t> none;
-    for (std::size_t index : candidates == m_by_name.end() ? none : candidates->second) {
+    const std::size_t first = m_slots.empty() ? k_none
+        : m_slots[slot_of(name_hash(parts->kind, parts->name), parts->kind, parts->name)].first;
+    for (std::uint32_t index = first; index != k_none; index = m_next[index]) {
         const Identity& identity = m_list[index];
         if (!parts->scope.empty() && !iequals(identity.scope, parts->scope)) {
             continue;

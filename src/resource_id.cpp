@@ -1,6 +1,7 @@
 #include "converge/resource_id.hpp"
 
 #include "bytes.hpp"
+#include "id_prefixes.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -153,35 +154,55 @@ struct Shape {
     std::size_t last = 0;
 };
 
-bool shape_of(std::string_view t, Shape& s) {
+/// Calls `segment(number, start, end)` for each '/'-separated segment of `t` (numbered from 1)
+/// while it returns true; false when `t` does not start with '/', has an empty segment or the
+/// callback stopped.
+template <typename Segment>
+bool for_each_segment(std::string_view t, Segment segment) {
     if (t.empty() || t.front() != '/') {
         return false;
     }
+    std::size_t count = 0;
     std::size_t start = 1;
+    while (true) {
+        const std::size_t slash = t.find('/', start);
+        const std::size_t end = slash == std::string_view::npos ? t.size() : slash;
+        if (end == start || !segment(++count, start, end)) {
+            return false;  // an empty segment (or a trailing '/')
+        }
+        if (slash == std::string_view::npos) {
+            return true;
+        }
+        start = slash + 1;
+    }
+}
+
+/// The fixed words of canonical ids, at segments 1, 3 and 5.
+bool keyword_ok(std::string_view t, std::size_t count, std::size_t start, std::size_t end) {
+    const std::string_view seg = t.substr(start, end - start);
+    return !((count == 1 && seg != "subscriptions") || (count == 3 && seg != "resourceGroups") ||
+             (count == 5 && seg != "providers"));
+}
+
+bool canonical_count(std::size_t count) { return count == 2 || count == 4 || (count >= 8 && count % 2 == 0); }
+
+bool shape_of(std::string_view t, Shape& s) {
     std::size_t ends[2] = {0, 0};  // ends of the previous two segments
-    for (std::size_t i = 1; i <= t.size(); ++i) {
-        if (i < t.size() && t[i] != '/') {
-            continue;
-        }
-        if (i == start) {
-            return false;  // an empty segment
-        }
-        ++s.count;
-        const std::string_view seg = t.substr(start, i - start);
-        if ((s.count == 1 && seg != "subscriptions") || (s.count == 3 && seg != "resourceGroups") ||
-            (s.count == 5 && seg != "providers")) {
+    const bool ok = for_each_segment(t, [&](std::size_t count, std::size_t start, std::size_t end) {
+        if (!keyword_ok(t, count, start, end)) {
             return false;
         }
-        s.end2 = s.count == 2 ? i : s.end2;
-        s.end4 = s.count == 4 ? i : s.end4;
-        s.end6 = s.count == 6 ? i : s.end6;
+        s.count = count;
+        s.end2 = count == 2 ? end : s.end2;
+        s.end4 = count == 4 ? end : s.end4;
+        s.end6 = count == 6 ? end : s.end6;
         s.cut = ends[0];
         ends[0] = ends[1];
-        ends[1] = i;
+        ends[1] = end;
         s.last = start;
-        start = i + 1;
-    }
-    return s.count == 2 || s.count == 4 || (s.count >= 8 && s.count % 2 == 0);
+        return true;
+    });
+    return ok && canonical_count(s.count);
 }
 
 /// The next non-empty '/'-separated segment of `text` at or after `i` (as split_path finds them).
@@ -199,6 +220,35 @@ std::optional<std::string_view> next_segment(std::string_view text, std::size_t&
 }
 
 }  // namespace
+
+std::size_t id_hash(std::string_view text) { return hash_from(k_fnv_basis, text); }
+
+bool enclosing_ids(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out) {
+    out.clear();
+    // parent() drops the last (type, name) pair, then the namespace with the last pair, then
+    // the group: the ids end where segments 2, 4, 8, 10, ..., count - 2 end.
+    std::size_t h = k_fnv_basis;
+    std::size_t hashed = 0;
+    std::size_t count = 0;
+    const bool ok = for_each_segment(text, [&](std::size_t n, std::size_t start, std::size_t end) {
+        if (!keyword_ok(text, n, start, end)) {
+            return false;
+        }
+        count = n;
+        if (end < text.size() && canonical_count(n)) {
+            h = hash_from(h, text.substr(hashed, end - hashed));
+            hashed = end;
+            out.emplace_back(end, h);
+        }
+        return true;
+    });
+    if (!ok || !canonical_count(count)) {
+        out.clear();
+        return false;
+    }
+    std::reverse(out.begin(), out.end());
+    return true;
+}
 
 std::optional<ResourceId> ResourceId::parse(std::string_view text) {
     const auto parts = split_id(text);
