@@ -172,6 +172,25 @@ std::string_view text_of(const yaml_char_t* s) {
 /// (a string), or by an explicit tag.
 enum class Style { plain, quoted, tagged };
 
+/// Sizes seen in earlier documents, per thread and across files: what to reserve next.
+struct Hints {
+    std::unordered_map<std::uint64_t, std::uint32_t> sizes;  ///< mapping members, by pointer hash
+    std::size_t positions = 0;                               ///< nodes of the last document
+    std::size_t documents = 0;                               ///< documents of the last file
+
+    void note(std::uint64_t path, std::size_t size) {
+        if (sizes.size() >= 4096 && !sizes.contains(path)) {
+            sizes.clear();  // stays small whatever the input
+        }
+        sizes[path] = static_cast<std::uint32_t>(size);
+    }
+};
+
+Hints& hints() {
+    thread_local Hints h;
+    return h;
+}
+
 /// Builds JSON documents from libyaml's events.
 class Builder {
 public:
@@ -215,10 +234,17 @@ public:
 
 private:
     void document_start(const yaml_mark_t& mark) {
+        if (documents.empty()) {
+            documents.reserve(m_hints.documents);
+        }
+        if (m_doc != nullptr) {
+            m_hints.positions = m_doc->positions.size();
+        }
         documents.emplace_back();
         m_doc = &documents.back();
         m_doc->file = m_file;
         m_doc->start = pos(mark);
+        m_doc->positions.reserve(m_hints.positions);
         m_doc->root = nullptr;
         m_have_root = false;
         m_anchors.clear();
@@ -320,6 +346,13 @@ private:
         Json* node = nullptr;
         Path path;
         place(pos(mark), std::move(empty), node, path);
+        if (node != nullptr && is_map) {
+            // Reserve what the mapping at the same path had last time (documents of one kind
+            // repeat their shape): one allocation instead of one per growth step.
+            if (const auto hint = m_hints.sizes.find(path.hash); hint != m_hints.sizes.end()) {
+                node->get_ref<Json::object_t&>().reserve(hint->second);
+            }
+        }
         push(node, path, std::move(anchor), is_map);
     }
 
@@ -328,6 +361,13 @@ private:
             return;
         }
         const Frame& f = top();
+        if (f.is_map && f.node != nullptr && f.node->is_object()) {
+            auto& members = f.node->get_ref<Json::object_t&>();
+            if (members.capacity() > members.size()) {
+                members.shrink_to_fit();  // the hint was too large (or growth left spare room)
+            }
+            m_hints.note(f.path.hash, members.size());
+        }
         if (!f.anchor.empty()) {
             m_anchors[f.anchor] = *f.node;
         }
@@ -458,6 +498,10 @@ private:
                 const Pos at = first ? first->key : Pos{};
                 error(f.key_pos, fmt::format("duplicate key \"{}\" (first at line {}, column {})", f.key,
                                              at.line, at.column));
+                // The document is dropped, but a mapping or list under the duplicate still
+                // receives its children: give it a place of its own.
+                m_discarded.push_back(std::move(v));
+                node = &m_discarded.back();
                 return;
             }
             m_doc->positions.push_back(path.at(NodePosition{f.key_pos, p}));
@@ -507,6 +551,8 @@ private:
         --m_depth;
     }
     std::unordered_map<std::string, Json> m_anchors;
+    Hints& m_hints = hints();
+    std::deque<Json> m_discarded;  // values of duplicate keys (a deque: frames point into it)
 };
 
 /// Tabs in indentation are the most common YAML mistake and parsers report them as a
@@ -591,6 +637,7 @@ std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view t
         yaml_event_delete(&event);
     }
     yaml_parser_delete(&parser);
+    hints().documents = builder.documents.size();
     if (!ok) {
         return {};
     }
