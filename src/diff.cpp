@@ -96,6 +96,8 @@ public:
     void visit(const Json& d, const Json* o, const RuleTree::Cursor& at, std::string_view key);
     bool equal(const Json& d, const Json& o, const RuleTree::Cursor& at, std::string_view key) const;
 
+    const RuleTree& rules() const { return m_rules; }
+
     std::vector<FieldChange> changes;
     std::string path;
 
@@ -143,7 +145,7 @@ void Differ::visit(const Json& d, const Json* o, const RuleTree::Cursor& at, std
         return;
     }
     if (d.is_object()) {
-        if (path == "/tags") {
+        if (path.size() == 5 && path == "/tags") {
             visit_tags(d, o, at);
         } else {
             visit_object(d, o, at);
@@ -298,8 +300,7 @@ void detail::diff_fields(const Resource& desired, const Json* observed, Change& 
     change.kind = desired.kind ? std::string(desired.kind->name) : std::string();
     change.location = desired.location;
     Differ differ(desired, observed == nullptr);
-    const auto& rules = RuleTree::of(desired.kind);
-    differ.visit(desired.body, observed, rules.root(), {});
+    differ.visit(desired.body, observed, differ.rules().root(), {});
     change.fields = std::move(differ.changes);
     if (!observed) {
         change.action = Action::create;

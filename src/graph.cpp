@@ -75,8 +75,12 @@ public:
             if (m_slots[s].node == k_empty) {
                 return k_npos;
             }
-            if (m_slots[s].hash == h && iequals(g.id(m_slots[s].node).str(), text)) {
-                return m_slots[s].node;
+            if (m_slots[s].hash == h) {
+                // Copies of an id share its text: then the bytes need not be compared.
+                const std::string& t = g.id(m_slots[s].node).str();
+                if ((t.data() == text.data() && t.size() == text.size()) || iequals(t, text)) {
+                    return m_slots[s].node;
+                }
             }
         }
     }
@@ -140,6 +144,7 @@ struct Source {
 struct GraphBuilder {
     Graph& g;
     std::vector<std::pair<std::size_t, std::uint64_t>> prefixes;  // scratch for ancestor_prefixes
+    std::vector<std::pair<std::string_view, std::size_t>> path;   // scratch for Scan
 
     void reserve(std::size_t n) { g.m_nodes.reserve(n); }
 
@@ -166,7 +171,7 @@ struct GraphBuilder {
         const IdIndex& index;
         const Source& node;
         std::size_t self;
-        std::vector<std::pair<std::string_view, std::size_t>> path;  // (key, k_key) or ({}, array index)
+        std::vector<std::pair<std::string_view, std::size_t>>& path;  // (key, k_key) or ({}, array index)
         static constexpr std::size_t k_key = static_cast<std::size_t>(-1);
 
         void scan(const Json& j) {
@@ -241,7 +246,9 @@ struct GraphBuilder {
             const Source in = source_of(i);
             if (in.depends_on) {
                 for (const auto& d : *in.depends_on) {
-                    const std::size_t to = index.find(IdHash::of(d.target.str()), d.target.str(), g);
+                    // An id's hash is IdHash::of its text (the empty id's is kept as 0).
+                    const std::uint64_t h = d.target.empty() ? IdHash::of({}) : d.target.hash();
+                    const std::size_t to = index.find(h, d.target.str(), g);
                     if (to != IdIndex::k_npos && to != i) {
                         add_edge(to, d.location.known() ? &d.location : &in.location, d.why);
                     }
@@ -253,7 +260,8 @@ struct GraphBuilder {
                 add_parent_slowly(index, in);
             }
             if (in.body) {
-                Scan s{*this, index, in, i, {}};
+                path.clear();
+                Scan s{*this, index, in, i, path};
                 s.scan(*in.body);
             }
             g.m_first.push_back(static_cast<std::uint32_t>(g.m_edges.size()));
@@ -324,7 +332,7 @@ std::string cycle_message(const std::string& start, const std::vector<CycleStep>
 
 Graph build_graph(const std::vector<GraphInput>& inputs) {
     Graph g;
-    GraphBuilder b{g, {}};
+    GraphBuilder b{g, {}, {}};
     b.reserve(inputs.size());
     for (const auto& in : inputs) {
         b.add_node(in.id, in.location, nullptr, &in.label);
@@ -340,7 +348,7 @@ Graph build_graph(const DesiredSet& desired) { return build_graph(desired, [](st
 
 Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_t)>& visit) {
     Graph g;
-    GraphBuilder b{g, {}};
+    GraphBuilder b{g, {}, {}};
     b.reserve(desired.resources.size());
     for (const auto& r : desired.resources) {
         b.add_node(r.id, r.location, &r, nullptr);
