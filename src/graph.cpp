@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
-#include <queue>
 #include <unordered_map>
 
 namespace converge {
@@ -44,6 +43,26 @@ bool id_less(const ResourceId& x, const ResourceId& y) {
         const char q = ascii_lower(b[i]);
         if (p != q) {
             return static_cast<unsigned char>(p) < static_cast<unsigned char>(q);
+        }
+        ++i;
+    }
+}
+
+// The order of ResourceId's operator<=> as -1, 0, 1.
+int id_compare(const ResourceId& x, const ResourceId& y) {
+    const std::string& a = x.str();
+    const std::string& b = y.str();
+    const std::size_t n = std::min(a.size(), b.size());
+    std::size_t i = 0;
+    while (true) {
+        i = first_difference(a, b, i);
+        if (i == n) {
+            return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+        }
+        const auto p = static_cast<unsigned char>(ascii_lower(a[i]));
+        const auto q = static_cast<unsigned char>(ascii_lower(b[i]));
+        if (p != q) {
+            return p < q ? -1 : 1;
         }
         ++i;
     }
@@ -385,23 +404,51 @@ Ordering topological_order(const Graph& g) {
             }
         }
     }
-    // Kahn's algorithm with a min-heap on the id, so ties come out in ResourceId order.
-    auto later = [&](std::size_t a, std::size_t b) { return id_less(g.id(b), g.id(a)); };
-    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> ready(later);
+    // Kahn's algorithm, placing the smallest ready id each time, so ties come out in ResourceId
+    // order. Nodes that become ready together (a workspace's computes, once it is placed) are
+    // sorted among themselves into a run, and a heap holds the runs by their smallest remaining
+    // node: a step compares a few run heads instead of sifting each node through one big heap.
+    const auto less = [&](std::size_t a, std::size_t b) {
+        const int c = id_compare(g.id(a), g.id(b));
+        return c < 0 || (c == 0 && a < b);
+    };
+    std::vector<std::size_t> pool;  // the runs, one after another
+    pool.reserve(n);
+    struct Run {
+        std::size_t at;
+        std::size_t end;
+    };
+    std::vector<Run> runs;  // a heap: the run with the smallest head on top
+    const auto later = [&](const Run& x, const Run& y) { return less(pool[y.at], pool[x.at]); };
+    const auto add_run = [&](std::size_t from) {  // pool[from, end) just became ready
+        if (from < pool.size()) {
+            std::sort(pool.begin() + static_cast<std::ptrdiff_t>(from), pool.end(), less);
+            runs.push_back({from, pool.size()});
+            std::push_heap(runs.begin(), runs.end(), later);
+        }
+    };
     for (std::size_t i = 0; i < n; ++i) {
         if (pending[i] == 0) {
-            ready.push(i);
+            pool.push_back(i);
         }
     }
-    while (!ready.empty()) {
-        const std::size_t i = ready.top();
-        ready.pop();
+    add_run(0);
+    while (!runs.empty()) {
+        std::pop_heap(runs.begin(), runs.end(), later);
+        const std::size_t i = pool[runs.back().at++];
+        if (runs.back().at == runs.back().end) {
+            runs.pop_back();
+        } else {
+            std::push_heap(runs.begin(), runs.end(), later);
+        }
         out.order.push_back(i);
+        const std::size_t from = pool.size();
         for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
             if (const std::size_t d = dependents[k]; --pending[d] == 0) {
-                ready.push(d);
+                pool.push_back(d);
             }
         }
+        add_run(from);
     }
     if (out.order.size() == n) {
         return out;

@@ -143,10 +143,13 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
     // Each resource is diffed while the graph is built, right after its body was scanned for ids
     // (still in cache), into its node's slot; the changes are then taken in dependency order.
     std::vector<Change> diffs(options.destroy ? 0 : desired.resources.size());
-    const auto diff = [&](std::size_t i) {
-        const Resource& r = desired.resources[i];
-        detail::diff_fields(r, observed.find(r.id), diffs[i]);
-    };
+    // The observed bodies are looked up in a loop of their own: its lookups are independent, so
+    // the processor overlaps their cache misses.
+    std::vector<const Json*> found(diffs.size());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        found[i] = observed.find(desired.resources[i].id);
+    }
+    const auto diff = [&](std::size_t i) { detail::diff_fields(desired.resources[i], found[i], diffs[i]); };
     const Graph g = options.destroy ? build_graph(desired) : build_graph(desired, diff);
     const Ordering ordering = topological_order(g);
     result.diagnostics.append(ordering.diagnostics);

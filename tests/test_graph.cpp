@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
+
 using namespace converge;
 using converge::test::make_resource;
 using converge::test::rid;
@@ -123,6 +125,54 @@ TEST_CASE("ties are ordered by id ignoring case, as ResourceId orders them") {
         REQUIRE(g.deps(order[k]).size() == 1);
         CHECK(g.deps(order[k])[0].why == "parent");
         CHECK(g.deps(order[k])[0].to == order[0]);
+    }
+}
+}
+
+TEST_SUITE("graph") {
+TEST_CASE("the order places the smallest ready id each time (random graphs with shared prefixes)") {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 20; ++round) {
+        const std::size_t n = 60 + rng() % 60;
+        std::vector<GraphInput> inputs;
+        std::vector<std::vector<Dependency>> deps(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string ws = std::string(rng() % 2 ? "WS" : "ws") + std::to_string(rng() % 4);
+            const std::string name = std::string(rng() % 2 ? "C" : "c") + std::to_string(rng() % 1000) + "-" +
+                                     std::to_string(i);
+            inputs.push_back({rid(k_ml + "/computes", ws + "/" + name), name, nullptr, nullptr, {}, nullptr});
+        }
+        for (std::size_t i = 1; i < n; ++i) {
+            for (int k = 0; k < 3; ++k) {
+                if (rng() % 3 == 0) {
+                    deps[i].push_back({inputs[rng() % i].id, {}, "dependsOn"});
+                }
+            }
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            inputs[i].depends_on = &deps[i];
+        }
+        const Graph g = build_graph(inputs);
+        const auto order = topological_order(g).order;
+        // Reference: the smallest id whose dependencies are all placed, each time.
+        std::vector<bool> placed(n, false);
+        std::vector<std::size_t> expected;
+        while (expected.size() < n) {
+            std::size_t best = n;
+            for (std::size_t i = 0; i < n; ++i) {
+                bool ready = !placed[i];
+                for (const auto& e : g.deps(i)) {
+                    ready = ready && placed[e.to];
+                }
+                if (ready && (best == n || g.id(i) < g.id(best))) {
+                    best = i;
+                }
+            }
+            REQUIRE(best < n);
+            placed[best] = true;
+            expected.push_back(best);
+        }
+        CHECK(order == expected);
     }
 }
 }
