@@ -50,7 +50,7 @@ int RuleTree::child(int node, std::string_view key) {
             return c;
         }
     }
-    m_nodes.push_back({std::string(key), 0, {}, {}});
+    m_nodes.push_back({std::string(key), 0, key == "*", {}, {}});
     const int id = static_cast<int>(m_nodes.size()) - 1;
     m_nodes[node].children.push_back(id);
     return id;
@@ -86,7 +86,8 @@ RuleTree::Cursor RuleTree::step(const Cursor& at, std::string_view key) const {
     for (int i = 0; i < at.count; ++i) {
         for (int c : m_nodes[at.nodes[i]].children) {
             const auto& n = m_nodes[c];
-            if ((n.key == "*" || iequals(n.key, key)) && out.count < static_cast<int>(out.nodes.size())) {
+            const bool match = n.any || (n.key.size() == key.size() && iequals(n.key, key));
+            if (match && out.count < static_cast<int>(out.nodes.size())) {
                 out.nodes[out.count++] = c;
                 out.flags |= n.flags;
             }

@@ -50,6 +50,7 @@ private:
     struct Node {
         std::string key;  // "*" = any
         std::uint8_t flags = 0;
+        bool any = false;  // key == "*"
         std::string placeholder;
         std::vector<int> children;
     };

@@ -3,6 +3,7 @@
 #include "converge/normalize.hpp"
 
 #include "bytes.hpp"
+#include "id_prefixes.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -13,20 +14,8 @@ namespace converge {
 
 namespace {
 
-
-// FNV-1a over the lower-cased text, so an id and the prefix of a longer id that names the same
-// resource hash alike.
-struct IdHash {
-    std::uint64_t h = 14695981039346656037ull;
-    void add(char c) { h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull; }
-    static std::uint64_t of(std::string_view text) {
-        IdHash x;
-        for (const char c : text) {
-            x.add(c);
-        }
-        return x.h;
-    }
-};
+// An id's hash as the index keeps it: id_hash of its text (the empty id's hash() is 0).
+std::uint64_t hash_of(const ResourceId& id) { return id.empty() ? id_hash({}) : id.hash(); }
 
 // The same order as ResourceId's operator<, skipping equal bytes quickly (ids share long prefixes).
 bool id_less(const ResourceId& x, const ResourceId& y) {
@@ -48,12 +37,12 @@ bool id_less(const ResourceId& x, const ResourceId& y) {
     }
 }
 
-// The order of ResourceId's operator<=> as -1, 0, 1.
-int id_compare(const ResourceId& x, const ResourceId& y) {
+// The order of ResourceId's operator<=> as -1, 0, 1; the first `from` bytes are known equal.
+int id_compare(const ResourceId& x, const ResourceId& y, std::size_t from = 0) {
     const std::string& a = x.str();
     const std::string& b = y.str();
     const std::size_t n = std::min(a.size(), b.size());
-    std::size_t i = 0;
+    std::size_t i = std::min(from, n);
     while (true) {
         i = first_difference(a, b, i);
         if (i == n) {
@@ -114,40 +103,6 @@ private:
     std::vector<Slot> m_slots;
 };
 
-// The ends of the enclosing ids' texts in a canonical id's text, nearest last:
-// /subscriptions/{s} | /resourceGroups/{g} | /providers/{ns}/{type}/{name} | /{type}/{name} ...
-// False when the text is not in that shape (the caller then walks ResourceId::parent).
-bool ancestor_prefixes(std::string_view text, std::vector<std::pair<std::size_t, std::uint64_t>>& out,
-                       std::uint64_t& full) {
-    out.clear();
-    if (text.empty() || text.front() != '/') {
-        return false;
-    }
-    IdHash h;
-    h.add('/');
-    int segment = 1;  // the segment being read, 1-based
-    std::size_t start = 1;
-    for (std::size_t i = 1; i <= text.size(); ++i) {
-        if (i == text.size() || text[i] == '/') {
-            if (i == start) {
-                return false;  // an empty segment
-            }
-            const bool boundary = segment == 2 || segment == 4 || (segment >= 8 && segment % 2 == 0);
-            if (boundary && i != text.size()) {
-                out.emplace_back(i, h.h);
-            }
-            if (i == text.size()) {
-                break;
-            }
-            ++segment;
-            start = i + 1;
-        }
-        h.add(text[i]);
-    }
-    full = h.h;
-    return segment == 2 || segment == 4 || (segment >= 8 && segment % 2 == 0);
-}
-
 // A node's view of what it was built from.
 struct Source {
     const ResourceId& id;
@@ -162,7 +117,7 @@ struct Source {
 // Builds a graph from any list of sources (desired resources or GraphInputs).
 struct GraphBuilder {
     Graph& g;
-    std::vector<std::pair<std::size_t, std::uint64_t>> prefixes;  // scratch for ancestor_prefixes
+    std::vector<std::pair<std::size_t, std::size_t>> prefixes;  // scratch for EnclosingIds
     std::vector<std::pair<std::string_view, std::size_t>> path;   // scratch for Scan
 
     void reserve(std::size_t n) { g.m_nodes.reserve(n); }
@@ -200,7 +155,7 @@ struct GraphBuilder {
                     return;
                 }
                 if (auto id = ResourceId::parse(s)) {
-                    const std::size_t to = index.find(IdHash::of(id->str()), id->str(), b.g);
+                    const std::size_t to = index.find(hash_of(*id), id->str(), b.g);
                     if (to != IdIndex::k_npos && to != self) {
                         b.add_edge(to, field_location(), "ref");
                     }
@@ -242,22 +197,20 @@ struct GraphBuilder {
     template <typename SourceOf, typename Visit>
     void build(std::size_t n, SourceOf source_of, Visit visit) {
         IdIndex index(n);
-        // Each id hashed once: the whole id, and its enclosing ids' prefixes for add_parent.
-        std::vector<std::pair<std::size_t, std::uint64_t>> ancestors;
+        // The enclosing ids of each id, as prefixes of its text with their hashes (for add_parent).
+        std::vector<std::pair<std::size_t, std::size_t>> ancestors;
         std::vector<std::uint32_t> ancestors_first(n + 1, 0);
         std::vector<bool> shaped(n, false);
         ancestors.reserve(3 * n);
+        EnclosingIds scanner;
         for (std::size_t i = 0; i < n; ++i) {
             const Source src = source_of(i);
-            std::uint64_t full = 0;
-            if (ancestor_prefixes(src.id.str(), prefixes, full)) {
+            if (scanner.of(src.id.str(), prefixes)) {
                 shaped[i] = true;
                 ancestors.insert(ancestors.end(), prefixes.begin(), prefixes.end());
-            } else {
-                full = IdHash::of(src.id.str());
             }
             ancestors_first[i + 1] = static_cast<std::uint32_t>(ancestors.size());
-            index.insert(full, src.id, static_cast<std::uint32_t>(i), g);
+            index.insert(hash_of(src.id), src.id, static_cast<std::uint32_t>(i), g);
         }
         g.m_first.reserve(n + 1);
         g.m_edges.reserve(n + n / 2);
@@ -265,9 +218,7 @@ struct GraphBuilder {
             const Source in = source_of(i);
             if (in.depends_on) {
                 for (const auto& d : *in.depends_on) {
-                    // An id's hash is IdHash::of its text (the empty id's is kept as 0).
-                    const std::uint64_t h = d.target.empty() ? IdHash::of({}) : d.target.hash();
-                    const std::size_t to = index.find(h, d.target.str(), g);
+                    const std::size_t to = index.find(hash_of(d.target), d.target.str(), g);
                     if (to != IdIndex::k_npos && to != i) {
                         add_edge(to, d.location.known() ? &d.location : &in.location, d.why);
                     }
@@ -289,8 +240,8 @@ struct GraphBuilder {
     }
 
     // The nearest enclosing node: compute -> workspace, workspace -> resource group.
-    void add_parent(const IdIndex& index, const Source& in, std::span<const std::pair<std::size_t, std::uint64_t>> up) {
-        for (auto it = up.rbegin(); it != up.rend(); ++it) {
+    void add_parent(const IdIndex& index, const Source& in, std::span<const std::pair<std::size_t, std::size_t>> up) {
+        for (auto it = up.begin(); it != up.end(); ++it) {
             const std::size_t to = index.find(it->second, std::string_view(in.id.str()).substr(0, it->first), g);
             if (to != IdIndex::k_npos) {
                 add_edge(to, &in.location, "parent");
@@ -302,7 +253,7 @@ struct GraphBuilder {
     // The same for an id of another shape, by ResourceId::parent.
     void add_parent_slowly(const IdIndex& index, const Source& in) {
         for (ResourceId up = in.id.parent(); !up.empty(); up = up.parent()) {
-            const std::size_t to = index.find(IdHash::of(up.str()), up.str(), g);
+            const std::size_t to = index.find(hash_of(up), up.str(), g);
             if (to != IdIndex::k_npos) {
                 add_edge(to, &in.location, "parent");
                 return;
@@ -422,7 +373,17 @@ Ordering topological_order(const Graph& g) {
     const auto later = [&](const Run& x, const Run& y) { return less(pool[y.at], pool[x.at]); };
     const auto add_run = [&](std::size_t from) {  // pool[from, end) just became ready
         if (from < pool.size()) {
-            std::sort(pool.begin() + static_cast<std::ptrdiff_t>(from), pool.end(), less);
+            // Siblings share a long prefix: compare them after it.
+            const std::string& head = g.id(pool[from]).str();
+            std::size_t common = head.size();
+            for (std::size_t k = from + 1; k < pool.size(); ++k) {
+                common = std::min(common, first_difference(head, g.id(pool[k]).str(), 0));
+            }
+            std::sort(pool.begin() + static_cast<std::ptrdiff_t>(from), pool.end(),
+                      [&](std::size_t a, std::size_t b) {
+                          const int c = id_compare(g.id(a), g.id(b), common);
+                          return c < 0 || (c == 0 && a < b);
+                      });
             runs.push_back({from, pool.size()});
             std::push_heap(runs.begin(), runs.end(), later);
         }

@@ -15,4 +15,17 @@ std::size_t id_hash(std::string_view text);
 /// when the text is not in the canonical form every id is built in (then walk parent()).
 bool enclosing_ids(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out);
 
+/// enclosing_ids for ids taken one after another: the part of an id's text that it shares
+/// with the previous one is not scanned or hashed again (siblings differ only in their names).
+class EnclosingIds {
+public:
+    /// As enclosing_ids(text, out); the previous text must still be alive.
+    bool of(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out);
+
+private:
+    std::string_view m_text;                                // the previous text
+    std::vector<std::pair<std::size_t, std::size_t>> m_up;  // its enclosing ids, farthest first
+    bool m_ok = false;
+};
+
 }  // namespace converge

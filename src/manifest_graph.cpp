@@ -114,11 +114,11 @@ struct Enclosing {
     bool immediate = false;  ///< it is the resource's parent()
 };
 
-Enclosing enclosing_resource(const Resource& r, const Index& index,
+Enclosing enclosing_resource(const Resource& r, const Index& index, EnclosingIds& scanner,
                              std::vector<std::pair<std::size_t, std::size_t>>& up) {
     Enclosing out;
     const std::string& text = r.id.str();
-    if (!enclosing_ids(text, up)) {
+    if (!scanner.of(text, up)) {
         out.immediate = true;
         for (ResourceId p = r.id.parent(); !p.empty(); p = p.parent()) {
             if (const std::size_t at = index.find(p); at != Index::k_npos) {
@@ -303,9 +303,10 @@ void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependen
     drop_duplicates(desired, declared, index, diagnostics);
     std::vector<Enclosing> up(desired.resources.size());
     {
+        EnclosingIds scanner;
         std::vector<std::pair<std::size_t, std::size_t>> ids;  // scratch
         for (std::size_t i = 0; i < up.size(); ++i) {
-            up[i] = enclosing_resource(desired.resources[i], index, ids);
+            up[i] = enclosing_resource(desired.resources[i], index, scanner, ids);
         }
     }
     for (std::size_t i = 0; i < up.size(); ++i) {

@@ -224,29 +224,59 @@ std::optional<std::string_view> next_segment(std::string_view text, std::size_t&
 std::size_t id_hash(std::string_view text) { return hash_from(k_fnv_basis, text); }
 
 bool enclosing_ids(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out) {
-    out.clear();
+    EnclosingIds scanner;
+    return scanner.of(text, out);
+}
+
+bool EnclosingIds::of(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out) {
     // parent() drops the last (type, name) pair, then the namespace with the last pair, then
-    // the group: the ids end where segments 2, 4, 8, 10, ..., count - 2 end.
-    std::size_t h = k_fnv_basis;
-    std::size_t hashed = 0;
-    std::size_t count = 0;
-    const bool ok = for_each_segment(text, [&](std::size_t n, std::size_t start, std::size_t end) {
-        if (!keyword_ok(text, n, start, end)) {
-            return false;
+    // the group: the ids end where segments 2, 4, 8, 10, ..., count - 2 end. The k-th of those
+    // (from 1) ends segment 2, 4, then 2k + 2.
+    std::size_t keep = 0;
+    if (m_ok) {
+        const std::size_t same = first_difference(m_text, text, 0);
+        while (keep < m_up.size() && m_up[keep].first < same) {
+            ++keep;
         }
-        count = n;
-        if (end < text.size() && canonical_count(n)) {
+    }
+    m_up.resize(keep);
+    m_text = text;
+    std::size_t count = 0;     // segments read
+    std::size_t start = 1;     // where the next segment starts
+    std::size_t h = k_fnv_basis;
+    std::size_t hashed = 0;    // text[0, hashed) is in h
+    if (keep > 0) {
+        count = keep == 1 ? 2 : keep == 2 ? 4 : 2 * keep + 2;
+        hashed = m_up.back().first;
+        h = m_up.back().second;
+        start = hashed + 1;
+    }
+    m_ok = !text.empty() && text.front() == '/';
+    while (m_ok) {
+        const std::size_t slash = text.find('/', start);
+        const std::size_t end = slash == std::string_view::npos ? text.size() : slash;
+        ++count;
+        if (end == start || !keyword_ok(text, count, start, end)) {
+            m_ok = false;  // an empty segment (or a trailing '/'), or not a canonical word
+            break;
+        }
+        if (slash == std::string_view::npos) {
+            m_ok = canonical_count(count);
+            break;
+        }
+        if (canonical_count(count)) {
             h = hash_from(h, text.substr(hashed, end - hashed));
             hashed = end;
-            out.emplace_back(end, h);
+            m_up.emplace_back(end, h);
         }
-        return true;
-    });
-    if (!ok || !canonical_count(count)) {
-        out.clear();
+        start = slash + 1;
+    }
+    out.clear();
+    if (!m_ok) {
+        m_up.clear();
         return false;
     }
-    std::reverse(out.begin(), out.end());
+    out.assign(m_up.rbegin(), m_up.rend());
     return true;
 }
 
