@@ -127,8 +127,23 @@ std::size_t page_offset(const Context& ctx) {
 }
 
 Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more) {
-    Json body = Json::object();
-    body["value"] = std::move(items);
+    std::vector<std::string> texts;
+    texts.reserve(items.size());
+    for (const auto& item : items) {
+        texts.push_back(item.dump());
+    }
+    return list_page_text(ctx, texts, next_offset, more);
+}
+
+// Written as Json::dump() writes {"nextLink":..., "value":[...]}: members in name order, compact.
+Response list_page_text(const Context& ctx, const std::vector<std::string>& items, std::size_t next_offset, bool more) {
+    std::size_t size = 32;
+    for (const auto& item : items) {
+        size += item.size() + 1;
+    }
+    std::string body;
+    body.reserve(size);
+    body += '{';
     if (more) {
         std::string url = ctx.base_url() + ctx.req.path + "?";
         bool first = true;
@@ -140,9 +155,22 @@ Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next
             first = false;
         }
         url += (first ? "" : "&") + std::string("%24skiptoken=") + std::to_string(next_offset);
-        body["nextLink"] = url;
+        body += "\"nextLink\":";
+        body += Json(url).dump();
+        body += ',';
     }
-    return Response::json(200, body);
+    body += "\"value\":[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            body += ',';
+        }
+        body += items[i];
+    }
+    body += "]}";
+    Response res;
+    res.status = 200;
+    res.body = std::move(body);
+    return res;
 }
 
 void set_retry_after(const Services& svc, Response& res) {

@@ -35,6 +35,8 @@ std::optional<ArmError> check_preconditions(const Context& ctx, const Record* ex
 /// A page of a list: `{"value":[...],"nextLink"?}`; nextLink keeps every query parameter
 /// except $skiptoken and points at this emulator.
 Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more);
+/// list_page for items already rendered as JSON text (the same bytes as list_page's dump).
+Response list_page_text(const Context& ctx, const std::vector<std::string>& items, std::size_t next_offset, bool more);
 /// The $skiptoken offset of this request (0 when absent or invalid).
 std::size_t page_offset(const Context& ctx);
 

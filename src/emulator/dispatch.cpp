@@ -10,22 +10,6 @@ namespace emulator {
 
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < path.size()) {
-        std::size_t next = path.find('/', pos);
-        if (next == std::string::npos) {
-            next = path.size();
-        }
-        if (next > pos) {
-            out.push_back(path.substr(pos, next - pos));
-        }
-        pos = next + 1;
-    }
-    return out;
-}
-
 struct Match {
     const RouteSpec* route = nullptr;
     std::map<std::string, std::string> params;
@@ -52,14 +36,14 @@ bool match_pattern(const std::vector<std::string>& pat, const std::vector<std::s
 }
 
 Match route(const Registry& registry, const std::string& method, const std::string& path) {
-    auto segs = split_path(path);
+    auto segs = path_segments(path);
     Match best;
     int best_literals = -1;
     bool head_fallback = false;
     for (const auto& r : registry.routes()) {
         std::map<std::string, std::string> params;
         int literals = 0;
-        if (!match_pattern(split_path(r.pattern), segs, params, literals)) {
+        if (!match_pattern(r.segments, segs, params, literals)) {
             continue;
         }
         best.path_matched = true;

@@ -3,6 +3,7 @@
 #include "arm.hpp"
 #include "operations.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace emulator {
@@ -222,6 +223,27 @@ Json render(const Context& ctx, const Record& record) {
     return out;
 }
 
+bool may_hold_member(std::string_view text, std::string_view name) {
+    const std::string key = Json(name).dump() + ":";  // as dump() writes a member's name
+    return text.find(key) != std::string_view::npos;
+}
+
+// Stored bodies are Json::dump() output, which parsing and dumping again reproduces byte for
+// byte: a list can splice them unless a read filter or a present write-only field applies.
+std::string render_text(const Context& ctx, StoredRecord stored) {
+    const TypeBehaviour* type = ctx.svc.registry.find_type(stored.record.type);
+    const bool unchanged =
+        type == nullptr || (type->on_read.empty() && std::none_of(type->write_only.begin(), type->write_only.end(),
+                                                                  [&](const std::string& ptr) {
+                                                                      return may_hold_member(
+                                                                          stored.body, Json::json_pointer(ptr).back());
+                                                                  }));
+    if (unchanged) {
+        return std::move(stored.body);
+    }
+    return render(ctx, std::move(stored).parse()).dump();
+}
+
 Json render_record(Services& svc, const Record& record) {
     Request req;
     Context ctx{svc, req};
@@ -381,29 +403,29 @@ namespace {
 Response page_of(Context& ctx, const RecordQuery& q) {
     std::size_t offset = page_offset(ctx);
     std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
-    auto records = ctx.svc.store->list(q, offset, size + 1);
+    auto records = ctx.svc.store->list_stored(q, offset, size + 1);
     bool more = records.size() > size;
     if (more) {
         records.pop_back();
     }
-    std::vector<Json> items;
+    std::vector<std::string> items;
     items.reserve(records.size());
-    for (const auto& r : records) {
-        items.push_back(render(ctx, r));
+    for (auto& r : records) {
+        items.push_back(render_text(ctx, std::move(r)));
     }
-    return list_page(ctx, std::move(items), offset + size, more);
+    return list_page_text(ctx, items, offset + size, more);
 }
 }  // namespace
 
 Response generic_list(Context& ctx) {
     Target t = target_of(ctx);  // on a list route, names hold only the parents
-    if (!t.resource_group.empty() && !ctx.svc.store->get(resource_group_id(t.subscription, t.resource_group))) {
+    if (!t.resource_group.empty() && !ctx.svc.store->exists(resource_group_id(t.subscription, t.resource_group))) {
         return resource_group_not_found(t.resource_group).response();
     }
     std::string parent = t.parent_id;
     if (!ctx.names.empty()) {
         parent = t.id;
-        if (!ctx.svc.store->get(parent)) {
+        if (!ctx.svc.store->exists(parent)) {
             return ArmError{404, "ParentResourceNotFound",
                             "Can not perform requested operation on nested resource. Parent resource '" + t.name +
                                 "' not found."}

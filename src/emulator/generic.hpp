@@ -22,6 +22,10 @@ std::optional<ArmError> check_parents(Context& ctx, const Target& t);
 std::optional<Record> load_item(Context& ctx, Response& not_found);
 /// The representation returned to clients: write-only fields removed, read filters applied.
 Json render(const Context& ctx, const Record& record);
+/// render() as JSON text; the stored text itself when rendering could not change it.
+std::string render_text(const Context& ctx, StoredRecord stored);
+/// Whether JSON text may hold a member named `name` (false: it certainly does not).
+bool may_hold_member(std::string_view text, std::string_view name);
 /// The same for a record of any type outside a request (operation results).
 Json render_record(Services& svc, const Record& record);
 /// Sets properties.provisioningState (creating "properties" if needed).

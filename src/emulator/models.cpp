@@ -94,6 +94,21 @@ bool in_view(const Json& body, const std::string& view) {
     return iequals(view, "ArchivedOnly") ? archived : !archived;
 }
 
+// in_view() from a stored body's text when the text decides it: where every "isArchived"
+// member is false (or there is none), properties.isArchived is not true.
+bool stored_in_view(const StoredRecord& r, const std::string& view) {
+    if (iequals(view, "All")) {
+        return true;
+    }
+    const std::string key = "\"isArchived\":";
+    for (auto at = r.body.find(key); at != std::string::npos; at = r.body.find(key, at + 1)) {
+        if (r.body.compare(at + key.size(), 5, "false") != 0) {
+            return in_view(Json::parse(r.body), view);
+        }
+    }
+    return !iequals(view, "ArchivedOnly");
+}
+
 // Lists children of the item the route names, filtered by listViewType, paged by the
 // emulator's page size ($top caps the total).
 Response list_assets(Context& ctx) {
@@ -103,7 +118,7 @@ Response list_assets(Context& ctx) {
         if (!parent) {
             return ArmError{404, "ResourceNotFound", "The model container '" + t.name + "' was not found."}.response();
         }
-    } else if (!ctx.svc.store->get(t.id)) {
+    } else if (!ctx.svc.store->exists(t.id)) {
         return ArmError{404, "ParentResourceNotFound",
                         "Can not perform requested operation on nested resource. Parent resource '" + t.name +
                             "' not found."}
@@ -112,10 +127,11 @@ Response list_assets(Context& ctx) {
     RecordQuery q;
     q.type = to_lower(ctx.names.size() > 1 ? k_version_type : k_container_type);
     q.parent = to_lower(t.id);
-    std::vector<Json> all;
-    for (const auto& r : ctx.svc.store->list(q)) {
-        if (in_view(r.body, list_view(ctx))) {
-            all.push_back(render(ctx, r));
+    std::vector<StoredRecord> all;
+    const std::string view = list_view(ctx);
+    for (auto& r : ctx.svc.store->list_stored(q)) {
+        if (stored_in_view(r, view)) {
+            all.push_back(std::move(r));
         }
     }
     if (auto top = ctx.req.param("$top")) {
@@ -124,8 +140,12 @@ Response list_assets(Context& ctx) {
     const std::size_t offset = std::min(page_offset(ctx), all.size());
     const std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
     const std::size_t end = std::min(all.size(), offset + size);
-    return list_page(ctx, std::vector<Json>(std::make_move_iterator(all.begin() + offset), std::make_move_iterator(all.begin() + end)),
-                     end, end < all.size());
+    std::vector<std::string> page;
+    page.reserve(end - offset);
+    for (std::size_t i = offset; i < end; ++i) {
+        page.push_back(render_text(ctx, std::move(all[i])));
+    }
+    return list_page_text(ctx, page, end, end < all.size());
 }
 
 // latestVersion / nextVersion of a container, from its versions (numeric ones compare as numbers).

@@ -32,7 +32,26 @@ std::string Registry::item_pattern(const TypeBehaviour& t) {
     return p;
 }
 
-void Registry::add_route(RouteSpec spec) { m_routes.push_back(std::move(spec)); }
+std::vector<std::string> path_segments(const std::string& path) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < path.size()) {
+        std::size_t next = path.find('/', pos);
+        if (next == std::string::npos) {
+            next = path.size();
+        }
+        if (next > pos) {
+            out.push_back(path.substr(pos, next - pos));
+        }
+        pos = next + 1;
+    }
+    return out;
+}
+
+void Registry::add_route(RouteSpec spec) {
+    spec.segments = path_segments(spec.pattern);
+    m_routes.push_back(std::move(spec));
+}
 
 TypeBehaviour& Registry::add_type(TypeBehaviour behaviour) {
     m_types.push_back(std::make_unique<TypeBehaviour>(std::move(behaviour)));

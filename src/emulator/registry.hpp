@@ -89,7 +89,11 @@ struct RouteSpec {
     Handler handler;
     Auth auth = Auth::arm;
     ApiPolicy api;
+    std::vector<std::string> segments;  ///< the pattern split at '/' (set by Registry::add_route)
 };
+
+/// The non-empty '/'-separated segments of a path or route pattern.
+std::vector<std::string> path_segments(const std::string& path);
 
 /// A write in progress, given to behaviour hooks.
 struct WriteContext {

@@ -79,11 +79,7 @@ private:
 const char* k_columns = "key,id,type,parent,subscription,resource_group,body,secrets,etag,visible,created_ms";
 
 // A row as stored: body and secrets still JSON text, parsed once the store's lock is released.
-struct RawRecord {
-    Record record;
-    std::string body;
-    std::string secrets;
-};
+using RawRecord = StoredRecord;
 
 RawRecord read_raw(const Stmt& s) {
     RawRecord raw;
@@ -102,11 +98,7 @@ RawRecord read_raw(const Stmt& s) {
     return raw;
 }
 
-Record parsed(RawRecord raw) {
-    raw.record.body = Json::parse(raw.body);
-    raw.record.secrets = Json::parse(raw.secrets);
-    return std::move(raw.record);
-}
+Record parsed(RawRecord raw) { return std::move(raw).parse(); }
 
 /// WHERE clause for a query plus its bound values in order.
 std::pair<std::string, std::vector<std::string>> where(const RecordQuery& q) {
@@ -134,6 +126,12 @@ std::pair<std::string, std::vector<std::string>> where(const RecordQuery& q) {
 }
 
 }  // namespace
+
+Record StoredRecord::parse() && {
+    record.body = Json::parse(body);
+    record.secrets = Json::parse(secrets);
+    return std::move(record);
+}
 
 Store::Store(const std::string& path) {
     std::string p = path.empty() ? ":memory:" : path;
@@ -242,7 +240,22 @@ int Store::remove_tree(const std::string& id) {
     return sqlite3_changes(m_db);
 }
 
+bool Store::exists(const std::string& id) {
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, m_statements, "SELECT visible FROM resources WHERE key=?");
+    s.bind(to_lower(id));
+    return s.step() && s.integer(0) != 0;
+}
+
 std::vector<Record> Store::list(const RecordQuery& q, std::size_t offset, std::size_t limit) {
+    std::vector<Record> out;
+    for (auto& raw : list_stored(q, offset, limit)) {
+        out.push_back(parsed(std::move(raw)));
+    }
+    return out;
+}
+
+std::vector<StoredRecord> Store::list_stored(const RecordQuery& q, std::size_t offset, std::size_t limit) {
     std::vector<RawRecord> raws;
     {
         std::lock_guard lock(m_mutex);
@@ -258,12 +271,7 @@ std::vector<Record> Store::list(const RecordQuery& q, std::size_t offset, std::s
             raws.push_back(read_raw(s));
         }
     }
-    std::vector<Record> out;
-    out.reserve(raws.size());
-    for (auto& raw : raws) {
-        out.push_back(parsed(std::move(raw)));
-    }
-    return out;
+    return raws;
 }
 
 std::size_t Store::count(const RecordQuery& q) {

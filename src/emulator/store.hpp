@@ -33,6 +33,17 @@ struct Record {
     std::int64_t created_ms = 0;
 };
 
+/// A record as stored: body and secrets still the JSON text they were stored as (a list can
+/// answer with that text without parsing it, see render_text).
+struct StoredRecord {
+    Record record;  ///< everything but body and secrets
+    std::string body;
+    std::string secrets;
+
+    /// The record with body and secrets parsed.
+    Record parse() &&;
+};
+
 /// One async operation (status monitor + result), see operations.hpp.
 struct OperationRow {
     std::string id;
@@ -80,8 +91,12 @@ public:
     void put(const Record& record);
     /// Deletes the record and everything whose id starts with it + "/"; returns count.
     int remove_tree(const std::string& id);
+    /// Whether a visible record has this id (case-insensitive), without reading its body.
+    bool exists(const std::string& id);
     /// Matching records in creation order; `offset`/`limit` page them (limit 0 = all).
     std::vector<Record> list(const RecordQuery& q, std::size_t offset = 0, std::size_t limit = 0);
+    /// list() with bodies and secrets left as stored text.
+    std::vector<StoredRecord> list_stored(const RecordQuery& q, std::size_t offset = 0, std::size_t limit = 0);
     /// Number of matching records.
     std::size_t count(const RecordQuery& q);
 
