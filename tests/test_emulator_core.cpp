@@ -94,6 +94,32 @@ TEST_SUITE("emulator") {
         CHECK(Json::parse(old->body)["error"]["code"] == "ExpiredAuthenticationToken");
     }
 
+    TEST_CASE("a verified token is remembered, yet expiry and tampering are still refused") {
+        Emu e;
+        std::string path = "/subscriptions/" + e.sub() + "/resourcegroups?api-version=2022-09-01";
+        const std::string good = e.emu.issue_token(std::chrono::seconds(60));
+        auto with = [&](const std::string& token) {
+            auto r = e.client->Get(path, {{"Authorization", "Bearer " + token}});
+            REQUIRE(r);
+            return r->status == 401 ? Json::parse(r->body)["error"]["code"].get<std::string>() : std::to_string(r->status);
+        };
+        CHECK(with(good) == "200");
+        CHECK(with(good) == "200");  // from the cache
+        // Another payload under the same signature: a different text, so verified (and refused).
+        const auto d1 = good.find('.');
+        const auto d2 = good.find('.', d1 + 1);
+        std::string payload = good.substr(d1 + 1, d2 - d1 - 1);
+        payload[payload.size() / 2] = payload[payload.size() / 2] == 'A' ? 'B' : 'A';
+        CHECK(with(good.substr(0, d1 + 1) + payload + good.substr(d2)) == "InvalidAuthenticationToken");
+        std::string signature = good.substr(d2 + 1);
+        signature[signature.size() / 2] = signature[signature.size() / 2] == 'A' ? 'B' : 'A';
+        CHECK(with(good.substr(0, d2 + 1) + signature) == "InvalidAuthenticationToken");
+        CHECK(with(e.emu.issue_token(std::chrono::seconds(-10))) == "ExpiredAuthenticationToken");
+        // The cached token itself expires with the clock.
+        e.advance(61'000);
+        CHECK(with(good) == "ExpiredAuthenticationToken");
+    }
+
     TEST_CASE("an unknown subscription is 404 SubscriptionNotFound") {
         Emu e;
         auto r = e.get("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups?api-version=2022-09-01");

@@ -242,18 +242,23 @@ std::optional<Response> authenticate_arm(const Services& svc, const Request& req
         return unauthorized(svc, "InvalidAuthenticationToken", "The access token is invalid.",
                             "The access token is invalid.");
     };
-    std::size_t d1 = token.find('.');
-    std::size_t d2 = d1 == std::string::npos ? d1 : token.find('.', d1 + 1);
-    if (d2 == std::string::npos) {
-        return invalid();
+    auto verified = svc.verified_tokens.find(token);
+    if (!verified) {
+        std::size_t d1 = token.find('.');
+        std::size_t d2 = d1 == std::string::npos ? d1 : token.find('.', d1 + 1);
+        if (d2 == std::string::npos) {
+            return invalid();
+        }
+        std::string claims_raw;
+        std::string sig;
+        if (!crypto::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_raw) ||
+            !crypto::base64url_decode(token.substr(d2 + 1), sig) || !svc.jwt_key->verify(token.substr(0, d2), sig)) {
+            return invalid();
+        }
+        verified = std::make_shared<const Json>(Json::parse(claims_raw, nullptr, false));
+        svc.verified_tokens.add(token, verified);
     }
-    std::string claims_raw;
-    std::string sig;
-    if (!crypto::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_raw) ||
-        !crypto::base64url_decode(token.substr(d2 + 1), sig) || !svc.jwt_key->verify(token.substr(0, d2), sig)) {
-        return invalid();
-    }
-    Json claims = Json::parse(claims_raw, nullptr, false);
+    const Json& claims = *verified;
     if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number()) {
         return invalid();
     }

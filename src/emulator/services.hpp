@@ -7,6 +7,7 @@
 #include "stats.hpp"
 #include "store.hpp"
 #include "throttle.hpp"
+#include "token_cache.hpp"
 
 #include <atomic>
 #include <memory>
@@ -25,6 +26,7 @@ struct Services {
     bool first_start = false;
     std::optional<crypto::RsaKey> jwt_key;
     std::string jwt_kid;
+    mutable TokenCache verified_tokens;  ///< tokens signed by jwt_key, with their claims
     std::string base_url;
     std::string ca_path;
     std::string state_dir;
