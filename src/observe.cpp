@@ -35,18 +35,20 @@ struct Collection {
     std::string type;   ///< a top-level type that may be listed subscription-wide, else empty
     bool wide = false;  ///< subscription-wide: members of other groups are dropped
     std::vector<Collection> parts;  ///< the group lists it replaces (if it is forbidden)
+    std::size_t expected = 0;       ///< desired resources it holds (the longest lists go first)
 };
 
 using Collections = std::map<std::string, Collection>;  // by lower-case path
 
-void add_collection(Collections& out, const std::string& path, std::string_view api_version, const ResourceId& parent) {
-    Collection c{path, std::string(api_version), {parent}, {}, false, {}};
+void add_collection(Collections& out, const std::string& path, std::string_view api_version, const ResourceId& parent,
+                    std::size_t members = 0) {
+    Collection c{path, std::string(api_version), {parent}, {}, false, {}, 0};
     const std::string marker = "/providers/";
     const auto at = path.find(marker);
     if (parent.is_resource_group() && at != std::string::npos && listed_by_subscription(path.substr(at + marker.size()))) {
         c.type = path.substr(at + marker.size());
     }
-    out.try_emplace(to_lower(path), std::move(c));
+    out.try_emplace(to_lower(path), std::move(c)).first->second.expected += members;
 }
 
 std::string wide_path(const ResourceId& group, const std::string& type) {
@@ -139,9 +141,10 @@ private:
                 continue;
             }
             const Collection& first = wanted.at(keys.front());
-            Collection wide{wide_path(first.scopes.front(), first.type), first.api_version, {}, first.type, true, {}};
+            Collection wide{wide_path(first.scopes.front(), first.type), first.api_version, {}, first.type, true, {}, 0};
             for (const auto& key : keys) {
                 wide.scopes.push_back(wanted.at(key).scopes.front());
+                wide.expected += wanted.at(key).expected;
                 wide.parts.push_back(std::move(wanted.at(key)));
                 wanted.erase(key);
             }
@@ -150,7 +153,11 @@ private:
         return wanted;
     }
 
-    void list_all(const std::vector<Collection>& todo) {
+    // Longest lists first: a list's cost grows with its items, and the last requests to start
+    // then are short ones, so the workers finish together (longest-processing-time-first).
+    void list_all(std::vector<Collection>& todo) {
+        std::stable_sort(todo.begin(), todo.end(),
+                         [](const Collection& a, const Collection& b) { return a.expected > b.expected; });
         run_parallel(todo.size(), m_parallelism, [&](std::size_t i) { list_one(todo[i]); });
     }
 
@@ -317,7 +324,7 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     }
     Collections wanted;
     for (const auto& r : desired.resources) {
-        add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent());
+        add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent(), 1);
     }
     const ObservedNeeds needs(desired);
     Lister lister(api, needs, options.parallelism);

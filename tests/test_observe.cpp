@@ -59,6 +59,21 @@ TEST_CASE("list mode reads each collection once, whatever the number of resource
     CHECK(state->find(k_ws.child("computes", "c4")) == nullptr);
 }
 
+TEST_CASE("the collections holding the most desired resources are listed first") {
+    FakeArm arm;
+    DesiredSet d = stack_with_computes(arm, 3);
+    const ResourceId model = k_ws.child("models", "m");
+    for (int i = 0; i < 5; ++i) {
+        d.resources.push_back(resource("Model", model.child("versions", std::to_string(i))));
+    }
+    ObserveOptions one_at_a_time;
+    one_at_a_time.parallelism = 1;
+    REQUIRE(observe(d, arm, one_at_a_time));
+    REQUIRE(arm.log.size() == 5);
+    CHECK(arm.log[0].find(model.str() + "/versions") != std::string::npos);  // 5 versions
+    CHECK(arm.log[1].find(k_ws.str() + "/computes") != std::string::npos);   // 3 computes
+}
+
 TEST_CASE("per-resource mode does one GET per resource") {
     FakeArm arm;
     const DesiredSet d = stack_with_computes(arm, 5);

@@ -147,6 +147,10 @@ Store::Store(const std::string& path) {
         // process (kill -9) loses nothing acknowledged; only power loss could.
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=NORMAL");
+        // Reads through a memory map instead of a pread() per page (and a cache bigger than
+        // SQLite's 2 MB default): the 20 MB state of a 2,000-resource estate is read per list.
+        exec("PRAGMA mmap_size=268435456");
+        exec("PRAGMA cache_size=-65536");
     }
     exec(k_schema);
 }
