@@ -232,11 +232,15 @@ bool may_hold_member(std::string_view text, std::string_view name) {
 // byte: a list can splice them unless a read filter or a present write-only field applies.
 std::string render_text(const Context& ctx, StoredRecord stored) {
     const TypeBehaviour* type = ctx.svc.registry.find_type(stored.record.type);
+    // A pointer's last token names the member; "~" escapes are rare enough to parse properly.
+    auto last_token = [](const std::string& ptr) {
+        const std::string last = ptr.substr(ptr.rfind('/') + 1);
+        return last.find('~') == std::string::npos ? last : Json::json_pointer(ptr).back();
+    };
     const bool unchanged =
         type == nullptr || (type->on_read.empty() && std::none_of(type->write_only.begin(), type->write_only.end(),
                                                                   [&](const std::string& ptr) {
-                                                                      return may_hold_member(
-                                                                          stored.body, Json::json_pointer(ptr).back());
+                                                                      return may_hold_member(stored.body, last_token(ptr));
                                                                   }));
     if (unchanged) {
         return std::move(stored.body);
