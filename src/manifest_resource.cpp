@@ -108,29 +108,34 @@ bool takes_tags(const KindInfo& kind, const Json& body) {
     return kind.tracked && (kind.name != "ArmResource" || body.contains("location"));
 }
 
-/// converge.yaml tags under the document's, then the ownership tags.
+/// converge.yaml tags under the document's, then the ownership tags; in place, in the
+/// document's own tags object.
 void apply_tags(Resource& r, const YamlDocument& doc, const StackConfig& config, Diagnostics& diagnostics) {
     const bool model = r.kind->parent == Parent::model;
     Json& holder = model ? r.body["properties"] : r.body;
     if (!holder.is_object()) {
         return;
     }
-    Json tags = config.tags;
-    if (holder.contains("tags") && holder["tags"].is_object()) {
-        for (auto& [k, v] : holder["tags"].items()) {
-            tags[k] = std::move(v);
-        }
+    Json& tags = holder["tags"];
+    if (!tags.is_object()) {
+        tags = Json::object();
+    }
+    auto& members = tags.get_ref<Json::object_t&>();
+    for (const auto& [k, v] : config.tags.items()) {
+        members.emplace(k, v);  // the document's value wins
     }
     const std::string pointer = model ? "/spec/properties/tags" : "/spec/tags";
-    for (const auto& [key, want] : {std::pair{k_tag_managed_by, std::string("converge")},
-                                    std::pair{k_tag_stack, config.stack}}) {
-        if (tags.contains(key) && tags[key] != want) {
-            diagnostics.error(doc.key_at(pointer + "/" + key),
-                              fmt::format("tag \"{}\" is set by converge and cannot be changed", key));
+    for (const auto& [key, want] : {std::pair{k_tag_managed_by, std::string_view("converge")},
+                                    std::pair{k_tag_stack, std::string_view(config.stack)}}) {
+        const auto [it, inserted] = members.emplace(key, want);
+        if (!inserted) {
+            if (!it->second.is_string() || it->second.get_ref<const std::string&>() != want) {
+                diagnostics.error(doc.key_at(pointer + "/" + key),
+                                  fmt::format("tag \"{}\" is set by converge and cannot be changed", key));
+            }
+            it->second = want;
         }
-        tags[key] = want;
     }
-    holder["tags"] = std::move(tags);
 }
 
 void fill(Resource& r, Pending& p, const Identity& identity) {
