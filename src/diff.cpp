@@ -18,7 +18,11 @@ constexpr std::uint8_t k_ignored = detail::k_read_only | detail::k_write_only;
 // "a/b~c" -> "a~1b~0c" (RFC 6901), appended to `path`.
 void append_segment(std::string& path, std::string_view key) {
     path.push_back('/');
-    if (key.find_first_of("~/") == std::string_view::npos) {
+    bool plain = true;
+    for (const char c : key) {
+        plain = plain && c != '~' && c != '/';
+    }
+    if (plain) {
         path += key;  // the usual case: nothing to escape
         return;
     }

@@ -58,6 +58,7 @@ public:
         }
     }
     bool contains(const ResourceId& id) const { return find(id) != k_npos; }
+    const Resource& at(std::size_t i) const { return m_resources[i]; }
     void clear() { m_slots.assign(m_slots.size(), {0, k_empty}); }
 
 private:
@@ -112,6 +113,7 @@ struct Enclosing {
     std::size_t at = Index::k_npos;
     std::size_t end = 0;     ///< the length of its text as a prefix of the resource's (canonical ids)
     bool immediate = false;  ///< it is the resource's parent()
+    bool same_text = false;  ///< its id's text is that prefix, byte for byte
 };
 
 Enclosing enclosing_resource(const Resource& r, const Index& index, EnclosingIds& scanner,
@@ -132,7 +134,8 @@ Enclosing enclosing_resource(const Resource& r, const Index& index, EnclosingIds
     for (std::size_t k = 0; k < up.size(); ++k) {
         if (const std::size_t at = index.find(up[k].second, std::string_view(text.data(), up[k].first));
             at != Index::k_npos) {
-            return {at, up[k].first, k == 0};
+            const std::string& found = index.at(at).id.str();
+            return {at, up[k].first, k == 0, found.size() == up[k].first && text.compare(0, up[k].first, found) == 0};
         }
     }
     return out;
@@ -141,7 +144,7 @@ Enclosing enclosing_resource(const Resource& r, const Index& index, EnclosingIds
 /// The id of `e` (found for `r`) as parent() gives it: a prefix of r's text, in r's casing.
 ResourceId enclosing_id(const Resource& r, const Enclosing& e, const std::vector<Resource>& rs) {
     const ResourceId& found = rs[e.at].id;
-    if (e.end != 0 && found.str().size() == e.end && r.id.str().compare(0, e.end, found.str()) == 0) {
+    if (e.same_text) {
         return found;  // the same text: share it
     }
     ResourceId p = r.id.parent();
