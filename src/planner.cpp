@@ -136,6 +136,35 @@ void note_model_container(const Resource& r, const ObservedState& observed, Chan
     }
 }
 
+// The bodies of the resources diffed next are scattered in memory: their top-level members are
+// asked for a few resources ahead, in three steps so that no step waits for memory (the entry,
+// then the object it points to, then the object's members).
+constexpr std::size_t k_ahead = 12;
+
+const Json::object_t* object_of(const Json* j) {
+    return j && j->is_object() ? &j->get_ref<const Json::object_t&>() : nullptr;
+}
+
+void prefetch_ahead(const DesiredSet& desired, const std::vector<const Json*>& found, std::size_t i) {
+    const std::size_t n = found.size();
+    if (i + k_ahead < n) {
+        __builtin_prefetch(found[i + k_ahead]);
+    }
+    if (i + k_ahead / 2 < n) {
+        const std::size_t j = i + k_ahead / 2;
+        __builtin_prefetch(object_of(found[j]));
+        __builtin_prefetch(object_of(&desired.resources[j].body));
+    }
+    if (i + 2 < n) {
+        for (const Json::object_t* o : {object_of(found[i + 2]), object_of(&desired.resources[i + 2].body)}) {
+            if (o && !o->empty()) {
+                __builtin_prefetch(o->data());
+                __builtin_prefetch(reinterpret_cast<const char*>(o->data()) + 64);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
@@ -149,7 +178,10 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
     for (std::size_t i = 0; i < found.size(); ++i) {
         found[i] = observed.find(desired.resources[i].id);
     }
-    const auto diff = [&](std::size_t i) { detail::diff_fields(desired.resources[i], found[i], diffs[i]); };
+    const auto diff = [&](std::size_t i) {
+        prefetch_ahead(desired, found, i);
+        detail::diff_fields(desired.resources[i], found[i], diffs[i]);
+    };
     const Graph g = options.destroy ? build_graph(desired) : build_graph(desired, diff);
     const Ordering ordering = topological_order(g);
     result.diagnostics.append(ordering.diagnostics);
