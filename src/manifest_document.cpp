@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <initializer_list>
+#include <string_view>
 
 namespace converge::manifest {
 
@@ -106,6 +108,42 @@ bool arm_type_of(Pending& p, Diagnostics& diagnostics) {
     return true;
 }
 
+constexpr std::string_view k_workspaces = "Microsoft.MachineLearningServices/workspaces";
+constexpr std::string_view k_computes = "Microsoft.MachineLearningServices/workspaces/computes";
+constexpr std::string_view k_model_versions = "Microsoft.MachineLearningServices/workspaces/models/versions";
+
+/// The id of a resource of `type` (k_workspaces and one level per name) below workspace `ws`.
+/// Built in one step when no part holds a '/' (the text child() per level would give);
+/// otherwise level by level, as child() canonicalises such parts.
+ResourceId in_workspace_id(std::string_view subscription, std::string_view group, std::string_view ws,
+                           std::string_view type, std::initializer_list<std::string_view> names) {
+    const auto plain = [](std::string_view part) { return !part.empty() && part.find('/') == std::string_view::npos; };
+    bool one_step = plain(subscription) && plain(group) && plain(ws);
+    std::size_t size = ws.size();
+    for (const std::string_view name : names) {
+        one_step = one_step && plain(name);
+        size += name.size() + 1;
+    }
+    if (one_step) {
+        std::string joined;
+        joined.reserve(size);
+        joined += ws;
+        for (const std::string_view name : names) {
+            joined += '/';
+            joined += name;
+        }
+        return ResourceId::for_resource(subscription, group, type, joined);
+    }
+    ResourceId id = ResourceId::for_resource(subscription, group, k_workspaces, ws);
+    std::size_t at = k_workspaces.size();
+    for (const std::string_view name : names) {
+        const std::size_t next = std::min(type.find('/', at + 1), type.size());
+        id = id.child(type.substr(at + 1, next - at - 1), name);
+        at = next;
+    }
+    return id;
+}
+
 }  // namespace
 
 Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions& options, Identities& identities,
@@ -121,10 +159,10 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
         interpolate(p.doc, "/spec/type", context, p.found, diagnostics);
         interpolate(p.doc, "/spec/apiVersion", context, p.found, diagnostics);
     }
-    if (p.doc.root.contains("metadata") && p.doc.root["metadata"].is_object()) {
-        Json& metadata = p.doc.root["metadata"];
-        if (metadata.contains("version")) {
-            stringify(p.doc, metadata["version"], "/metadata/version");
+    if (const auto metadata = p.doc.root.find("metadata");
+        metadata != p.doc.root.end() && metadata->is_object()) {
+        if (const auto version = metadata->find("version"); version != metadata->end()) {
+            stringify(p.doc, *version, "/metadata/version");
         }
         stringify_map(p.doc, "/metadata/labels");
     }
@@ -188,10 +226,8 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                 return p;
             }
             identity.scope = ws;
-            const auto workspace = ResourceId::for_resource(subscription, group,
-                                                            "Microsoft.MachineLearningServices/workspaces", ws);
             if (kind.parent == Parent::workspace) {
-                identity.id = workspace.child("computes", *name);
+                identity.id = in_workspace_id(subscription, group, ws, k_computes, {*name});
             } else {
                 const std::string* version = string_at(p.doc.root, "metadata", "version");
                 if (version == nullptr) {
@@ -209,7 +245,7 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                     return p;
                 }
                 identity.version = *version;
-                identity.id = workspace.child("models", *name).child("versions", *version);
+                identity.id = in_workspace_id(subscription, group, ws, k_model_versions, {*name, *version});
             }
         }
     }

@@ -112,15 +112,20 @@ bool takes_tags(const KindInfo& kind, const Json& body) {
 /// document's own tags object.
 void apply_tags(Resource& r, const YamlDocument& doc, const StackConfig& config, Diagnostics& diagnostics) {
     const bool model = r.kind->parent == Parent::model;
-    Json& holder = model ? r.body["properties"] : r.body;
-    if (!holder.is_object()) {
+    Json* holder = &r.body;
+    if (model) {
+        const auto it = r.body.find("properties");
+        holder = it != r.body.end() ? &*it : &r.body["properties"];  // a missing one is added as null
+    }
+    if (!holder->is_object()) {
         return;
     }
-    Json& tags = holder["tags"];
+    auto& tags = holder->get_ref<Json::object_t&>().emplace("tags", Json{}).first->second;
     if (!tags.is_object()) {
         tags = Json::object();
     }
     auto& members = tags.get_ref<Json::object_t&>();
+    members.reserve(members.size() + config.tags.size() + 2);  // one allocation for what is added below
     for (const auto& [k, v] : config.tags.items()) {
         members.emplace(k, v);  // the document's value wins
     }
@@ -144,7 +149,7 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
     r.arm_type = p.arm_type;
     r.api_version = p.api_version;
     r.location = identity.location;
-    r.body = std::move(p.doc.root["spec"]);
+    r.body = std::move(*p.doc.root.find("spec"));  // build_resource checked it is there
     if (r.kind->name == "ArmResource") {
         r.body.erase("type");
         r.body.erase("apiVersion");
@@ -161,15 +166,16 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
         }
         r.field_locations.set(e.spec_hash, e.pos.value.line, e.pos.value.column);
     }
-    const Json& metadata = p.doc.root["metadata"];
-    if (metadata.contains("labels") && metadata["labels"].is_object()) {
-        for (const auto& [k, v] : metadata["labels"].items()) {
+    const Json& metadata = *p.doc.root.find("metadata");  // identify found metadata.name
+    if (const auto labels = metadata.find("labels"); labels != metadata.end() && labels->is_object()) {
+        for (const auto& [k, v] : labels->items()) {
             if (v.is_string()) {
                 r.labels[k] = v.get<std::string>();
             }
         }
     }
-    r.protect = metadata.value("protect", false) == true;
+    const auto protect = metadata.find("protect");
+    r.protect = protect != metadata.end() && protect->get<bool>();  // throws as value() did on a non-bool
     r.depends_on = std::move(p.found.depends_on);
     for (auto& d : p.found.deferred) {
         if (under_spec(d.pointer)) {
@@ -199,12 +205,13 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     interpolate(p.doc, "/spec", context, p.found, diagnostics);
     stringify_tags(p.doc, false);
     stringify_tags(p.doc, true);
-    if (!p.kind->secret.empty() && p.doc.root.contains("spec")) {
+    const Json& root = p.doc.root;
+    if (const auto spec = root.find("spec"); !p.kind->secret.empty() && spec != root.end()) {
         std::vector<std::string_view> path;
-        find_secrets(*p.kind, p.doc.root["spec"], path, p.found);
+        find_secrets(*p.kind, *spec, path, p.found);
     }
     schema::validate_document(p.doc, p.kind, p.found.sensitive, diagnostics);
-    if (!p.identity || !p.doc.root.contains("spec") || !p.doc.root["spec"].is_object()) {
+    if (const auto spec = root.find("spec"); !p.identity || spec == root.end() || !spec->is_object()) {
         return std::nullopt;
     }
     Resource r;

@@ -271,6 +271,25 @@ spec: {}
     CHECK(v2->depends_on[0].why == "dependsOn");
 }
 
+TEST_CASE("a workspace child's id and hash are those built level by level, with or without a '/' in a part") {
+    for (const std::string ws : {"mlw", "team/mlw"}) {
+        const std::string docs = "apiVersion: converge/v1\nkind: Compute\nmetadata: {name: cpu, workspace: " + ws +
+                                 "}\nspec:\n  location: northeurope\n  properties: {computeType: AmlCompute}\n---\n"
+                                 "apiVersion: converge/v1\nkind: Model\nmetadata: {name: m, version: 3, workspace: " +
+                                 ws + "}\nspec:\n  properties: {modelUri: x}\n";
+        const auto result = load_inline({{"k.yaml", docs}}, k_config);
+        REQUIRE(result.desired.resources.size() == 2);
+        const auto workspace = ResourceId::for_resource("11111111-2222-3333-4444-555555555555", "rg",
+                                                        "Microsoft.MachineLearningServices/workspaces", ws);
+        const ResourceId compute = workspace.child("computes", "cpu");
+        const ResourceId model = workspace.child("models", "m").child("versions", "3");
+        CHECK(result.desired.resources[0].id.str() == compute.str());
+        CHECK(result.desired.resources[0].id.hash() == compute.hash());
+        CHECK(result.desired.resources[1].id.str() == model.str());
+        CHECK(result.desired.resources[1].id.hash() == model.hash());
+    }
+}
+
 TEST_CASE("labels and protect are read from metadata") {
     const char* doc = "apiVersion: converge/v1\nkind: ResourceGroup\n"
                       "metadata: {name: rg, protect: true, labels: {team: ml, tier: 1}}\nspec: {}\n";
