@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace emutest {
@@ -86,6 +87,19 @@ struct Emu {
         put(ai + "?api-version=2020-02-02", Json{{"location", "westeurope"}, {"kind", "web"},
                                                   {"properties", {{"Application_Type", "web"}}}});
         return Json{{"storageAccount", st}, {"keyVault", kv}, {"applicationInsights", ai}};
+    }
+
+    /// Creates `rg`, the workspace `ws` with its dependencies, and lets it provision (10 s of
+    /// the manual clock); returns the workspace's path. Throws when the PUT gets no response.
+    std::string make_workspace(const std::string& rg, const std::string& ws) {
+        make_rg(rg);
+        const std::string path = rg_path(rg) + "/providers/Microsoft.MachineLearningServices/workspaces/" + ws;
+        if (!put(path + "?api-version=2025-12-01",
+                 Json{{"location", "westeurope"}, {"properties", make_workspace_dependencies(rg)}})) {
+            throw std::runtime_error("no response to the workspace PUT");
+        }
+        advance(10'000);
+        return path;
     }
 };
 

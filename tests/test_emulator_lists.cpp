@@ -13,15 +13,6 @@ namespace {
 const std::string k_ml = "?api-version=2025-12-01";
 const std::string k_assets = "?api-version=2022-05-01";
 
-std::string make_workspace(Emu& e, const std::string& rg, const std::string& ws) {
-    e.make_rg(rg);
-    const std::string path = e.rg_path(rg) + "/providers/Microsoft.MachineLearningServices/workspaces/" + ws;
-    auto res = e.put(path + k_ml, Json{{"location", "westeurope"}, {"properties", e.make_workspace_dependencies(rg)}});
-    REQUIRE(res);
-    e.advance(10'000);
-    return path;
-}
-
 Json compute(const std::string& password) {
     return {{"location", "westeurope"},
             {"properties",
@@ -57,7 +48,7 @@ TEST_SUITE("emulator") {
         emulator::Options options;
         options.page_size = 2;
         Emu e(options);
-        const std::string ws = make_workspace(e, "rgl", "ws-l");
+        const std::string ws = e.make_workspace("rgl", "ws-l");
         for (const char* name : {"a1", "b1", "c1"}) {
             REQUIRE(e.put(ws + "/computes/" + name + k_ml, compute("S3cret!pw"))->status / 100 == 2);
         }
@@ -77,7 +68,7 @@ TEST_SUITE("emulator") {
         emulator::Options options;
         options.realism = false;  // the password stays in the stored body; render strips it
         Emu e(options);
-        const std::string ws = make_workspace(e, "rgw", "ws-w");
+        const std::string ws = e.make_workspace("rgw", "ws-w");
         REQUIRE(e.put(ws + "/computes/cpu" + k_ml, compute("Hunter2-pw"))->status / 100 == 2);
         e.advance(600'000);
         auto res = e.get(ws + "/computes" + k_ml);
@@ -92,7 +83,7 @@ TEST_SUITE("emulator") {
 
     TEST_CASE("listViewType filters on properties.isArchived, not on text that looks like it") {
         Emu e;
-        const std::string ws = make_workspace(e, "rga", "ws-a");
+        const std::string ws = e.make_workspace("rga", "ws-a");
         const std::string versions = ws + "/models/m/versions";
         auto version = [&](const std::string& name, Json properties) {
             properties["modelUri"] = "azureml://x";
