@@ -90,11 +90,13 @@ struct Emu {
     }
 
     /// Creates `rg`, the workspace `ws` with its dependencies, and lets it provision (10 s of
-    /// the manual clock); returns the workspace's path. Throws when the PUT gets no response.
-    std::string make_workspace(const std::string& rg, const std::string& ws) {
+    /// the manual clock); returns the workspace's path. `api_version` is the query string of the
+    /// PUT. Throws when the PUT gets no response.
+    std::string make_workspace(const std::string& rg, const std::string& ws,
+                               const std::string& api_version = "?api-version=2025-12-01") {
         make_rg(rg);
         const std::string path = rg_path(rg) + "/providers/Microsoft.MachineLearningServices/workspaces/" + ws;
-        if (!put(path + "?api-version=2025-12-01",
+        if (!put(path + api_version,
                  Json{{"location", "westeurope"}, {"properties", make_workspace_dependencies(rg)}})) {
             throw std::runtime_error("no response to the workspace PUT");
         }

@@ -73,7 +73,7 @@ httplib::Result start_run(Emu& e, const std::string& url, const std::vector<std:
 TEST_SUITE("emulator-ml") {
     TEST_CASE("a model version PUT creates its container; versions carry flavors; names are case-sensitive") {
         Emu e;
-        const std::string ws = e.make_workspace("rgm", "ws-m");
+        const std::string ws = e.make_workspace("rgm", "ws-m", k_ml);
         auto created = e.put(ws + "/models/Mnist/versions/1" + k_assets,
                              Json{{"properties", {{"modelUri", "azureml://x"}, {"modelType", "custom_model"}}}});
         REQUIRE(created);
@@ -94,7 +94,7 @@ TEST_SUITE("emulator-ml") {
         emulator::Options options;
         options.page_size = 1;
         Emu e(options);
-        const std::string ws = e.make_workspace("rgp", "ws-p");
+        const std::string ws = e.make_workspace("rgp", "ws-p", k_ml);
         for (const char* v : {"1", "2", "3"}) {
             e.put(ws + "/models/m/versions/" + v + k_assets,
                   Json{{"properties", {{"modelUri", "azureml://x"}, {"isArchived", std::string(v) == "3"}}}});
@@ -118,7 +118,7 @@ TEST_SUITE("emulator-ml") {
 
     TEST_CASE("publishing a model version is a long-running operation") {
         Emu e;
-        const std::string ws = e.make_workspace("rgpub", "ws-pub");
+        const std::string ws = e.make_workspace("rgpub", "ws-pub", k_ml);
         e.put(ws + "/models/m/versions/1" + k_assets, Json{{"properties", {{"modelUri", "azureml://x"}}}});
         CHECK(e.post(ws + "/models/m/versions/1/publish" + k_assets, Json::object())->status == 400);
         auto accepted = e.post(ws + "/models/m/versions/1/publish" + k_assets, Json{{"registryName", "reg"}});
@@ -131,7 +131,7 @@ TEST_SUITE("emulator-ml") {
 
     TEST_CASE("online endpoints: LRO headers, keys only from listKeys, key-authenticated scoring") {
         Emu e;
-        const std::string ws = e.make_workspace("rge", "ws-e");
+        const std::string ws = e.make_workspace("rge", "ws-e", k_ml);
         const std::string ep = ws + "/onlineEndpoints/ep1";
         auto created = e.put(ep + k_ml, Json{{"location", "westeurope"}, {"properties", {{"authMode", "Key"}}}});
         REQUIRE(created);
@@ -191,7 +191,7 @@ TEST_SUITE("emulator-ml") {
 
     TEST_CASE("regional API: discovery, startrun, run life, failed run, models") {
         Emu e;
-        const std::string ws = e.make_workspace("rgr", "ws-r");
+        const std::string ws = e.make_workspace("rgr", "ws-r", k_ml);
         const std::string prefix = ws.substr(0);  // /subscriptions/.../workspaces/ws-r
         Json discovery = body_of(e.client->Get("/discovery"));
         CHECK(discovery["api"] == e.emu.base_url());
