@@ -76,9 +76,12 @@ def install_pydash_stub(directory):
 class Emulator:
     """A `converge emulator` process on an ephemeral port with its own state directory."""
 
-    def __init__(self, binary, extra_args=()):
+    def __init__(self, binary, extra_args=(), credentials=None):
+        """credentials: a credentials.json to start from (the emulator reuses one it finds),
+        e.g. to pin a client secret that begins with '-' as real Entra ID secrets may."""
         self.binary = binary
         self.extra_args = list(extra_args)
+        self.seed_credentials = credentials
         self.tmp = tempfile.mkdtemp(prefix="converge-client-")
         self.state = os.path.join(self.tmp, "state")
         self.proc = None
@@ -96,6 +99,11 @@ class Emulator:
 
     def start(self):
         cmd = [self.binary, "emulator", "--listen", "127.0.0.1:0", "--state", self.state] + self.extra_args
+        if self.seed_credentials is not None:
+            os.makedirs(self.state, mode=0o700, exist_ok=True)
+            path = os.path.join(self.state, "credentials.json")
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+                json.dump(self.seed_credentials, f)
         self.log = open(os.path.join(self.tmp, "emulator.log"), "w+")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.time() + 30

@@ -30,7 +30,7 @@ class Az:
     def __call__(self, *args, ok=True):
         result = subprocess.run([AZ, *args], env=self.env, capture_output=True, text=True, timeout=120)
         if ok and result.returncode != 0:
-            shown = [a if a != self.emu.client_secret else "***" for a in args]
+            shown = [a.replace(self.emu.client_secret, "***") for a in args]
             fail(f"az {' '.join(shown)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
         return result
 
@@ -42,8 +42,18 @@ class Az:
         shutil.rmtree(self.config, ignore_errors=True)
 
 
+def seeded_credentials():
+    """Credentials whose client secret begins with '-', as generated ones do about one run in 64
+    (base64url) and real Entra ID secrets may: `-p SECRET` would read it as an option."""
+    import secrets
+    import uuid
+    return {"tenantId": str(uuid.uuid4()), "subscriptionId": str(uuid.uuid4()),
+            "subscriptionName": "converge-emulator", "clientId": str(uuid.uuid4()),
+            "objectId": str(uuid.uuid4()), "clientSecret": "-" + secrets.token_urlsafe(30)}
+
+
 def main():
-    with Emulator(sys.argv[1]) as emu:
+    with Emulator(sys.argv[1], credentials=seeded_credentials()) as emu:
         az = Az(emu)
         try:
             run(emu, az)
@@ -59,7 +69,7 @@ def run(emu, az):
        "--endpoint-active-directory-resource-id", "https://management.core.windows.net/",
        "--endpoint-active-directory-graph-resource-id", "https://graph.windows.net/")
     az("cloud", "set", "-n", "ConvergeEmulator")
-    login = az("login", "--service-principal", "-u", emu.client_id, "-p", emu.client_secret,
+    login = az("login", "--service-principal", "-u", emu.client_id, f"--password={emu.client_secret}",
                "--tenant", emu.tenant, "-o", "json")
     check(emu.subscription in login.stdout, f"login did not list the subscription: {login.stdout}")
     check(emu.client_secret not in login.stdout + login.stderr, "the secret was printed")
