@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +146,86 @@ TEST_SUITE("emulator") {
             CHECK(e.get(e.rg_path("rg-keep") + "?api-version=2021-04-01")->status == 200);
         }
         std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("emulators started at once on a fresh state directory create one principal (issue 21)") {
+        // Before the state lock, each wrote its own credentials.json and subscription; later
+        // runs saw only the last one.
+        std::string dir = temp_dir("race");
+        constexpr int k_count = 4;
+        std::vector<std::unique_ptr<emulator::Emulator>> emus;
+        for (int i = 0; i < k_count; ++i) {
+            emulator::Options o;
+            o.state_dir = dir;
+            emus.push_back(std::make_unique<emulator::Emulator>(o));
+        }
+        std::vector<std::thread> threads;
+        for (auto& e : emus) {
+            threads.emplace_back([&e] { e->start(); });
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        std::set<std::string> secrets;
+        std::set<std::string> subscriptions;
+        int first = 0;
+        for (auto& e : emus) {
+            secrets.insert(e->credentials().client_secret);
+            subscriptions.insert(e->credentials().subscription_id);
+            first += e->first_start() ? 1 : 0;
+        }
+        CHECK(first == 1);
+        CHECK(secrets.size() == 1);
+        CHECK(subscriptions.size() == 1);
+        std::ifstream in(dir + "/credentials.json");
+        const Json saved = Json::parse(in);
+        CHECK(saved["clientSecret"] == *secrets.begin());
+        emus.clear();
+        std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("listen: loopback unless allow_remote; the URL names the address really bound (issue 21)") {
+        {
+            emulator::Options o;
+            o.listen_host = "0.0.0.0";
+            emulator::Emulator e(o);
+            try {
+                e.start();
+                FAIL("a wildcard listen address was accepted without allow_remote");
+            } catch (const std::runtime_error& err) {
+                CHECK(std::string(err.what()).find("--allow-remote") != std::string::npos);
+            }
+            CHECK_FALSE(e.running());
+        }
+        {
+            emulator::Options o;
+            o.listen_host = "";  // "--listen :0"
+            emulator::Emulator e(o);
+            e.start();
+            CHECK(e.base_url().rfind("https://127.0.0.1:" + std::to_string(e.port()), 0) == 0);
+            CHECK(e.admin_token().empty());
+        }
+    }
+
+    TEST_CASE("with allow_remote the admin API requires the token from the admin-token file") {
+        emulator::Options o;
+        o.allow_remote = true;  // still bound to loopback here: tests never listen beyond it
+        Emu e(o);
+        REQUIRE_FALSE(e.emu.admin_token().empty());
+        std::ifstream in(e.emu.admin_token_file());
+        std::string from_file;
+        std::getline(in, from_file);
+        CHECK(from_file == e.emu.admin_token());
+        auto anonymous = e.client->Get("/_emulator/stats");
+        REQUIRE(anonymous);
+        CHECK(anonymous->status == 401);
+        CHECK(e.client->Put("/_emulator/faults", R"({"throttle": 1.0})", "application/json")->status == 401);
+        CHECK(e.emu.faults().throttle == 0.0);
+        auto wrong = e.client->Get("/_emulator/stats", {{"Authorization", "Bearer " + e.token}});
+        CHECK(wrong->status == 401);
+        auto good = e.client->Get("/_emulator/stats", {{"Authorization", "Bearer " + e.emu.admin_token()}});
+        REQUIRE(good);
+        CHECK(good->status == 200);
     }
 
     TEST_CASE("nothing acknowledged is lost when the emulator process is killed with SIGKILL") {

@@ -16,6 +16,7 @@ struct EmulatorArgs {
     std::string listen = "127.0.0.1:8443";
     std::string state;
     bool http = false;
+    bool allow_remote = false;
     int latency_ms = 0;
     double time_scale = 1.0;
     std::string durations = "test";
@@ -77,6 +78,7 @@ std::string build_options(const EmulatorArgs& a, emulator::Options& o) {
     if (colon == std::string::npos) {
         return "--listen expects HOST:PORT, got '" + a.listen + "'";
     }
+    o.allow_remote = a.allow_remote;
     o.listen_host = a.listen.substr(0, colon);
     if (o.listen_host.size() > 2 && o.listen_host.front() == '[') {
         o.listen_host = o.listen_host.substr(1, o.listen_host.size() - 2);
@@ -129,6 +131,10 @@ void print_banner(const emulator::Emulator& emu) {
               << "  state:           " << state << "\n";
     if (!emu.ca_path().empty()) {
         std::cout << "  CA certificate:  " << emu.ca_path() << "\n";
+    }
+    if (!emu.admin_token_file().empty()) {
+        std::cout << "  admin API token: in " << emu.admin_token_file()
+                  << " (mode 0600; send 'Authorization: Bearer <token>' to /_emulator/*)\n";
     }
     std::cout << "  tenant id:       " << c.tenant_id << "\n"
               << "  subscription id: " << c.subscription_id << "\n"
@@ -192,6 +198,8 @@ void register_emulator(CLI::App& app, const GlobalOptions& /*global*/, int& exit
     sub->add_option("--state", args->state,
                     "State directory (SQLite, credentials, TLS); ':memory:' for none. "
                     "Default: $XDG_STATE_HOME/converge/emulator or ~/.local/state/converge/emulator");
+    sub->add_flag("--allow-remote", args->allow_remote,
+                  "Allow a non-loopback --listen address; the admin API then requires a token");
     sub->add_flag("--http", args->http, "Serve plain HTTP instead of HTTPS (most Azure clients refuse it)");
     sub->add_option("--latency-ms", args->latency_ms, "Latency added to every request")->capture_default_str();
     sub->add_option("--time-scale", args->time_scale, "Multiplies every provisioning duration")

@@ -98,12 +98,6 @@ void client_credentials(const Request& req, std::string& id, std::optional<std::
     }
 }
 
-bool secret_matches(const std::string& given, const std::string& expected) {
-    std::string a = crypto::sha256_hex(given);
-    std::string b = crypto::sha256_hex(expected);
-    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 /// The audience a token request asks for: v1 `resource`, or v2 `scope` without "/.default".
 std::string requested_audience(const Request& req) {
     if (auto resource = req.form_field("resource")) {
@@ -146,7 +140,7 @@ Response handle_token(Context& ctx, bool v2_path) {
                          "'client_assertion', 'client_secret' or 'request' is required for the "
                          "'client_credentials' grant type.");
     }
-    if (!secret_matches(*secret, svc.credentials.client_secret)) {
+    if (!crypto::secret_equals(*secret, svc.credentials.client_secret)) {
         return aad_error(svc, 401, "invalid_client", 7000215,
                          "Invalid client secret provided. Ensure the secret being sent in the request is the client "
                          "secret value, not the client secret ID, for a secret added to app '" +

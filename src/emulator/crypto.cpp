@@ -2,6 +2,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -295,6 +296,12 @@ TlsFiles ensure_tls_files(const std::string& dir, const std::string& extra_host)
     fs::permissions(f.ca_cert, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                    fs::perms::others_read);
     return f;
+}
+
+bool secret_equals(const std::string& given, const std::string& expected) {
+    const std::string a = sha256_hex(given);
+    const std::string b = sha256_hex(expected);
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 void write_private_file(const std::string& path, const std::string& content) {

@@ -15,6 +15,8 @@ std::string random_hex(std::size_t n);
 std::string random_uuid();
 /// A random URL-safe secret of about `n` characters (for client secrets and keys).
 std::string random_secret(std::size_t n = 40);
+/// Compares two secrets in time independent of where they differ (hashes, then CRYPTO_memcmp).
+bool secret_equals(const std::string& given, const std::string& expected);
 
 /// Base64url without padding.
 std::string base64url_encode(std::string_view data);

@@ -249,6 +249,13 @@ Response dispatch(Services& svc, const Request& req) {
     }
     const RouteSpec& r = *m.route;
     bool admin = r.pattern.starts_with("/_emulator");
+    if (admin && !svc.admin_token.empty() &&
+        !crypto::secret_equals(req.header("authorization"), "Bearer " + svc.admin_token)) {
+        return ArmError{401, "AdminTokenRequired",
+                        "The emulator listens beyond loopback (--allow-remote): its admin API requires "
+                        "'Authorization: Bearer <token>' with the token in the state directory's admin-token file."}
+            .response();
+    }
     if (svc.options.latency.count() > 0 && !admin) {
         std::this_thread::sleep_for(svc.options.latency);
     }

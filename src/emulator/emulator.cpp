@@ -7,6 +7,7 @@
 #include "server.hpp"
 #include "services.hpp"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,8 +139,10 @@ void ensure_subscription(Services& svc) {
     svc.store->put(r);
 }
 
+// The host part of the URL clients use to reach a socket bound to `host`: a wildcard address
+// is reached through loopback of the same family.
 std::string url_host(const std::string& host) {
-    if (host == "0.0.0.0" || host.empty()) {
+    if (host == "0.0.0.0") {
         return "127.0.0.1";
     }
     if (host == "::") {
@@ -147,6 +150,38 @@ std::string url_host(const std::string& host) {
     }
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Holds an exclusive flock on <state>/lock while the state directory is first filled in
+// (credentials, signing key, TLS files, the subscription), so that two emulators started at
+// once on a fresh directory create one principal: the second waits, then reuses the files.
+class StateLock {
+public:
+    explicit StateLock(const std::string& dir) {
+        if (dir.empty()) {
+            return;
+        }
+        const std::string path = dir + "/lock";
+        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
+            throw std::runtime_error("emulator: cannot lock " + path);
+        }
+    }
+    ~StateLock() {
+        if (m_fd >= 0) {
+            ::flock(m_fd, LOCK_UN);
+            ::close(m_fd);
+        }
+    }
+    StateLock(const StateLock&) = delete;
+    StateLock& operator=(const StateLock&) = delete;
+
+private:
+    int m_fd = -1;
+};
 
 void open_state(Services& svc) {
     const Options& o = svc.options;
@@ -159,9 +194,6 @@ void open_state(Services& svc) {
         svc.ca_path = o.tls ? eph.tls.ca_cert : "";
         jwt_pem = eph.jwt_pem;
     } else {
-        svc.state_dir = fs::absolute(o.state_dir).string();
-        fs::create_directories(svc.state_dir);
-        ::chmod(svc.state_dir.c_str(), 0700);
         svc.store = std::make_unique<Store>(svc.state_dir + "/state.db");
         svc.credentials = load_or_create_credentials(svc.state_dir + "/credentials.json", svc.first_start);
         std::string key_path = svc.state_dir + "/jwt-signing-key.pem";
@@ -191,23 +223,47 @@ void Emulator::start() {
         return;
     }
     Services& svc = *m_services;
-    open_state(svc);
+    if (svc.options.listen_host.empty()) {
+        svc.options.listen_host = "127.0.0.1";  // "--listen :0": loopback, as the flag's help says
+    }
+    if (!is_loopback(svc.options.listen_host) && !svc.options.allow_remote) {
+        throw std::runtime_error(
+            "refusing to listen on " + svc.options.listen_host +
+            ": the emulator's credentials are for tests and its admin API (/_emulator/*) can change "
+            "fault rates; listen on a loopback address (127.0.0.1, ::1), or pass --allow-remote "
+            "(the admin API then requires the token written to <state>/admin-token)");
+    }
     std::string cert;
     std::string key;
-    if (svc.options.tls) {
-        crypto::TlsFiles tls = in_memory(svc.options)
-                                   ? ephemeral_files().tls
-                                   : crypto::ensure_tls_files(svc.state_dir + "/tls", svc.options.listen_host);
-        svc.ca_path = tls.ca_cert;
-        cert = tls.cert;
-        key = tls.key;
+    {
+        if (!in_memory(svc.options)) {
+            svc.state_dir = fs::absolute(svc.options.state_dir).string();
+            fs::create_directories(svc.state_dir);
+            ::chmod(svc.state_dir.c_str(), 0700);
+        }
+        StateLock lock(svc.state_dir);
+        open_state(svc);
+        if (svc.options.tls) {
+            crypto::TlsFiles tls = in_memory(svc.options)
+                                       ? ephemeral_files().tls
+                                       : crypto::ensure_tls_files(svc.state_dir + "/tls", svc.options.listen_host);
+            svc.ca_path = tls.ca_cert;
+            cert = tls.cert;
+            key = tls.key;
+        }
+        if (svc.options.allow_remote) {
+            svc.admin_token = crypto::random_secret(40);
+            svc.admin_token_file = (in_memory(svc.options) ? ephemeral_files().dir : svc.state_dir) + "/admin-token";
+            crypto::write_private_file(svc.admin_token_file, svc.admin_token + "\n");
+        }
     }
     m_server = std::make_unique<Server>();
     m_server->http = std::make_unique<HttpServer>(cert, key, [&svc](const Request& req) { return dispatch(svc, req); });
     int port = m_server->http->start(svc.options.listen_host, svc.options.port);
     svc.options.port = port;
-    svc.base_url = std::string(svc.options.tls ? "https://" : "http://") + url_host(svc.options.listen_host) + ":" +
-                   std::to_string(port);
+    const std::string bound = m_server->http->bound_host();
+    svc.base_url = std::string(svc.options.tls ? "https://" : "http://") +
+                   url_host(bound.empty() ? svc.options.listen_host : bound) + ":" + std::to_string(port);
     m_running = true;
 }
 
@@ -227,6 +283,8 @@ std::string Emulator::base_url() const { return m_services->base_url; }
 int Emulator::port() const { return m_services->options.port; }
 std::string Emulator::ca_path() const { return m_services->ca_path; }
 const Credentials& Emulator::credentials() const { return m_services->credentials; }
+std::string Emulator::admin_token() const { return m_services->admin_token; }
+std::string Emulator::admin_token_file() const { return m_services->admin_token_file; }
 bool Emulator::first_start() const { return m_services->first_start; }
 std::string Emulator::state_dir() const { return m_services->state_dir; }
 Stats Emulator::stats() const { return m_services->stats.snapshot(); }

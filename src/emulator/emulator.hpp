@@ -33,7 +33,10 @@ struct FaultRates {
 
 /// Everything the emulator can be told at start.
 struct Options {
-    std::string listen_host = "127.0.0.1";  ///< loopback unless told otherwise
+    std::string listen_host = "127.0.0.1";  ///< loopback unless told otherwise ("" = 127.0.0.1)
+    /// Listening on a non-loopback address exposes test credentials and the admin API
+    /// (/_emulator/*): refused unless set, and then the admin API requires admin_token().
+    bool allow_remote = false;
     int port = 0;                           ///< 0 = an ephemeral port (see Emulator::port())
     std::string state_dir;  ///< "" or ":memory:" = in-memory state; else a directory (created)
     bool tls = true;        ///< HTTPS with a generated CA + leaf; false = plain HTTP
@@ -111,6 +114,10 @@ public:
     /// The bootstrap tenant, subscription and service principal.
     const Credentials& credentials() const;
     /// True when start() created the credentials (first start of this state).
+    /// The bearer token the admin API (/_emulator/*) requires when Options::allow_remote is
+    /// set; "" otherwise (loopback: no token). Also in admin_token_file().
+    std::string admin_token() const;
+    std::string admin_token_file() const;
     bool first_start() const;
     /// The state directory in use ("" when in-memory).
     std::string state_dir() const;

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -117,6 +119,21 @@ HttpServer::HttpServer(const std::string& cert_path, const std::string& key_path
 }
 
 HttpServer::~HttpServer() { stop(); }
+
+std::string HttpServer::bound_host() const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(m_impl->listen_socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return "";
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, text, sizeof(text));
+    } else {
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, text, sizeof(text));
+    }
+    return text;
+}
 
 int HttpServer::start(const std::string& host, int port) {
     auto& s = *m_impl->server;

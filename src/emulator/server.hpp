@@ -20,6 +20,8 @@ public:
     /// Binds (port 0 = ephemeral) and serves on a background thread; returns the port.
     /// Throws std::runtime_error when binding fails.
     int start(const std::string& host, int port);
+    /// The address the listening socket is bound to ("127.0.0.1", "::1"), from getsockname.
+    std::string bound_host() const;
     /// Stops serving and joins the thread.
     void stop();
 

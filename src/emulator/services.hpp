@@ -30,6 +30,8 @@ struct Services {
     std::string base_url;
     std::string ca_path;
     std::string state_dir;
+    std::string admin_token;       ///< required on /_emulator/* when non-empty (allow_remote)
+    std::string admin_token_file;
     StatsCollector stats;
     Faults faults;
     Throttle throttle;
