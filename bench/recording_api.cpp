@@ -8,15 +8,6 @@ namespace bench {
 
 namespace {
 
-converge::CallOptions with_query(const converge::Query& query, converge::LroReport* report) {
-    converge::CallOptions options;
-    for (const auto& [k, v] : query) {
-        options.query.emplace_back(k, v);
-    }
-    options.report = report;
-    return options;
-}
-
 std::string type_of(const std::string& path) {
     const auto id = converge::ResourceId::parse(path);
     return id ? id->type() : "";
@@ -33,63 +24,20 @@ converge::ApiResult<converge::Json> RecordingApi::get(const std::string& path, c
 converge::ApiResult<std::vector<converge::Json>> RecordingApi::list(const std::string& path,
                                                                     const std::string& api_version,
                                                                     const converge::Query& query) {
-    return m_client->list(path, api_version, with_query(query, nullptr));
-}
-
-converge::ApiResult<converge::Json> RecordingApi::put(const std::string& path, const std::string& api_version,
-                                                      const converge::Json& body) {
-    converge::LroReport report;
-    auto out = m_client->put(path, api_version, body, with_query({}, &report));
-    record("PUT", path, report);
-    return out;
-}
-
-converge::ApiResult<converge::Json> RecordingApi::patch(const std::string& path, const std::string& api_version,
-                                                        const converge::Json& body) {
-    converge::LroReport report;
-    auto out = m_client->patch(path, api_version, body, with_query({}, &report));
-    record("PATCH", path, report);
-    return out;
-}
-
-converge::ApiResult<converge::Json> RecordingApi::remove(const std::string& path, const std::string& api_version,
-                                                         const converge::Query& query) {
-    converge::LroReport report;
-    auto out = m_client->remove(path, api_version, with_query(query, &report));
-    record("DELETE", path, report);
-    if (!out) {
-        return tl::unexpected(out.error());
-    }
-    return converge::Json();
-}
-
-converge::ApiResult<converge::WriteStarted> RecordingApi::begin_put(const std::string& path,
-                                                                    const std::string& api_version,
-                                                                    const converge::Json& body) {
-    return begin("PUT", path, api_version, body, {});
-}
-
-converge::ApiResult<converge::WriteStarted> RecordingApi::begin_patch(const std::string& path,
-                                                                      const std::string& api_version,
-                                                                      const converge::Json& body) {
-    return begin("PATCH", path, api_version, body, {});
-}
-
-converge::ApiResult<converge::WriteStarted> RecordingApi::begin_remove(const std::string& path,
-                                                                       const std::string& api_version,
-                                                                       const converge::Query& query) {
-    return begin("DELETE", path, api_version, nullptr, query);
+    return m_client->list(path, api_version, converge::call_options(query));
 }
 
 // Apply's path: the write returns at once; the operation is recorded when it ends.
-converge::ApiResult<converge::WriteStarted> RecordingApi::begin(const char* method, const std::string& path,
-                                                                const std::string& api_version,
-                                                                const converge::Json& body,
-                                                                const converge::Query& query) {
-    return converge::begin_write(*m_client, method, path, api_version, body, with_query(query, nullptr),
-                                 [this, method = std::string(method), path](const converge::LroReport& report) {
-                                     record(method, path, report);
-                                 });
+converge::ApiResult<std::unique_ptr<converge::Operation>> RecordingApi::begin(const converge::WriteRequest& request) {
+    converge::CallOptions options = converge::call_options(request.query);
+    options.on_end = [this, method = std::string(converge::verb_name(request.verb)),
+                      path = request.path](const converge::LroReport& report) { record(method, path, report); };
+    auto started = m_client->begin(converge::verb_name(request.verb), request.path, request.api_version,
+                                   request.body, options);
+    if (!started) {
+        return tl::unexpected(started.error());
+    }
+    return std::unique_ptr<converge::Operation>(std::move(*started));
 }
 
 void RecordingApi::record(const std::string& method, const std::string& path, const converge::LroReport& report) {

@@ -29,18 +29,8 @@ public:
     converge::ApiResult<converge::Json> get(const std::string& path, const std::string& api_version) override;
     converge::ApiResult<std::vector<converge::Json>> list(const std::string& path, const std::string& api_version,
                                                           const converge::Query& query) override;
-    converge::ApiResult<converge::Json> put(const std::string& path, const std::string& api_version,
-                                            const converge::Json& body) override;
-    converge::ApiResult<converge::Json> patch(const std::string& path, const std::string& api_version,
-                                              const converge::Json& body) override;
-    converge::ApiResult<converge::Json> remove(const std::string& path, const std::string& api_version,
-                                               const converge::Query& query) override;
-    converge::ApiResult<converge::WriteStarted> begin_put(const std::string& path, const std::string& api_version,
-                                                          const converge::Json& body) override;
-    converge::ApiResult<converge::WriteStarted> begin_patch(const std::string& path, const std::string& api_version,
-                                                            const converge::Json& body) override;
-    converge::ApiResult<converge::WriteStarted> begin_remove(const std::string& path, const std::string& api_version,
-                                                             const converge::Query& query) override;
+    /// The write through ArmClient::begin; its operation is recorded when it ends.
+    converge::ApiResult<std::unique_ptr<converge::Operation>> begin(const converge::WriteRequest& request) override;
 
     /// Every operation that polled at least once, in completion order.
     std::vector<LroRecord> lros() const;
@@ -48,9 +38,6 @@ public:
 
 private:
     void record(const std::string& method, const std::string& path, const converge::LroReport& report);
-    converge::ApiResult<converge::WriteStarted> begin(const char* method, const std::string& path,
-                                                      const std::string& api_version, const converge::Json& body,
-                                                      const converge::Query& query);
 
     std::shared_ptr<converge::ArmClient> m_client;
     mutable std::mutex m_mutex;

@@ -27,7 +27,7 @@ public:
              const ApplyOptions& options, ApplyObserver* observer)
         : m_plan(plan), m_desired(desired), m_observed(observed), m_options(options), m_observer(observer),
           m_clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-          m_tasks(api, *m_clock, options.wait, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
+          m_tasks(api, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
         const std::size_t n = m_graph.steps.size();
         m_blockers.resize(n);
         m_dependents.resize(n);
@@ -124,7 +124,7 @@ private:
 
     // One request of step i, on a pool thread; then the step finishes or waits for its next.
     void run_task(std::size_t i, const Step& step, bool write) {
-        const PhaseCallback phase = [&](const std::string& p) {
+        const detail::PhaseCallback phase = [&](const std::string& p) {
             notify([&](ApplyObserver& o) { o.step_phase(step, p); });
         };
         detail::TaskOutcome outcome = write ? start(step, m_runs[i], phase) : m_tasks.resume(step, m_runs[i], phase);
@@ -140,7 +140,7 @@ private:
         m_cv.notify_all();
     }
 
-    detail::TaskOutcome start(const Step& step, detail::StepRun& run, const PhaseCallback& phase) {
+    detail::TaskOutcome start(const Step& step, detail::StepRun& run, const detail::PhaseCallback& phase) {
         const Resource* desired = m_desired.find(step.id);
         run.path = step.id.str();
         run.api_version = api_version_for(step, desired);
@@ -266,7 +266,7 @@ private:
     std::set<std::size_t> m_ready;
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> m_timers;
     std::size_t m_writes = 0;  // write requests in flight
-    std::size_t m_polls = 0;   // polls and read-backs in flight
+    std::size_t m_polls = 0;   // polls in flight
     std::size_t m_max_writes = 1;
     std::size_t m_max_polls = 1;
     std::size_t m_unfinished = 0;

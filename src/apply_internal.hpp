@@ -1,11 +1,15 @@
 #pragma once
 // Private to the apply sources: one step as a sequence of single requests (a write, then
-// polls), so that a step waiting for Azure holds no thread.
+// polls of its operation), so that a step waiting for Azure holds no thread.
 #include "converge/apply.hpp"
 
+#include <functional>
 #include <optional>
 
 namespace converge::detail {
+
+/// Reports the phase a step is in ("creating", "waiting for the operation", ...).
+using PhaseCallback = std::function<void(const std::string& phase)>;
 
 /// What one task leaves behind: the step ended (final body or error), or its next request
 /// is due after `wait`.
@@ -19,13 +23,11 @@ struct TaskOutcome {
 
 /// One step's state between its tasks; only the task running the step touches it.
 struct StepRun {
-    enum class Next { operation, read_back, gone_check };
-    Next next = Next::read_back;
+    enum class Next { operation, read_back };
+    Next next = Next::operation;
     std::string path;
     std::string api_version;
-    bool read_back = false;  ///< the write's answer may be partial (PATCH): GET the resource
-    std::unique_ptr<PendingOperation> operation;
-    std::optional<Clock::TimePoint> deadline;  ///< of the read-back or gone-check (WaitOptions::timeout)
+    std::unique_ptr<Operation> operation;  ///< the write's, polled until done()
 };
 
 /// What a step's write needs: the resource with its deferred refs resolved (null for a
@@ -35,29 +37,24 @@ struct WriteInput {
     const Change* change = nullptr;
 };
 
-/// The requests of a step: start() sends its write, resume() its next poll.
+/// The requests of a step: start() sends its write, resume() its next poll. Whether the
+/// write is done and how it ended is its Operation's to say; a step only polls it.
 class StepTasks {
 public:
-    StepTasks(ArmApi& api, Clock& clock, const WaitOptions& wait, std::string stack)
-        : m_api(api), m_clock(clock), m_wait(wait), m_stack(std::move(stack)) {}
+    StepTasks(ArmApi& api, std::string stack) : m_api(api), m_stack(std::move(stack)) {}
 
     /// The step's write (a model container: a GET, then a PUT when absent).
     TaskOutcome start(const Step& step, const WriteInput& input, StepRun& run, const PhaseCallback& phase);
-    /// The step's next request after its wait: a poll of its operation, a read-back of its
-    /// provisioningState, or a GET that must answer 404 after a delete.
+    /// The step's next request after its wait: a poll of its operation, or the GET that
+    /// reads a resource whose operation ended without a body.
     TaskOutcome resume(const Step& step, StepRun& run, const PhaseCallback& phase);
 
 private:
-    TaskOutcome sent(const Step& step, ApiResult<WriteStarted> started, StepRun& run, const PhaseCallback& phase);
-    TaskOutcome written(const Step& step, Json body, StepRun& run, const PhaseCallback& phase);
-    TaskOutcome check(const Step& step, const Json& body, StepRun& run, const PhaseCallback& phase);
-    TaskOutcome check_gone(const Step& step, StepRun& run, const PhaseCallback& phase);
+    TaskOutcome send(const Step& step, WriteRequest request, StepRun& run, const PhaseCallback& phase);
+    TaskOutcome ended(const Step& step, StepRun& run);
     TaskOutcome start_container(const Step& step, StepRun& run, const PhaseCallback& phase);
-    bool past_deadline(StepRun& run);
 
     ArmApi& m_api;
-    Clock& m_clock;
-    const WaitOptions& m_wait;
     std::string m_stack;
 };
 

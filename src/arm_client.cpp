@@ -185,7 +185,8 @@ ApiResult<std::unique_ptr<LroOperation>> ArmClient::begin(std::string_view metho
     if (!response) {
         return tl::unexpected(response.error());
     }
-    if (!response->ok()) {
+    const bool gone = request.method == "DELETE" && response->status == 404;
+    if (!response->ok() && !gone) {
         return tl::unexpected(make_error(request, *response));
     }
     auto state = std::make_unique<LroOperation::State>();
@@ -193,30 +194,16 @@ ApiResult<std::unique_ptr<LroOperation>> ArmClient::begin(std::string_view metho
     state->method = request.method;
     state->url = request.url;
     state->options = std::move(options);
-    if (!state->options.wait) {
-        Json parsed = parse_body(response->body);
-        state->result = parsed.is_discarded() ? Json(nullptr) : parsed;
+    if (gone || !state->options.wait) {
+        // Gone already (a retried DELETE, or its parent went first), or not to be followed.
+        state->report.mechanism = "none";
+        state->start = m_clock->now();
+        Json parsed = gone ? Json(nullptr) : parse_body(response->body);
+        lro_finish(*state, parsed.is_discarded() ? Json(nullptr) : std::move(parsed));
     } else {
         lro_start(*state, *response);
     }
     return std::make_unique<LroOperation>(std::move(state));
-}
-
-bool is_terminal_state(std::string_view state) {
-    return iequals(state, "Succeeded") || iequals(state, "Failed") || iequals(state, "Canceled") ||
-           iequals(state, "Cancelled");
-}
-
-std::string provisioning_state_of(const Json& resource) {
-    if (!resource.is_object()) {
-        return "";
-    }
-    auto props = resource.find("properties");
-    if (props == resource.end() || !props->is_object()) {
-        return "";
-    }
-    auto state = props->find("provisioningState");
-    return state != props->end() && state->is_string() ? state->get<std::string>() : "";
 }
 
 }  // namespace converge

@@ -41,9 +41,6 @@ struct LroOperation::State {
     bool sleep_first = true;  ///< false: the next poll goes at once (the final GET)
     int failures = 0;         ///< consecutive unreadable status responses
     Json status_body;
-    Json resource;
-    std::string state;
-    bool need_read = false;
     std::optional<ApiResult<Json>> result;
 };
 

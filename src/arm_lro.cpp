@@ -1,5 +1,6 @@
 // Following long-running operations (CONTRACT 3.3): Azure-AsyncOperation status bodies,
-// Location 202 polling, and provisioningState on the resource.
+// Location 202 polling, and provisioningState on the resource. Whether a status or a resource
+// is done, and how it ended, is decided by operation_state.hpp's rule, nowhere else.
 #include "arm_internal.hpp"
 
 #include "converge/resource_id.hpp"
@@ -19,8 +20,6 @@ Json parse_or_null(const std::string& body) {
     Json parsed = Json::parse(body, nullptr, false);
     return parsed.is_discarded() ? Json(nullptr) : parsed;
 }
-
-bool failed_state(std::string_view state) { return is_terminal_state(state) && !iequals(state, "Succeeded"); }
 
 std::string text_of(const Json& object, const char* key) {
     if (!object.is_object()) {
@@ -81,11 +80,23 @@ void ArmClient::lro_finish(LroOperation::State& op, ApiResult<Json> result) {
     if (result && op.report.final_status.empty()) {
         op.report.final_status = "Succeeded";
     }
+    if (result) {
+        op.report.outcome = Outcome::succeeded;
+    } else {
+        // Only the service's Canceled is a cancel; a timeout or an unreadable status failed.
+        const Outcome said = outcome_of(op.report.final_status);
+        op.report.outcome = result.error().kind == ApiErrorKind::lro_failed && said == Outcome::canceled
+                                ? Outcome::canceled
+                                : Outcome::failed;
+    }
     op.report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->now() - op.start);
     if (op.options.report != nullptr) {
         *op.options.report = op.report;
     }
     op.result = std::move(result);
+    if (op.options.on_end) {
+        op.options.on_end(op.report);
+    }
 }
 
 ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, LroOperation::State& op) {
@@ -100,16 +111,37 @@ ApiResult<HttpResponse> ArmClient::poll_get(const std::string& url, LroOperation
 }
 
 namespace {
-// Watch the resource's provisioningState; `resource` null means "read it first".
-void enter_resource_phase(LroOperation::State& op, const std::string& url, Json resource) {
+// From now on GET the resource until its provisioningState is terminal.
+void enter_resource_phase(LroOperation::State& op, const std::string& url) {
     op.phase = LroOperation::State::Phase::resource;
     op.poll_url = url;
     op.failures = 0;
-    op.state = resource.is_null() ? "" : provisioning_state_of(resource);
-    op.need_read = resource.is_null();
-    op.resource = std::move(resource);
 }
 }  // namespace
+
+void ArmClient::lro_resource(LroOperation::State& op, const std::string& url, Json resource,
+                             std::chrono::milliseconds wait) {
+    const Outcome outcome = resource_outcome(resource);
+    if (outcome == Outcome::running) {
+        enter_resource_phase(op, url);
+        lro_schedule(op, wait, "GET", url);
+        return;
+    }
+    const std::string state = provisioning_state(resource);
+    op.report.final_status = state.empty() ? "Succeeded" : state;
+    if (outcome == Outcome::succeeded) {
+        lro_finish(op, std::move(resource));
+        return;
+    }
+    ApiError error{ApiErrorKind::lro_failed};
+    error.code = "ProvisioningState" + state;
+    const std::string why = redact(provisioning_error(resource));
+    error.message = why.empty() ? fmt::format("provisioningState is {}", state)
+                                : fmt::format("provisioningState is {}: {}", state, why);
+    error.method = op.method;
+    error.path = display_path(op.url);
+    lro_finish(op, tl::unexpected(error));
+}
 
 void ArmClient::lro_start(LroOperation::State& op, const HttpResponse& initial) {
     op.report = LroReport{};
@@ -121,7 +153,6 @@ void ArmClient::lro_start(LroOperation::State& op, const HttpResponse& initial) 
     op.initial_location = location;
     Json body = parse_or_null(initial.body);
     const bool resource_verb = op.method == "PUT" || op.method == "PATCH";
-    const std::string state = provisioning_state_of(body);
     if (async_url && !async_url->empty()) {
         ++m_counters->lros;
         op.report.mechanism = "azure-async-operation";
@@ -134,24 +165,24 @@ void ArmClient::lro_start(LroOperation::State& op, const HttpResponse& initial) 
         op.phase = LroOperation::State::Phase::location;
         op.poll_url = *location;
         lro_schedule(op, poll_wait(initial), op.method, op.poll_url);
-    } else if (resource_verb && (initial.status == 202 || !is_terminal_state(state)) &&
-               (initial.status == 202 || !state.empty())) {
+    } else if (resource_verb && initial.status == 202) {
+        // A 202 with no header: the resource itself is the only thing to watch. Its body is
+        // not the resource, so only a state it names ends the operation now.
         ++m_counters->lros;
         op.report.mechanism = "provisioning-state";
-        enter_resource_phase(op, op.url, std::move(body));
-        if (!op.need_read && is_terminal_state(op.state)) {
-            lro_poll_resource(op);  // a 202 that already says how it ended
+        if (outcome_of(provisioning_state(body)) != Outcome::running) {
+            lro_resource(op, op.url, std::move(body), poll_wait(initial));
         } else {
+            enter_resource_phase(op, op.url);
             lro_schedule(op, poll_wait(initial), "GET", op.url);
         }
-    } else if (resource_verb && failed_state(state)) {
-        op.report.final_status = state;
-        ApiError error{ApiErrorKind::lro_failed};
-        error.code = "ProvisioningState" + state;
-        error.message = fmt::format("provisioningState is {}", state);
-        error.method = op.method;
-        error.path = display_path(op.url);
-        lro_finish(op, tl::unexpected(error));
+    } else if (resource_verb) {
+        // 200/201: the resource; done unless its provisioningState is still running.
+        if (resource_outcome(body) == Outcome::running) {
+            ++m_counters->lros;
+            op.report.mechanism = "provisioning-state";
+        }
+        lro_resource(op, op.url, std::move(body), poll_wait(initial));
     } else {
         lro_finish(op, std::move(body));
     }
@@ -181,12 +212,13 @@ void ArmClient::lro_poll_async_status(LroOperation::State& op) {
     op.failures = 0;
     op.status_body = parse_or_null(response->body);
     const std::string status = text_of(op.status_body, "status");
-    if (!is_terminal_state(status)) {
+    const Outcome outcome = outcome_of(status);
+    if (outcome == Outcome::running) {
         lro_schedule(op, poll_wait(*response), op.method, op.url);
         return;
     }
     op.report.final_status = status;
-    if (failed_state(status)) {
+    if (outcome != Outcome::succeeded) {
         lro_finish(op, tl::unexpected(operation_error(op.method, op.url, status, op.status_body, *response)));
         return;
     }
@@ -224,10 +256,8 @@ void ArmClient::lro_final_get(LroOperation::State& op) {
         return;
     }
     Json resource = parse_or_null(response->body);
-    const std::string state = provisioning_state_of(resource);
-    if ((op.method == "PUT" || op.method == "PATCH") && !is_terminal_state(state) && !state.empty()) {
-        enter_resource_phase(op, url, std::move(resource));
-        lro_schedule(op, poll_wait(*response), "GET", url);
+    if (op.method == "PUT" || op.method == "PATCH") {
+        lro_resource(op, url, std::move(resource), poll_wait(*response));
         return;
     }
     lro_finish(op, std::move(resource));
@@ -264,43 +294,27 @@ void ArmClient::lro_poll_location(LroOperation::State& op) {
         op.sleep_first = false;
         return;
     }
+    if (resource_verb) {
+        lro_resource(op, op.url, std::move(result), poll_wait(*response));
+        return;
+    }
     lro_finish(op, std::move(result));
 }
 
 void ArmClient::lro_poll_resource(LroOperation::State& op) {
-    // A 202 with no body and no headers: the resource itself is the only thing to watch.
-    if (op.need_read || !is_terminal_state(op.state)) {
-        auto response = poll_get(op.poll_url, op);
-        if (!response || !response->ok()) {
-            // 404 while a 202-created resource is still invisible; 5xx already retried.
-            if (++op.failures >= k_max_status_failures && !(response && response->status == 404)) {
-                lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
-                                                       : response.error()));
-                return;
-            }
-            lro_schedule(op, response ? poll_wait(*response) : m_options.lro_default_interval, "GET", op.poll_url);
+    auto response = poll_get(op.poll_url, op);
+    if (!response || !response->ok()) {
+        // 404 while a 202-created resource is still invisible; 5xx already retried.
+        if (++op.failures >= k_max_status_failures && !(response && response->status == 404)) {
+            lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
+                                                   : response.error()));
             return;
         }
-        op.failures = 0;
-        op.need_read = false;
-        op.resource = parse_or_null(response->body);
-        op.state = provisioning_state_of(op.resource);
-        if (!op.state.empty() && !is_terminal_state(op.state)) {
-            lro_schedule(op, poll_wait(*response), "GET", op.poll_url);
-            return;
-        }
-    }
-    op.report.final_status = op.state.empty() ? "Succeeded" : op.state;
-    if (failed_state(op.state)) {
-        ApiError error{ApiErrorKind::lro_failed};
-        error.code = "ProvisioningState" + op.state;
-        error.message = fmt::format("provisioningState is {}", op.state);
-        error.method = "GET";
-        error.path = display_path(op.poll_url);
-        lro_finish(op, tl::unexpected(error));
+        lro_schedule(op, response ? poll_wait(*response) : m_options.lro_default_interval, "GET", op.poll_url);
         return;
     }
-    lro_finish(op, std::move(op.resource));
+    op.failures = 0;
+    lro_resource(op, op.poll_url, parse_or_null(response->body), poll_wait(*response));
 }
 
 ApiError ArmClient::operation_error(const std::string& method, const std::string& url, const std::string& status,

@@ -85,7 +85,6 @@ ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObse
     REQUIRE_MESSAGE(planned.ok(), planned.diagnostics.to_string());
     ApplyOptions apply;
     apply.parallelism = 8;
-    apply.wait.poll_interval = std::chrono::milliseconds(20);
     apply.cancel = cancel;
     return apply_plan(planned.plan, desired, observed, *m_api, apply, observer);
 }

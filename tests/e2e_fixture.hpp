@@ -44,6 +44,8 @@ public:
 
     emulator::Emulator& emu() { return *m_emulator; }
     ArmApi& api() { return *m_api; }
+    /// The client behind api(), for writes a test makes itself (someone else's resources).
+    ArmClient& client() { return m_api->client(); }
     const std::string& subscription() const;
 
 private:

@@ -1,6 +1,7 @@
 #include "fake_arm.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace converge::testing {
 
@@ -8,6 +9,72 @@ namespace {
 ApiError not_found(const std::string& path) {
     return make_api_error("ResourceNotFound", "The resource '" + path + "' was not found.", 404);
 }
+
+std::string query_text(const Query& query) {
+    std::string q;
+    for (const auto& [k, v] : query) {
+        q += (q.empty() ? "" : "&") + k + "=" + v;
+    }
+    return q;
+}
+
+// A write's operation: ends when the resource's provisioningState does (read by GET at each
+// poll, no wait between polls), Failed/Canceled as an lro_failed error with the service's message.
+class FakeOperation final : public Operation {
+public:
+    FakeOperation(FakeArm& arm, WriteRequest request, Json written) : m_arm(arm), m_request(std::move(request)) {
+        m_report.mechanism = "none";
+        settle(std::move(written));
+    }
+    bool done() const override { return m_result.has_value(); }
+    std::chrono::milliseconds wait() const override { return std::chrono::milliseconds(0); }
+    void poll() override {
+        if (done()) {
+            return;
+        }
+        ++m_report.polls;
+        auto got = m_arm.get(m_request.path, m_request.api_version);
+        if (!got) {
+            m_report.outcome = Outcome::failed;
+            m_result = tl::unexpected(got.error());
+            return;
+        }
+        settle(std::move(*got));
+    }
+    const ApiResult<Json>& result() const override { return *m_result; }
+    const LroReport& report() const override { return m_report; }
+
+private:
+    void settle(Json body) {
+        if (m_request.verb == Verb::remove) {
+            m_report.outcome = Outcome::succeeded;
+            m_result = Json();
+            return;
+        }
+        const Outcome outcome = resource_outcome(body);
+        if (outcome == Outcome::running) {
+            m_report.mechanism = "provisioning-state";
+            return;
+        }
+        const std::string state = provisioning_state(body);
+        m_report.outcome = outcome;
+        m_report.final_status = state.empty() ? "Succeeded" : state;
+        if (outcome == Outcome::succeeded) {
+            m_result = std::move(body);
+            return;
+        }
+        const std::string why = provisioning_error(body);
+        ApiError error = make_api_error("ProvisioningState" + state,
+                                        "provisioningState is " + state + (why.empty() ? "" : ": " + why));
+        error.kind = ApiErrorKind::lro_failed;
+        m_result = tl::unexpected(error);
+    }
+
+    FakeArm& m_arm;
+    WriteRequest m_request;
+    LroReport m_report;
+    std::optional<ApiResult<Json>> m_result;
+};
 }  // namespace
 
 std::optional<std::vector<Json>> FakeArm::list_by_subscription(const std::string& path) const {
@@ -88,11 +155,7 @@ ApiResult<Json> FakeArm::get(const std::string& path, const std::string& /*api_v
 
 ApiResult<std::vector<Json>> FakeArm::list(const std::string& path, const std::string& /*api_version*/,
                                            const Query& query) {
-    std::string q;
-    for (const auto& [k, v] : query) {
-        q += (q.empty() ? "" : "&") + k + "=" + v;
-    }
-    if (auto e = enter("LIST", path, q)) {
+    if (auto e = enter("LIST", path, query_text(query))) {
         return tl::unexpected(*e);
     }
     std::lock_guard guard(m_mutex);
@@ -117,54 +180,54 @@ ApiResult<std::vector<Json>> FakeArm::list(const std::string& path, const std::s
     return out;
 }
 
-ApiResult<Json> FakeArm::put(const std::string& path, const std::string& /*api_version*/, const Json& body) {
-    if (auto e = enter("PUT", path)) {
-        return tl::unexpected(*e);
+ApiResult<std::unique_ptr<Operation>> FakeArm::begin(const WriteRequest& request) {
+    auto written = write(request);
+    if (!written) {
+        return tl::unexpected(written.error());
     }
-    std::lock_guard guard(m_mutex);
-    sent["PUT " + path] = body;
-    Json stored = body;
-    stored["id"] = path;
-    stored["name"] = path.substr(path.rfind('/') + 1);
-    if (auto it = server_fields.find(path); it != server_fields.end()) {
-        stored.merge_patch(it->second);
-    }
-    auto st = state_after_put.find(path);
-    stored["properties"]["provisioningState"] = st == state_after_put.end() ? "Succeeded" : st->second;
-    m_store[to_lower(path)] = stored;
-    return stored;
+    return std::unique_ptr<Operation>(std::make_unique<FakeOperation>(*this, request, std::move(*written)));
 }
 
-ApiResult<Json> FakeArm::patch(const std::string& path, const std::string& /*api_version*/, const Json& body) {
-    if (auto e = enter("PATCH", path)) {
-        return tl::unexpected(*e);
-    }
-    std::lock_guard guard(m_mutex);
-    sent["PATCH " + path] = body;
-    auto it = m_store.find(to_lower(path));
-    if (it == m_store.end()) {
-        return tl::unexpected(not_found(path));
-    }
-    if (body.contains("tags")) {
-        it->second["tags"] = body["tags"];  // tags are replaced wholesale
-    }
-    it->second.merge_patch(body);
-    return Json{{"properties", {{"provisioningState", "Updating"}}}};
-}
-
-ApiResult<Json> FakeArm::remove(const std::string& path, const std::string& /*api_version*/, const Query& query) {
-    std::string q;
-    for (const auto& [k, v] : query) {
-        q += (q.empty() ? "" : "&") + k + "=" + v;
-    }
-    if (auto e = enter("DELETE", path, q)) {
+ApiResult<Json> FakeArm::write(const WriteRequest& request) {
+    const std::string& path = request.path;
+    const std::string method = verb_name(request.verb);
+    if (auto e = enter(method, path, query_text(request.query))) {
         return tl::unexpected(*e);
     }
     std::lock_guard guard(m_mutex);
     const std::string key = to_lower(path);
-    for (auto it = m_store.begin(); it != m_store.end();) {
-        const bool child = it->first.rfind(key + "/", 0) == 0;
-        it = (it->first == key || child) ? m_store.erase(it) : std::next(it);
+    switch (request.verb) {
+    case Verb::put: {
+        sent["PUT " + path] = request.body;
+        Json stored = request.body;
+        stored["id"] = path;
+        stored["name"] = path.substr(path.rfind('/') + 1);
+        if (auto it = server_fields.find(path); it != server_fields.end()) {
+            stored.merge_patch(it->second);
+        }
+        auto st = state_after_put.find(path);
+        stored["properties"]["provisioningState"] = st == state_after_put.end() ? "Succeeded" : st->second;
+        m_store[key] = stored;
+        return stored;
+    }
+    case Verb::patch: {
+        sent["PATCH " + path] = request.body;
+        auto it = m_store.find(key);
+        if (it == m_store.end()) {
+            return tl::unexpected(not_found(path));
+        }
+        if (request.body.contains("tags")) {
+            it->second["tags"] = request.body["tags"];  // tags are replaced wholesale
+        }
+        it->second.merge_patch(request.body);
+        return it->second;  // the whole resource, as ARM answers a PATCH
+    }
+    case Verb::remove:
+        for (auto it = m_store.begin(); it != m_store.end();) {
+            const bool child = it->first.rfind(key + "/", 0) == 0;
+            it = (it->first == key || child) ? m_store.erase(it) : std::next(it);
+        }
+        return Json();
     }
     return Json();
 }

@@ -1,6 +1,8 @@
 #pragma once
 // An in-memory ArmApi for executor and observe tests: stores bodies by path, counts requests,
-// and can be told to fail a request or to leave a resource in a given provisioningState.
+// and can be told to fail a request or to leave a resource in a given provisioningState. Its
+// writes are done at once unless the resource's provisioningState is still running; their
+// operations then GET the resource at each poll and end by operation_state.hpp's rule.
 #include "converge/arm_api.hpp"
 #include "converge/resource_id.hpp"
 
@@ -36,9 +38,11 @@ public:
     ApiResult<Json> get(const std::string& path, const std::string& api_version) override;
     ApiResult<std::vector<Json>> list(const std::string& path, const std::string& api_version,
                                       const Query& query) override;
-    ApiResult<Json> put(const std::string& path, const std::string& api_version, const Json& body) override;
-    ApiResult<Json> patch(const std::string& path, const std::string& api_version, const Json& body) override;
-    ApiResult<Json> remove(const std::string& path, const std::string& api_version, const Query& query) override;
+    ApiResult<std::unique_ptr<Operation>> begin(const WriteRequest& request) override;
+
+protected:
+    /// The write itself, logged as "PUT path" etc.: the stored resource (null after a DELETE).
+    ApiResult<Json> write(const WriteRequest& request);
 
 private:
     /// GET /subscriptions/{s}/providers/{type}: nullopt when `path` is not that (lock held).

@@ -56,8 +56,6 @@ struct Fixture {
     FakeArm arm;
     ApplyOptions options;
 
-    Fixture() { options.wait.poll_interval = std::chrono::milliseconds(0); }
-
     ApplyResult run() { return apply_plan(plan, desired, observed, arm, options, nullptr); }
 
     std::size_t position(const std::string& line) const {

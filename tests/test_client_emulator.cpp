@@ -88,7 +88,7 @@ struct Live {
         if (!created) {
             FAIL(created.error().to_string());
         }
-        CHECK(iequals(provisioning_state_of(*created), "Succeeded"));
+        CHECK(iequals(provisioning_state(*created), "Succeeded"));
     }
 };
 }  // namespace
@@ -136,7 +136,7 @@ TEST_CASE("emulator: a workspace and a compute through their long-running operat
     if (!compute) {
         FAIL(compute.error().to_string());
     }
-    CHECK(iequals(provisioning_state_of(*compute), "Succeeded"));
+    CHECK(iequals(provisioning_state(*compute), "Succeeded"));
     CHECK(report.mechanism != "none");
     CHECK(report.polls >= 1);
     CallOptions del;

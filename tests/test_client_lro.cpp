@@ -32,7 +32,7 @@ TEST_CASE("PUT 201 + Azure-AsyncOperation: polls the status, honours Retry-After
     options.report = &report;
     auto ws = h.client->put(k_ws, "2025-12-01", Json{{"location", "westeurope"}}, options);
     REQUIRE(ws);
-    CHECK(provisioning_state_of(*ws) == "Succeeded");
+    CHECK(provisioning_state(*ws) == "Succeeded");
     CHECK(report.mechanism == "azure-async-operation");
     CHECK(report.polls == 3);  // two status reads + the final GET
     CHECK(report.final_status == "Succeeded");

@@ -196,7 +196,7 @@ TEST_CASE("prune deletes what left the manifests and carries this stack's tag, n
                            "/resourceGroups/rg-e2e/providers/Microsoft.MachineLearningServices/workspaces/ws-e2e";
     const Json foreign = Json::parse(R"({"location":"westeurope","properties":{"computeType":"AmlCompute",
         "properties":{"vmSize":"STANDARD_DS3_V2","scaleSettings":{"maxNodeCount":1}}}})");
-    REQUIRE(e2e.api().put(ws + "/computes/theirs", "2025-12-01", foreign));
+    REQUIRE(e2e.client().put(ws + "/computes/theirs", "2025-12-01", foreign));
     auto files = stack();
     files.erase("compute.yaml");
     auto loaded = e2e.load(files, k_config);
@@ -218,8 +218,8 @@ TEST_CASE("pruning a model's last version deletes the container converge created
     REQUIRE(container);
     CHECK((*container)["properties"]["tags"]["managed-by"] == "converge");
     // Someone else's container (no tags), holding their own version: never touched.
-    REQUIRE(e2e.api().put(ws + "/models/theirs", "2025-12-01", Json{{"properties", Json::object()}}));
-    REQUIRE(e2e.api().put(ws + "/models/theirs/versions/1", "2025-12-01",
+    REQUIRE(e2e.client().put(ws + "/models/theirs", "2025-12-01", Json{{"properties", Json::object()}}));
+    REQUIRE(e2e.client().put(ws + "/models/theirs/versions/1", "2025-12-01",
                           Json{{"properties", {{"modelUri", "azureml://datastores/workspaceblobstore/paths/x/"}}}}));
     auto files = stack();
     files.erase("model.yaml");

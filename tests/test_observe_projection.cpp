@@ -314,7 +314,6 @@ TEST_CASE("deferred refs read the same values from projected state") {
     for (const ObservedState* state : std::vector<const ObservedState*>{&full, &kept}) {
         FakeArm arm;
         ApplyOptions options;
-        options.wait.poll_interval = std::chrono::milliseconds(0);
         const Plan plan = build_plan(desired, *state, {}).plan;
         CHECK(apply_plan(plan, desired, *state, arm, options, nullptr).ok());
         sent.push_back(arm.sent.at("PUT " + reader.id.str()));

@@ -1,6 +1,8 @@
 #pragma once
 // The terminal error of a client call: what failed, what the service said, and whether a
 // later retry could succeed.
+#include <tl/expected.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -41,5 +43,9 @@ struct ApiError {
 /// Builds an ApiError from an ARM error body `{"error":{code,message,target}}` (or the ML
 /// variant); falls back to the raw body and status when it is not that shape.
 ApiError api_error_from_response(int status, const std::string& body, std::string request_id);
+
+/// Result of a client call.
+template <class T>
+using ApiResult = tl::expected<T, ApiError>;
 
 }  // namespace converge

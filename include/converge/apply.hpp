@@ -2,8 +2,9 @@
 // The apply executor: walks a plan's graph with bounded parallelism. A step starts as soon as
 // the steps it depends on succeeded; deletes wait for their dependents' deletes; a replace is
 // a delete then a create. A failed step's dependents are skipped, independent branches go on.
-// A step is a write followed by polls: waiting on a long-running operation holds no thread,
-// so writes go on (bounded by --parallelism and the client's pacing) while operations run.
+// A step is a write followed by polls of its operation: waiting holds no thread, so writes go
+// on (bounded by --parallelism and the client's pacing) while operations run. When an
+// operation is done and how it ended is the operation's (the client's) to say; apply schedules.
 #include "converge/arm_api.hpp"
 #include "converge/clock.hpp"
 #include "converge/model.hpp"
@@ -21,8 +22,7 @@ namespace converge {
 /// How apply runs.
 struct ApplyOptions {
     int parallelism = 10;       ///< writes in flight at once
-    int poll_parallelism = 0;   ///< polls and read-backs in flight at once (0 = parallelism)
-    WaitOptions wait;
+    int poll_parallelism = 0;   ///< polls in flight at once (0 = parallelism)
     std::shared_ptr<Clock> clock;  ///< null = the system clock (tests pass a ManualClock)
     /// Set (e.g. by a SIGINT handler) to stop starting new steps; in-flight steps finish.
     const std::atomic<bool>* cancel = nullptr;
@@ -48,7 +48,7 @@ class ApplyObserver {
 public:
     virtual ~ApplyObserver() = default;
     virtual void step_started(const Step& step) = 0;
-    /// A step moved to a new phase ("creating", "waiting (Creating)").
+    /// A step moved to a new phase ("creating", "waiting for the operation").
     virtual void step_phase(const Step& step, const std::string& phase) = 0;
     virtual void step_finished(const Step& step) = 0;
 };

@@ -7,6 +7,7 @@
 #include "converge/credentials.hpp"
 #include "converge/http.hpp"
 #include "converge/json.hpp"
+#include "converge/operation_state.hpp"
 #include "converge/pacing.hpp"
 #include "converge/retry.hpp"
 
@@ -24,10 +25,6 @@
 
 namespace converge {
 
-/// Result of a client call.
-template <class T>
-using ApiResult = tl::expected<T, ApiError>;
-
 /// Where the final result of a long-running operation comes from (OpenAPI
 /// x-ms-long-running-operation-options.final-state-via).
 enum class FinalStateVia {
@@ -35,14 +32,6 @@ enum class FinalStateVia {
     location,               ///< GET the Location URL after the status says Succeeded
     original_uri,           ///< GET the request URL after the operation ends
     azure_async_operation,  ///< the status body itself
-};
-
-/// What happened during one long-running operation (for benchmarks and apply progress).
-struct LroReport {
-    int polls = 0;                      ///< status/Location/resource GETs made
-    std::string mechanism;              ///< "none", "azure-async-operation", "location", "provisioning-state"
-    std::string final_status;           ///< "Succeeded", "Failed", "Canceled", ...
-    std::chrono::milliseconds elapsed{0};
 };
 
 /// Per-call options; the defaults are right for almost every call.
@@ -54,7 +43,8 @@ struct CallOptions {
     bool wait = true;             ///< false: return the initial response, do not poll
     FinalStateVia final_state_via = FinalStateVia::automatic;
     std::optional<std::chrono::milliseconds> lro_timeout;  ///< default: options().lro_timeout
-    LroReport* report = nullptr;  ///< filled when not null
+    LroReport* report = nullptr;  ///< filled when the operation ends, when not null
+    std::function<void(const LroReport&)> on_end;  ///< called once when the operation ends
 };
 
 /// One line of -v output: one HTTP request as sent (after pacing), redacted.
@@ -113,27 +103,22 @@ struct ClientOptions {
 
 class ArmClient;
 
-/// A write whose long-running operation may still be running (made by ArmClient::begin):
-/// the caller waits wait(), calls poll(), and repeats until done(). Nothing here sleeps, so
-/// one thread can keep many operations going. Not thread-safe: poll from one thread at a time.
-class LroOperation {
+/// A write whose long-running operation may still be running (made by ArmClient::begin),
+/// followed by the rule of operation_state.hpp: see Operation for how to drive it.
+class LroOperation final : public Operation {
 public:
     struct State;
     explicit LroOperation(std::unique_ptr<State> state);
-    ~LroOperation();
+    ~LroOperation() override;
     LroOperation(const LroOperation&) = delete;
     LroOperation& operator=(const LroOperation&) = delete;
 
-    /// True once the operation ended; result() is then final.
-    bool done() const;
-    /// How long to wait before the next poll (Retry-After, capped, never past the timeout).
-    std::chrono::milliseconds wait() const;
+    bool done() const override;
+    std::chrono::milliseconds wait() const override;
     /// Sends the next poll (one GET, paced and retried like any read).
-    void poll();
-    /// The final body (null when the service sent none) or the error; only once done().
-    const ApiResult<Json>& result() const;
-    /// Polls so far, mechanism and final status.
-    const LroReport& report() const;
+    void poll() override;
+    const ApiResult<Json>& result() const override;
+    const LroReport& report() const override;
 
 private:
     friend class ArmClient;
@@ -174,7 +159,9 @@ public:
     /// DELETE and wait until gone (200/202/204 handled; 404 = already gone = success).
     ApiResult<void> remove(std::string_view path, std::string_view api_version, const CallOptions& options = {});
     /// Sends PUT/PATCH/POST/DELETE and returns at once: the operation to poll (already
-    /// done() when the service answered synchronously). A DELETE's 404 is a done operation.
+    /// done() when the service answered synchronously). A DELETE's 404 is a done operation
+    /// (already gone) with a null body. A PUT/PATCH ends when the resource's provisioningState
+    /// is terminal (operation_state.hpp); Failed/Canceled is an lro_failed error.
     ApiResult<std::unique_ptr<LroOperation>> begin(std::string_view method, std::string_view path,
                                                    std::string_view api_version, const Json& body,
                                                    const CallOptions& options = {});
@@ -210,6 +197,7 @@ private:
     void lro_poll_async_status(LroOperation::State& op);
     void lro_poll_location(LroOperation::State& op);
     void lro_poll_resource(LroOperation::State& op);
+    void lro_resource(LroOperation::State& op, const std::string& url, Json resource, std::chrono::milliseconds wait);
     void lro_final_get(LroOperation::State& op);
     void lro_schedule(LroOperation::State& op, std::chrono::milliseconds wait, const std::string& timeout_method,
                       const std::string& timeout_url);
@@ -233,11 +221,5 @@ private:
     std::unique_ptr<Pacer> m_pacer;
     std::unique_ptr<Counters> m_counters;
 };
-
-/// True for a provisioningState that ends an operation: Succeeded, Failed, Canceled (any case).
-bool is_terminal_state(std::string_view state);
-
-/// The resource's properties.provisioningState, or "" when absent (absent = Succeeded).
-std::string provisioning_state_of(const Json& resource);
 
 }  // namespace converge

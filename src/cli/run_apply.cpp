@@ -85,7 +85,6 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     ApplyOptions apply;
     apply.parallelism = stack.client().options().parallelism;
     apply.cancel = &g_interrupted;
-    apply.wait.poll_interval = std::chrono::milliseconds(stack.is_emulated() ? 100 : 10000);
     const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
     auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Redactor::for_desired(desired));
     const ApplyResult result = apply_plan(plan, desired, observed, stack.api(), apply, progress.get());
