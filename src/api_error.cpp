@@ -24,13 +24,6 @@ std::string status_text(int status) {
     }
 }
 
-std::string string_field(const Json& object, const char* key) {
-    if (!object.is_object()) {
-        return "";
-    }
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 }  // namespace
 
 std::string ApiError::to_string() const {

@@ -21,13 +21,6 @@ Json parse_or_null(const std::string& body) {
     return parsed.is_discarded() ? Json(nullptr) : parsed;
 }
 
-std::string text_of(const Json& object, const char* key) {
-    if (!object.is_object()) {
-        return "";
-    }
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 }  // namespace
 
 std::chrono::milliseconds ArmClient::poll_wait(const HttpResponse& response) const {
@@ -211,7 +204,7 @@ void ArmClient::lro_poll_async_status(LroOperation::State& op) {
     }
     op.failures = 0;
     op.status_body = parse_or_null(response->body);
-    const std::string status = text_of(op.status_body, "status");
+    const std::string status = string_field(op.status_body, "status");
     const Outcome outcome = outcome_of(status);
     if (outcome == Outcome::running) {
         lro_schedule(op, poll_wait(*response), op.method, op.url);
@@ -324,9 +317,9 @@ ApiError ArmClient::operation_error(const std::string& method, const std::string
     error.path = display_path(url);
     error.request_id = response.headers.get("x-ms-request-id").value_or("");
     const Json detail = status_body.is_object() && status_body.contains("error") ? status_body["error"] : Json();
-    error.code = text_of(detail, "code");
-    error.message = redact(text_of(detail, "message"));
-    error.target = text_of(detail, "target");
+    error.code = string_field(detail, "code");
+    error.message = redact(string_field(detail, "message"));
+    error.target = string_field(detail, "target");
     if (error.code.empty()) {
         error.code = "Operation" + status;
     }

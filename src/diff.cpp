@@ -1,5 +1,6 @@
 #include "converge/diff.hpp"
 
+#include "converge/json_pointer.hpp"
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
 #include "diff_rules.hpp"
@@ -14,28 +15,6 @@ using detail::RuleTree;
 namespace {
 
 constexpr std::uint8_t k_ignored = detail::k_read_only | detail::k_write_only;
-
-// "a/b~c" -> "a~1b~0c" (RFC 6901), appended to `path`.
-void append_segment(std::string& path, std::string_view key) {
-    path.push_back('/');
-    bool plain = true;
-    for (const char c : key) {
-        plain = plain && c != '~' && c != '/';
-    }
-    if (plain) {
-        path += key;  // the usual case: nothing to escape
-        return;
-    }
-    for (char c : key) {
-        if (c == '~') {
-            path += "~0";
-        } else if (c == '/') {
-            path += "~1";
-        } else {
-            path.push_back(c);
-        }
-    }
-}
 
 std::optional<double> as_number(const std::string& s) {
     if (s.empty()) {
@@ -182,7 +161,7 @@ void Differ::visit_object(const Json& d, const Json* o, const RuleTree::Cursor& 
     detail::MemberCursor members(o);
     for (auto it = d.begin(); it != d.end(); ++it) {
         const std::size_t len = path.size();
-        append_segment(path, it.key());
+        json_pointer::append_segment(path, it.key());
         visit(*it, members.find(it.key()), m_rules.step(at, it.key()), it.key());
         path.resize(len);
     }
@@ -200,7 +179,7 @@ void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at
             continue;
         }
         const std::size_t len = path.size();
-        append_segment(path, it.key());
+        json_pointer::append_segment(path, it.key());
         if (!m_desired.sensitive.count(path)) {  // a secret tag is never shown, even to remove it
             record(nullptr, &*it, at.flags);
         }
@@ -277,19 +256,14 @@ std::string join_fields(const std::vector<FieldChange>& fields) {
 std::string dotted_path(std::string_view pointer) {
     std::string out;
     out.reserve(pointer.size());
-    for (std::size_t i = 0; i < pointer.size(); ++i) {
-        const char c = pointer[i];
-        if (c == '/') {
-            if (i != 0) {
-                out.push_back('.');
-            }
-        } else if (c == '~' && i + 1 < pointer.size()) {
-            out.push_back(pointer[i + 1] == '1' ? '/' : '~');
-            ++i;
-        } else {
-            out.push_back(c);
+    bool first = true;
+    json_pointer::for_each_segment(pointer, [&](std::string_view segment) {
+        if (!first) {
+            out.push_back('.');
         }
-    }
+        first = false;
+        out += json_pointer::unescape(segment);
+    });
     return out;
 }
 

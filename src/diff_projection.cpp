@@ -1,6 +1,7 @@
 // What a saved plan records of the observed state: the fields the manifest sets.
 #include "converge/diff.hpp"
 
+#include "converge/json_pointer.hpp"
 #include "converge/resource_id.hpp"
 #include "diff_rules.hpp"
 
@@ -25,7 +26,7 @@ struct Projector {
         for (auto it = d.begin(); it != d.end(); ++it) {
             const auto sub = rules.step(at, it.key());
             const std::size_t len = path.size();
-            path += "/" + it.key();
+            json_pointer::append_segment(path, it.key());
             if (!(sub.flags & (detail::k_read_only | detail::k_write_only | detail::k_secret)) &&
                 !sensitive.count(path)) {
                 out[it.key()] = project(*it, o ? detail::find_member(*o, it.key()) : nullptr, sub);
@@ -42,7 +43,7 @@ struct Projector {
         }
         Json out = *o;
         for (auto it = o->begin(); it != o->end(); ++it) {
-            if (sensitive.count((Json::json_pointer("/tags") / it.key()).to_string())) {
+            if (sensitive.count(json_pointer::join("/tags", it.key()))) {
                 out.erase(it.key());
             }
         }

@@ -128,25 +128,25 @@ MemberCursor::MemberCursor(const Json* o) {
     }
 }
 
-const Json* MemberCursor::find(const std::string& key) {
+std::size_t MemberCursor::position(const std::string& key) {
     if (!m_object) {
-        return nullptr;
+        return npos;
     }
     for (; m_at != m_object->end(); ++m_at) {
         const int order = m_at->first.compare(key);
         if (order == 0) {
-            return &m_at->second;
+            return static_cast<std::size_t>(m_at - m_object->begin());
         }
         if (order > 0) {
             break;
         }
     }
-    for (const auto& [name, value] : *m_object) {
-        if (iequals(name, key)) {
-            return &value;
+    for (auto m = m_object->begin(); m != m_object->end(); ++m) {
+        if (iequals(m->first, key)) {
+            return static_cast<std::size_t>(m - m_object->begin());
         }
     }
-    return nullptr;
+    return npos;
 }
 
 }  // namespace converge::detail

@@ -7,6 +7,7 @@
 #include "converge/plan.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -66,13 +67,22 @@ private:
 const Json* find_member(const Json& o, const std::string& key);
 
 /// find_member for the keys of another object taken in order (ascending, as objects iterate):
-/// one forward walk over `o`'s members instead of a lookup per key.
+/// one forward walk over `o`'s members instead of a lookup per key. This is how the differ
+/// matches a desired member with an observed one; observe's projection uses it too, so both
+/// keep exactly the members the differ compares.
 class MemberCursor {
 public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
     /// `o` may be nullptr or not an object: every key is then absent.
     explicit MemberCursor(const Json* o);
     /// find_member(o, key); keys must come in ascending order.
-    const Json* find(const std::string& key);
+    const Json* find(const std::string& key) {
+        const std::size_t at = position(key);
+        return at == npos ? nullptr : &(m_object->begin() + static_cast<std::ptrdiff_t>(at))->second;
+    }
+    /// The same member as find, as its position among `o`'s members (npos when absent).
+    std::size_t position(const std::string& key);
 
 private:
     const Json::object_t* m_object = nullptr;

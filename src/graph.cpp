@@ -1,5 +1,6 @@
 #include "converge/graph.hpp"
 
+#include "converge/json_pointer.hpp"
 #include "converge/normalize.hpp"
 
 #include "bytes.hpp"
@@ -179,11 +180,10 @@ struct GraphBuilder {
             if (node.field_locations) {
                 std::string pointer;
                 for (const auto& [key, i] : path) {
-                    pointer += '/';
                     if (i == k_key) {
-                        pointer += key;
+                        json_pointer::append_segment(pointer, key);
                     } else {
-                        pointer += std::to_string(i);
+                        json_pointer::append_segment(pointer, std::to_string(i));
                     }
                 }
                 if (auto at = node.field_locations->find(pointer, node.location.file)) {

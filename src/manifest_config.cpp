@@ -23,7 +23,7 @@ void read_variables(const YamlDocument& doc, StackConfig& config, Diagnostics& d
         return;
     }
     for (const auto& [name, v] : it->items()) {
-        const std::string pointer = "/variables/" + escape_pointer(name);
+        const std::string pointer = "/variables/" + json_pointer::escape(name);
         if (!valid_variable_name(name)) {
             diagnostics.error(doc.key_at(pointer), fmt::format("invalid variable name \"{}\" (letters, digits, "
                                                                "'_', '-' and '.', starting with a letter or '_')",
@@ -73,7 +73,7 @@ void read_values_file(const std::string& path, StackConfig& config, Diagnostics&
     for (const auto& [name, v] : doc.root.items()) {
         Variable& var = config.variables[name];
         if (!var.declared.known()) {
-            var.declared = doc.key_at("/" + escape_pointer(name));
+            var.declared = doc.key_at("/" + json_pointer::escape(name));
         }
         var.value = v;
         var.has_value = true;
@@ -108,7 +108,7 @@ void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_en
     const Json::json_pointer tags("/defaults/tags");
     if (doc.root.contains(tags) && doc.root.at(tags).is_object()) {
         for (const auto& [k, v] : doc.root.at(tags).items()) {
-            const std::string pointer = "/defaults/tags/" + escape_pointer(k);
+            const std::string pointer = "/defaults/tags/" + json_pointer::escape(k);
             if (v.is_string()) {
                 config.tags[k] = default_string(doc, pointer, context, ignored, diagnostics);
             } else if (const std::string* raw = doc.raw(pointer)) {

@@ -37,7 +37,7 @@ void stringify_map(YamlDocument& doc, const std::string& pointer) {
         return;
     }
     for (auto& [k, v] : doc.root.at(p).items()) {
-        stringify(doc, v, pointer + "/" + escape_pointer(k));
+        stringify(doc, v, pointer + "/" + json_pointer::escape(k));
     }
 }
 

@@ -2,6 +2,7 @@
 // Internal pieces of the manifest loader, shared by src/manifest*.cpp and src/schema*.cpp.
 #include "converge/diagnostic.hpp"
 #include "converge/json.hpp"
+#include "converge/json_pointer.hpp"
 #include "converge/kinds.hpp"
 #include "converge/manifest.hpp"
 #include "converge/model.hpp"
@@ -78,11 +79,6 @@ std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view t
 /// YAML 1.2 core-schema typing of a plain scalar: "4" -> 4, "true" -> true, "x" -> "x".
 Json resolve_plain_scalar(const std::string& text);
 
-/// "a/b~c" -> "a~1b~0c", for one JSON pointer segment.
-std::string escape_pointer(std::string_view segment);
-
-/// Appends "/" and the escaped segment to a JSON pointer, without a temporary string.
-void append_segment(std::string& pointer, std::string_view segment);
 /// "/spec/properties/x" -> "spec.properties.x", for messages.
 std::string display_path(std::string_view pointer);
 

@@ -151,7 +151,7 @@ void walk(YamlDocument& doc, Json& node, std::string& pointer, const Interpolati
     } else if (node.is_object()) {
         for (auto& [k, v] : node.items()) {
             const std::size_t mark = pointer.size();
-            append_segment(pointer, k);
+            json_pointer::append_segment(pointer, k);
             walk(doc, v, pointer, context, out, diagnostics);
             pointer.resize(mark);
         }

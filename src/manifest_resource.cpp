@@ -43,7 +43,7 @@ void stringify_tags(YamlDocument& doc, bool nested) {
     const std::string pointer = nested ? "/spec/properties/tags" : "/spec/tags";
     for (auto& [k, v] : tags->items()) {
         if (v.is_number() || v.is_boolean()) {
-            const std::string* raw = doc.raw(pointer + "/" + escape_pointer(k));
+            const std::string* raw = doc.raw(pointer + "/" + json_pointer::escape(k));
             v = raw != nullptr ? *raw : v.dump();
         }
     }
@@ -92,7 +92,7 @@ void find_secrets(const KindInfo& kind, const Json& node, std::vector<std::strin
     if (match_any(kind, path) == Match::whole) {
         std::string pointer = "/spec";
         for (const std::string_view segment : path) {
-            pointer += "/" + escape_pointer(segment);
+            json_pointer::append_segment(pointer, segment);
         }
         found.sensitive.push_back(std::move(pointer));
         if (node.is_string()) {

@@ -58,44 +58,9 @@ bool YamlDocument::is_plain(std::string_view pointer) const {
     return false;
 }
 
-namespace {
-
-void append_escaped(std::string& out, std::string_view segment) {
-    // Two memchr scans are several times faster than find_first_of's per-character loop.
-    if (segment.find('~') == std::string_view::npos && segment.find('/') == std::string_view::npos) {
-        out += segment;
-        return;
-    }
-    for (char c : segment) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-}
-
-}  // namespace
-
-std::string escape_pointer(std::string_view segment) {
-    std::string out;
-    append_escaped(out, segment);
-    return out;
-}
-
-void append_segment(std::string& pointer, std::string_view segment) {
-    pointer += '/';
-    append_escaped(pointer, segment);
-}
-
 std::string display_path(std::string_view pointer) {
     std::string out;
-    std::size_t i = 0;
-    while (i < pointer.size()) {
-        const auto next = pointer.find('/', i + 1);
-        auto segment = pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1);
+    json_pointer::for_each_segment(pointer, [&](std::string_view segment) {
         const bool index = !segment.empty() &&
                            segment.find_first_not_of("0123456789") == std::string_view::npos;
         if (index) {
@@ -104,20 +69,9 @@ std::string display_path(std::string_view pointer) {
             if (!out.empty()) {
                 out += '.';
             }
-            std::string unescaped(segment);
-            for (std::size_t k = 0; (k = unescaped.find("~1", k)) != std::string::npos;) {
-                unescaped.replace(k, 2, "/");
-            }
-            for (std::size_t k = 0; (k = unescaped.find("~0", k)) != std::string::npos;) {
-                unescaped.replace(k, 2, "~");
-            }
-            out += unescaped;
+            out += json_pointer::unescape(segment);
         }
-        if (next == std::string_view::npos) {
-            break;
-        }
-        i = next;
-    }
+    });
     return out;
 }
 

@@ -1,9 +1,13 @@
 // What observe keeps of each item: the parts the differ, prune, apply's deferred refs, the
 // delete ordering and saved plans read, so an estate's observed state stays small.
+#include "converge/json_pointer.hpp"
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
 
+#include "diff_rules.hpp"
+
 #include <algorithm>
+#include <array>
 #include <optional>
 
 namespace converge {
@@ -23,17 +27,9 @@ const std::vector<Segments>& always_kept() {
 
 // "properties.a~1b" (a ref's field, read as a JSON pointer by apply) -> {"properties", "a/b"}.
 Segments field_segments(const std::string& field) {
-    Segments out(1);
-    for (std::size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '.') {
-            out.emplace_back();
-        } else if (field[i] == '~' && i + 1 < field.size() && (field[i + 1] == '0' || field[i + 1] == '1')) {
-            out.back().push_back(field[++i] == '1' ? '/' : '~');
-        } else {
-            out.back().push_back(field[i]);
-        }
-    }
-    return out;
+    std::string pointer = "/" + field;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    return json_pointer::parse(pointer);
 }
 
 bool ends_here(const Paths& paths, std::size_t depth) {
@@ -51,19 +47,12 @@ Paths descend(const Paths& paths, std::size_t depth, std::string_view key) {
     return out;
 }
 
-// The desired member the differ compares with observed member `key` (it finds members ignoring
-// case). Several desired spellings of one key: `several` is set and the member is kept whole.
-const Json* shape_member(const Json& shape, const std::string& key, bool& several) {
-    const Json* found = nullptr;
-    several = false;
-    for (auto it = shape.begin(); it != shape.end(); ++it) {
-        if (iequals(it.key(), key)) {
-            several = found != nullptr;
-            found = &*it;
-        }
-    }
-    return found;
-}
+// The desired member the differ compares with one observed member. `several`: more than one
+// desired spelling of a key finds that member, which is then kept whole.
+struct Match {
+    const Json* shape = nullptr;
+    bool several = false;
+};
 
 struct Keeper {
     const ResourceId& self;
@@ -88,12 +77,32 @@ struct Keeper {
     }
 
     std::optional<Json> keep_object(Json& o, const Json* shape, const Paths& paths, std::size_t depth) const {
+        // Each observed member's desired counterpart, found as the differ finds it (its own
+        // MemberCursor, one forward walk), by position; on the stack for all but large objects.
+        std::array<Match, 16> small{};
+        std::vector<Match> large;
+        Match* matches = small.data();
+        if (shape) {
+            if (o.size() > small.size()) {
+                large.resize(o.size());
+                matches = large.data();
+            }
+            detail::MemberCursor cursor(&o);
+            for (auto it = shape->begin(); it != shape->end(); ++it) {
+                const std::size_t at = cursor.position(it.key());
+                if (at != detail::MemberCursor::npos) {
+                    matches[at].several = matches[at].shape != nullptr;
+                    matches[at].shape = &*it;
+                }
+            }
+        }
         Json out = Json::object();
-        for (auto it = o.begin(); it != o.end(); ++it) {
-            bool several = false;
-            const Json* sub = shape ? shape_member(*shape, it.key(), several) : nullptr;
+        std::size_t index = 0;
+        for (auto it = o.begin(); it != o.end(); ++it, ++index) {
+            const Match match = shape ? matches[index] : Match{};
+            const Json* sub = match.shape;
             const Paths next = descend(paths, depth, it.key());
-            if (several) {
+            if (match.several) {
                 out[it.key()] = std::move(*it);
             } else if (depth == 0 && !sub && next.empty() && it.key() == "id" && own_id(*it)) {
                 continue;  // the item's own id is its key in ObservedState; the prune graph skips self-edges

@@ -14,34 +14,16 @@ namespace converge {
 
 namespace {
 
-// Replaces any secret value inside `value` (whole or as a substring) by (sensitive).
-bool scrub(Json& value, const std::vector<std::string>& secrets) {
-    bool hit = false;
-    if (value.is_string()) {
-        const auto& s = value.get_ref<const std::string&>();
-        for (const auto& secret : secrets) {
-            if (!secret.empty() && s.find(secret) != std::string::npos) {
-                value = std::string(k_sensitive);
-                return true;
-            }
-        }
-    } else if (value.is_structured()) {
-        for (auto& e : value) {
-            hit = scrub(e, secrets) || hit;
-        }
-    }
-    return hit;
-}
-
-void scrub_change(Change& change, const std::vector<std::string>& secrets) {
-    if (secrets.empty()) {
+// Replaces any value holding a secret (whole or as a substring) by (sensitive).
+void scrub_change(Change& change, const Scrubber& scrubber) {
+    if (scrubber.empty()) {
         return;
     }
     for (auto& f : change.fields) {
         bool hit = false;
         for (auto* v : {&f.before, &f.after}) {
             if (*v) {
-                hit = scrub(**v, secrets) || hit;
+                hit = scrubber.scrub(**v) || hit;
             }
         }
         f.sensitive = f.sensitive || hit;
@@ -199,12 +181,13 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             }
         }
     } else {
+        const Scrubber scrubber(desired.secret_values);
         for (auto i : ordering.order) {
             const Resource& r = desired.resources[i];
             Change& c = diffs[i];
             c.depends_on = edges_of(g, i);
             note_model_container(r, observed, c);
-            scrub_change(c, desired.secret_values);
+            scrub_change(c, scrubber);
             check_protect(r, c, result.diagnostics);
         }
         // In dependency order, in place: a second vector of changes was 20 MB at 100k resources.

@@ -2,16 +2,11 @@
 
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
+#include "converge/redact.hpp"
 #include "converge/render.hpp"
+#include "saved_plan_internal.hpp"
 
 namespace converge {
-
-namespace detail {
-Json body_without_secrets(const Resource& r, const std::vector<std::string>& secret_values,
-                          std::vector<std::string>& removed);
-Json resource_to_json(const Resource& r, Json body);
-Resource resource_from_json(const Json& j);
-}  // namespace detail
 
 namespace {
 
@@ -31,45 +26,24 @@ std::string label_of(const SavedPlan& saved, const ResourceId& id, const Resourc
     return id.str();
 }
 
-bool contains_secret(const std::string& value, const std::vector<std::string>& secrets) {
-    for (const auto& s : secrets) {
-        if (!s.empty() && value.find(s) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // Azure may hold a secret where the manifest does not say so: such a value is replaced, which
 // at worst refuses the plan as stale later, never writes the secret.
-void scrub(Json& j, const std::vector<std::string>& secrets) {
-    if (j.is_string() && contains_secret(j.get_ref<const std::string&>(), secrets)) {
-        j = "(sensitive)";
-    }
-    if (j.is_structured()) {
-        for (auto& member : j) {
-            scrub(member, secrets);
-        }
-    }
-}
-
-Json observed_entry(const Change& c, const Resource* r, const ObservedState& observed,
-                    const std::vector<std::string>& secrets) {
+Json observed_entry(const Change& c, const Resource* r, const ObservedState& observed, const Scrubber& scrubber) {
     const Json* body = observed.find(c.id);
     Json entry = {{"id", c.id.str()}, {"exists", body != nullptr}};
     if (body && r) {
         Json projection = observed_projection(*r, *body);
-        scrub(projection, secrets);
+        scrubber.scrub(projection);
         entry["projection"] = std::move(projection);
     }
     return entry;
 }
 
-Json inputs_json(const PlanInputs& in, const std::vector<std::string>& secret_values) {
+Json inputs_json(const PlanInputs& in, const Scrubber& scrubber) {
     Json vars = Json::array();
     Json withheld = Json(in.withheld_vars);
     for (const auto& [name, value] : in.vars) {
-        if (contains_secret(value, secret_values)) {
+        if (scrubber.contains(value)) {
             withheld.push_back(name);
         } else {
             vars.push_back({{"name", name}, {"value", value}});
@@ -137,6 +111,7 @@ std::string save_plan(const Plan& plan, const DesiredSet& desired, const Observe
     Json resources = Json::array();
     Json observed_json = Json::array();
     Json secrets = Json::array();
+    const Scrubber scrubber(desired.secret_values);
     for (const auto& c : plan.changes) {
         if (c.action == Action::noop) {
             continue;
@@ -144,18 +119,18 @@ std::string save_plan(const Plan& plan, const DesiredSet& desired, const Observe
         const Resource* r = desired.find(c.id);
         if (r && c.action != Action::remove) {
             std::vector<std::string> removed;
-            resources.push_back(detail::resource_to_json(*r, detail::body_without_secrets(*r, desired.secret_values, removed)));
+            resources.push_back(detail::resource_to_json(*r, detail::body_without_secrets(*r, scrubber, removed)));
             for (const auto& p : removed) {
                 secrets.push_back({{"id", r->id.str()}, {"pointer", p}});
             }
         }
-        observed_json.push_back(observed_entry(c, r, observed, desired.secret_values));
+        observed_json.push_back(observed_entry(c, r, observed, scrubber));
     }
     Json doc = {{"format", k_format},
                 {"format_version", k_saved_format_version},
                 {"stack", desired.stack},
                 {"inputs_digest", desired_digest(desired)},
-                {"inputs", inputs_json(inputs, desired.secret_values)},
+                {"inputs", inputs_json(inputs, scrubber)},
                 {"plan", plan_to_json(plan)},
                 {"resources", std::move(resources)},
                 {"secrets", std::move(secrets)},
@@ -191,6 +166,7 @@ LoadedPlan load_saved_plan(std::string_view text, const std::string& file) {
 
 Diagnostics check_still_valid(const SavedPlan& saved, const ObservedState& now) {
     Diagnostics diags;
+    const Scrubber scrubber(saved.desired.secret_values);
     for (const auto& [id, then] : saved.observed) {
         const Resource* r = nullptr;
         const std::string label = label_of(saved, id, &r);
@@ -202,7 +178,7 @@ Diagnostics check_still_valid(const SavedPlan& saved, const ObservedState& now) 
             diags.error(where, label + " was deleted since the plan was saved; run `converge plan` again");
         } else if (then && current && r) {
             Json seen = *current;  // compared as saved: secret-bearing values scrubbed alike
-            scrub(seen, saved.desired.secret_values);
+            scrubber.scrub(seen);
             for (const auto& path : projection_drift(*r, *then, seen)) {
                 diags.error(where, label + ": " + dotted_path(path) +
                                        " changed since the plan was saved; run `converge plan` again");

@@ -1,7 +1,10 @@
 // Saved plans: the desired resources as JSON, secrets removed, and the inputs digest.
 #include "converge/saved_plan.hpp"
 
+#include "converge/json_pointer.hpp"
+
 #include "diff_rules.hpp"
+#include "saved_plan_internal.hpp"
 
 #include <openssl/evp.h>
 
@@ -31,19 +34,12 @@ ResourceId id_from(const Json& j) {
 
 struct Stripper {
     const Resource& resource;
-    const std::vector<std::string>& secret_values;
+    const Scrubber& scrubber;
     const detail::RuleTree& rules;
     std::vector<std::string>& removed;
     std::string path;
 
-    bool secret_text(const Json& j) const {
-        if (!j.is_string()) {
-            return false;
-        }
-        const auto& s = j.get_ref<const std::string&>();
-        return std::any_of(secret_values.begin(), secret_values.end(),
-                           [&](const std::string& v) { return !v.empty() && s.find(v) != std::string::npos; });
-    }
+    bool secret_text(const Json& j) const { return j.is_string() && scrubber.contains(j.get_ref<const std::string&>()); }
 
     // Removes secret members from `j` in place, recording their pointers.
     void strip(Json& j, const detail::RuleTree::Cursor& at) {
@@ -56,7 +52,7 @@ struct Stripper {
             const std::string key = j.is_object() ? it.key() : std::to_string(index);
             const auto sub = rules.step(at, key);
             const std::size_t len = path.size();
-            path += "/" + key;
+            json_pointer::append_segment(path, key);
             if ((sub.flags & detail::k_secret) || resource.sensitive.count(path) || secret_text(*it)) {
                 removed.push_back(path);
                 drop.push_back(key);
@@ -79,12 +75,10 @@ struct Stripper {
 
 namespace detail {
 
-/// The body of `r` without its secrets; the removed pointers are appended to `removed`.
-Json body_without_secrets(const Resource& r, const std::vector<std::string>& secret_values,
-                          std::vector<std::string>& removed) {
+Json body_without_secrets(const Resource& r, const Scrubber& scrubber, std::vector<std::string>& removed) {
     Json body = r.body;
     const auto& rules = RuleTree::of(r.kind);
-    Stripper s{r, secret_values, rules, removed, {}};
+    Stripper s{r, scrubber, rules, removed, {}};
     s.strip(body, rules.root());
     return body;
 }
@@ -147,10 +141,10 @@ std::string desired_digest(const DesiredSet& desired) {
     }
     std::sort(sorted.begin(), sorted.end(), [](const Resource* a, const Resource* b) { return a->id < b->id; });
     std::string text = "stack=" + desired.stack + "\n";
+    const Scrubber scrubber(desired.secret_values);
     for (const auto* r : sorted) {
         std::vector<std::string> removed;
-        text += r->id.key() + " " + r->api_version + " " +
-                detail::body_without_secrets(*r, desired.secret_values, removed).dump() + "\n";
+        text += r->id.key() + " " + r->api_version + " " + detail::body_without_secrets(*r, scrubber, removed).dump() + "\n";
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;

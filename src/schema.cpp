@@ -127,7 +127,7 @@ void collect_secrets(const Json& root, const Json& node, const std::string& poin
     }
     if (node.contains("properties") && node["properties"].is_object()) {
         for (const auto& [k, v] : node["properties"].items()) {
-            collect_secrets(root, v, pointer + "/" + manifest::escape_pointer(k), depth + 1, out);
+            collect_secrets(root, v, pointer + "/" + json_pointer::escape(k), depth + 1, out);
         }
     }
     if (node.contains("allOf")) {

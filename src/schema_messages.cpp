@@ -81,16 +81,6 @@ void expand(const Json& root, const Json& node, const Json* instance, std::vecto
     }
 }
 
-std::string unescape(std::string s) {
-    for (std::size_t k = 0; (k = s.find("~1", k)) != std::string::npos;) {
-        s.replace(k, 2, "/");
-    }
-    for (std::size_t k = 0; (k = s.find("~0", k)) != std::string::npos;) {
-        s.replace(k, 2, "~");
-    }
-    return s;
-}
-
 const Json* child_of(const Json* instance, const std::string& segment) {
     if (instance == nullptr) {
         return nullptr;
@@ -138,7 +128,7 @@ std::vector<const Json*> schemas_at(const Json& root_schema, const Json& instanc
     while (i < pointer.size() && !schemas.empty()) {
         const auto next = pointer.find('/', i + 1);
         const std::string segment =
-            unescape(std::string(pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1)));
+            json_pointer::unescape(pointer.substr(i + 1, (next == std::string_view::npos ? pointer.size() : next) - i - 1));
         node = child_of(node, segment);
         schemas = schemas_below(root_schema, schemas, segment, node, looked);
         if (next == std::string_view::npos) {

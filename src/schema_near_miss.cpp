@@ -112,7 +112,7 @@ private:
 std::string pointer_of(const std::vector<std::string_view>& path, std::size_t size) {
     std::string out;
     for (std::size_t i = 0; i < size; ++i) {
-        out += "/" + manifest::escape_pointer(path[i]);
+        out += "/" + json_pointer::escape(path[i]);
     }
     return out;
 }

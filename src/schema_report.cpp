@@ -98,7 +98,7 @@ std::string to_pointer(const std::vector<std::string>& context, const Json& root
     for (std::size_t i = 1; i < context.size(); ++i) {
         const std::string& c = context[i];
         const std::string segment = c.size() >= 2 && c.front() == '[' && c.back() == ']' ? c.substr(1, c.size() - 2) : c;
-        pointer += "/" + manifest::escape_pointer(segment);
+        json_pointer::append_segment(pointer, segment);
         if (node != nullptr && node->is_object() && node->contains(segment)) {
             node = &(*node)[segment];
         } else if (node != nullptr && node->is_array()) {
@@ -175,7 +175,7 @@ struct Reporter {
             const auto q = d.rfind("'", d.size() - 3);
             const std::string name = d.substr(q + 1, d.size() - q - 3);
             const std::string in = pointer.empty() ? "" : " in " + path;
-            emit(s.doc.key_at(pointer + "/" + manifest::escape_pointer(name)),
+            emit(s.doc.key_at(pointer + "/" + json_pointer::escape(name)),
                  fmt::format("unknown field \"{}\"{}{}", name, in, suggestion(name, known_fields(schemas))));
         } else if (v == nullptr) {
             emit(s.doc.value_at(pointer), fmt::format("{}: {}", path, d));

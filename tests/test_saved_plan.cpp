@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace converge;
 using converge::test::make_resource;
 using converge::test::rid;
@@ -145,6 +147,30 @@ TEST_CASE("a secret tag Azure already holds is neither saved nor a reason to ref
     ObservedState now = obs;
     now.resources[rid(k_ml, "ws")]["tags"]["owner"] = "someone";
     CHECK(check_still_valid(saved, now).to_string().find("Workspace/ws: tags.owner changed since") != std::string::npos);
+}
+
+// Regression: the saved plan's stripper and observed projection built pointers without
+// escaping, so a secret field whose key holds '/' or '~' matched no sensitive pointer.
+TEST_CASE("a secret field whose key holds '/' or '~' is neither saved nor kept from Azure") {
+    auto set = desired();
+    set.resources[0].body["properties"]["settings"] = {{"a/b", "slash-key-value"}, {"c~d", "tilde-key-value"}};
+    set.resources[0].sensitive.insert("/properties/settings/a~1b");
+    set.resources[0].sensitive.insert("/properties/settings/c~0d");
+    ObservedState obs = observed();
+    obs.resources[rid(k_ml, "ws")]["properties"]["settings"] = {{"a/b", "old-slash-key-value"},
+                                                                {"c~d", "old-tilde-key-value"}};
+    std::string text;
+    SavedPlan saved = round_trip(set, obs, &text);
+    CHECK_FALSE(text.find("key-value") != std::string::npos);
+    std::vector<std::string> pointers;
+    for (const auto& s : saved.secrets) {
+        pointers.push_back(s.pointer);
+    }
+    CHECK(std::find(pointers.begin(), pointers.end(), "/properties/settings/a~1b") != pointers.end());
+    CHECK(std::find(pointers.begin(), pointers.end(), "/properties/settings/c~0d") != pointers.end());
+    CHECK(restore_secrets(saved, set).empty());
+    CHECK(saved.desired.resources[0].body["properties"]["settings"]["a/b"] == "slash-key-value");
+    CHECK(saved.desired.resources[0].body["properties"]["settings"]["c~d"] == "tilde-key-value");
 }
 
 TEST_CASE("the inputs are recorded, secret --var values withheld by name") {

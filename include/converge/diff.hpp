@@ -6,6 +6,7 @@
 #include "converge/json.hpp"
 #include "converge/model.hpp"
 #include "converge/plan.hpp"
+#include "converge/redact.hpp"
 
 #include <string>
 #include <string_view>
@@ -25,8 +26,5 @@ std::vector<std::string> projection_drift(const Resource& desired, const Json& p
 
 /// "/properties/properties/vmSize" -> "properties.properties.vmSize".
 std::string dotted_path(std::string_view pointer);
-
-/// The text shown instead of a secret value.
-inline constexpr std::string_view k_sensitive = "(sensitive)";
 
 }  // namespace converge

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
+#include <string>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
@@ -155,5 +156,15 @@ private:
 
 /// A JSON value (ARM request and response bodies, manifest specs, plans).
 using Json = nlohmann::basic_json<SortedVectorMap>;
+
+/// The string member `key` of `object`; "" when `object` is not an object or the member is
+/// absent or not a string.
+inline std::string string_field(const Json& object, const char* key) {
+    if (!object.is_object()) {
+        return {};
+    }
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 }  // namespace converge

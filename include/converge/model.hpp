@@ -3,6 +3,7 @@
 // ARM id built from metadata and defaults, the ARM request body, and the graph edges.
 #include "converge/diagnostic.hpp"
 #include "converge/json.hpp"
+#include "converge/json_pointer.hpp"
 #include "converge/kinds.hpp"
 #include "converge/resource_id.hpp"
 
@@ -35,9 +36,7 @@ struct PointerHash {
     /// extend(hash, "/" + escaped segment) without building it ("~" -> "~0", "/" -> "~1").
     static std::uint64_t extend_segment(std::uint64_t hash, std::string_view segment) {
         hash = extend(hash, "/");
-        for (const char c : segment) {
-            hash = c == '~' ? extend(hash, "~0") : c == '/' ? extend(hash, "~1") : extend(hash, std::string_view(&c, 1));
-        }
+        json_pointer::for_each_escaped(segment, [&](std::string_view piece) { hash = extend(hash, piece); });
         return hash;
     }
     static std::uint64_t of(std::string_view pointer) { return extend(k_empty, pointer); }

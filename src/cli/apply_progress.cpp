@@ -25,22 +25,10 @@ std::string short_name(const Step& step) {
     return fmt::format("{}/{}", step.kind, step.id.name());
 }
 
-void collect_secrets(const Json& value, std::vector<std::string>& out) {
-    if (value.is_string()) {
-        out.push_back(value.get<std::string>());
-    } else if (value.is_structured()) {
-        for (const auto& v : value) {
-            collect_secrets(v, out);
-        }
-    } else if (!value.is_null()) {
-        out.push_back(value.dump());
-    }
-}
-
 // One line per event: "+ Compute/cpu: create started", "... done in 12.3s".
 class LinePrinter : public ProgressPrinter {
 public:
-    LinePrinter(std::FILE* out, bool color, Redactor redact) : m_out(out), m_color(color), m_redact(std::move(redact)) {}
+    LinePrinter(std::FILE* out, bool color, Scrubber redact) : m_out(out), m_color(color), m_redact(std::move(redact)) {}
 
     void step_started(const Step& step) override { print(step, "started", nullptr); }
     void step_phase(const Step& step, const std::string& phase) override { print(step, phase, nullptr); }
@@ -73,13 +61,13 @@ private:
 
     std::FILE* m_out;
     bool m_color;
-    Redactor m_redact;
+    Scrubber m_redact;
 };
 
 // JSON lines: {"type":"step_finished","id":...,"action":"create","status":"done",...}.
 class JsonPrinter : public ProgressPrinter {
 public:
-    JsonPrinter(std::FILE* out, Redactor redact) : m_out(out), m_redact(std::move(redact)) {}
+    JsonPrinter(std::FILE* out, Scrubber redact) : m_out(out), m_redact(std::move(redact)) {}
 
     void step_started(const Step& step) override { emit("step_started", step, {}); }
     void step_phase(const Step& step, const std::string& phase) override { emit("step_phase", step, {{"phase", phase}}); }
@@ -110,13 +98,13 @@ private:
     }
 
     std::FILE* m_out;
-    Redactor m_redact;
+    Scrubber m_redact;
 };
 
 // A live table of the running steps, redrawn in place; finished steps scroll above it.
 class LivePrinter : public ProgressPrinter {
 public:
-    LivePrinter(std::FILE* out, bool color, Redactor redact)
+    LivePrinter(std::FILE* out, bool color, Scrubber redact)
         : m_lines(out, color, redact), m_out(out), m_redact(std::move(redact)), m_ticker([this] { tick(); }) {}
 
     ~LivePrinter() override {
@@ -191,7 +179,7 @@ private:
 
     LinePrinter m_lines;
     std::FILE* m_out;
-    Redactor m_redact;
+    Scrubber m_redact;
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::map<std::string, Row> m_running;
@@ -202,41 +190,12 @@ private:
 
 }  // namespace
 
-Redactor::Redactor(std::vector<std::string> secrets) : m_secrets(std::move(secrets)) {
-    // Longest first, so a secret that contains another is replaced whole; skip trivial values.
-    std::erase_if(m_secrets, [](const std::string& s) { return s.size() < 4; });
-    std::sort(m_secrets.begin(), m_secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-}
-
-Redactor Redactor::for_desired(const DesiredSet& desired) {
-    std::vector<std::string> secrets = desired.secret_values;
-    for (const auto& r : desired.resources) {
-        for (const auto& pointer : r.sensitive) {
-            const Json::json_pointer ptr{pointer};
-            if (r.body.contains(ptr)) {
-                collect_secrets(r.body.at(ptr), secrets);
-            }
-        }
-    }
-    return Redactor(std::move(secrets));
-}
-
-std::string Redactor::operator()(std::string text) const {
-    for (const auto& secret : m_secrets) {
-        for (std::size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-            text.replace(pos, secret.size(), "(sensitive)");
-            pos += 11;
-        }
-    }
-    return text;
-}
-
 std::string step_label(const Step& step) {
     const std::string action = action_name(step.action);
     return step.part_of_replace ? "replace (" + action + ")" : action;
 }
 
-std::unique_ptr<ProgressPrinter> make_progress(ProgressStyle style, std::FILE* out, bool color, Redactor redact) {
+std::unique_ptr<ProgressPrinter> make_progress(ProgressStyle style, std::FILE* out, bool color, Scrubber redact) {
     switch (style) {
     case ProgressStyle::json: return std::make_unique<JsonPrinter>(out, std::move(redact));
     case ProgressStyle::live: return std::make_unique<LivePrinter>(out, color, std::move(redact));

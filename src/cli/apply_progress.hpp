@@ -2,6 +2,7 @@
 // How `converge apply` and `destroy` show progress: a live view on a TTY, one line per event
 // otherwise, or JSON events with --log-format json. All write to one FILE*.
 #include "converge/apply.hpp"
+#include "converge/redact.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -9,18 +10,6 @@
 #include <vector>
 
 namespace converge::cli {
-
-/// Replaces every known secret value in a text with "(sensitive)".
-class Redactor {
-public:
-    explicit Redactor(std::vector<std::string> secrets);
-    /// The secret values of a desired set: sensitive variables and sensitive body fields.
-    static Redactor for_desired(const DesiredSet& desired);
-    std::string operator()(std::string text) const;
-
-private:
-    std::vector<std::string> m_secrets;
-};
 
 /// Progress style chosen from --log-format and whether the output is a terminal.
 enum class ProgressStyle { live, lines, json };
@@ -32,7 +21,7 @@ public:
 };
 
 /// Makes the printer for a style; `color` adds ANSI colours to text styles.
-std::unique_ptr<ProgressPrinter> make_progress(ProgressStyle style, std::FILE* out, bool color, Redactor redact);
+std::unique_ptr<ProgressPrinter> make_progress(ProgressStyle style, std::FILE* out, bool color, Scrubber redact);
 
 /// "create", "update", "delete", "replace (delete)", "replace (create)".
 std::string step_label(const Step& step);

@@ -86,7 +86,7 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     apply.parallelism = stack.client().options().parallelism;
     apply.cancel = &g_interrupted;
     const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
-    auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Redactor::for_desired(desired));
+    auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Scrubber::for_desired(desired));
     const ApplyResult result = apply_plan(plan, desired, observed, stack.api(), apply, progress.get());
     progress->finish(result);
     if (result.interrupted) {

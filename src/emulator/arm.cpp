@@ -126,15 +126,6 @@ std::size_t page_offset(const Context& ctx) {
     }
 }
 
-Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more) {
-    std::vector<std::string> texts;
-    texts.reserve(items.size());
-    for (const auto& item : items) {
-        texts.push_back(item.dump());
-    }
-    return list_page_text(ctx, texts, next_offset, more);
-}
-
 // Written as Json::dump() writes {"nextLink":..., "value":[...]}: members in name order, compact.
 Response list_page_text(const Context& ctx, const std::vector<std::string>& items, std::size_t next_offset, bool more) {
     std::size_t size = 32;

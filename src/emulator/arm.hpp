@@ -3,6 +3,9 @@
 #include "registry.hpp"
 #include "services.hpp"
 
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -32,13 +35,40 @@ std::string new_etag(Services& svc);
 /// Evaluates If-Match / If-None-Match against a record (CONTRACT 3.5); returns 412 on failure.
 std::optional<ArmError> check_preconditions(const Context& ctx, const Record* existing, bool is_put);
 
-/// A page of a list: `{"value":[...],"nextLink"?}`; nextLink keeps every query parameter
-/// except $skiptoken and points at this emulator.
-Response list_page(const Context& ctx, std::vector<Json> items, std::size_t next_offset, bool more);
-/// list_page for items already rendered as JSON text (the same bytes as list_page's dump).
+/// A page of a list, its items already rendered as JSON text: `{"nextLink"?,"value":[...]}` as
+/// Json::dump writes it; nextLink keeps every query parameter except $skiptoken and points at
+/// this emulator.
 Response list_page_text(const Context& ctx, const std::vector<std::string>& items, std::size_t next_offset, bool more);
 /// The $skiptoken offset of this request (0 when absent or invalid).
 std::size_t page_offset(const Context& ctx);
+
+/// The page a list request asks for: `fetch(offset, count)` returns up to `count` items from
+/// `offset` ($skiptoken) on; `render(item&)` writes one as JSON text. One item more than the
+/// emulator's page size is fetched: it says whether more follow.
+template <class Fetch, class Render>
+Response list_paged(const Context& ctx, Fetch&& fetch, Render&& render) {
+    const std::size_t offset = page_offset(ctx);
+    const std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
+    auto items = fetch(offset, size + 1);
+    const bool more = items.size() > size;
+    std::vector<std::string> texts;
+    texts.reserve(std::min(items.size(), size));
+    for (std::size_t i = 0; i < items.size() && i < size; ++i) {
+        texts.push_back(render(items[i]));
+    }
+    return list_page_text(ctx, texts, offset + size, more);
+}
+
+/// list_paged over items all in memory (they are moved from).
+template <class T, class Render>
+Response list_paged_all(const Context& ctx, std::vector<T>& all, Render&& render) {
+    auto slice = [&](std::size_t offset, std::size_t count) {
+        const auto first = all.begin() + static_cast<std::ptrdiff_t>(std::min(offset, all.size()));
+        const auto last = first + static_cast<std::ptrdiff_t>(std::min<std::size_t>(count, all.end() - first));
+        return std::vector<T>(std::make_move_iterator(first), std::make_move_iterator(last));
+    };
+    return list_paged(ctx, slice, render);
+}
 
 /// Sets "Retry-After" (and retry-after-ms when configured).
 void set_retry_after(const Services& svc, Response& res);

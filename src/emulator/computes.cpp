@@ -200,11 +200,7 @@ Handler instance_action(std::string during, std::string after) {
         AsyncStart start{"action", rec->id, k_compute_type, k_compute_type + "#action", "compute-done",
                          to_lower(rec->body.value("location", "global")), "computeOperations"};
         start.extra = {{"state", after}};
-        AsyncUrls urls = start_async(ctx, start);
-        Response res = Response::empty(202);
-        res.set_header("Location", urls.result_url);
-        set_retry_after(ctx.svc, res);
-        return res;
+        return accept_async(ctx, start);
     };
 }
 

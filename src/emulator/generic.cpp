@@ -139,10 +139,7 @@ Response start_create_async(Context& ctx, Record& rec, const Target& t) {
     ctx.svc.store->put(rec);
     AsyncUrls urls = start_async(ctx, start);
     if (type.create_mode == AsyncMode::location) {
-        Response res = Response::empty(202);
-        res.set_header("Location", urls.result_url);
-        set_retry_after(ctx.svc, res);
-        return res;
+        return accepted(ctx.svc, urls);
     }
     Response res = with_etag(Response::json(201, render(ctx, rec)), rec);
     res.set_header("Azure-AsyncOperation", urls.status_url);
@@ -393,31 +390,14 @@ Response generic_delete(Context& ctx) {
     ctx.svc.store->put(rec);
     AsyncStart start{"delete", rec.id, type.type, type.type + "#delete", type.completion_hook,
                      canonical_location(resource_location(rec.body)), type.operation_prefix};
-    AsyncUrls urls = start_async(ctx, start);
-    Response res = Response::empty(202);
-    res.set_header("Location", urls.result_url);
-    if (type.delete_mode == AsyncMode::async_operation) {
-        res.set_header("Azure-AsyncOperation", urls.status_url);
-    }
-    set_retry_after(ctx.svc, res);
-    return res;
+    return accept_async(ctx, start, type.delete_mode == AsyncMode::async_operation);
 }
 
 namespace {
 Response page_of(Context& ctx, const RecordQuery& q) {
-    std::size_t offset = page_offset(ctx);
-    std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
-    auto records = ctx.svc.store->list_stored(q, offset, size + 1);
-    bool more = records.size() > size;
-    if (more) {
-        records.pop_back();
-    }
-    std::vector<std::string> items;
-    items.reserve(records.size());
-    for (auto& r : records) {
-        items.push_back(render_text(ctx, std::move(r)));
-    }
-    return list_page_text(ctx, items, offset + size, more);
+    return list_paged(
+        ctx, [&](std::size_t offset, std::size_t count) { return ctx.svc.store->list_stored(q, offset, count); },
+        [&](StoredRecord& r) { return render_text(ctx, std::move(r)); });
 }
 }  // namespace
 

@@ -137,15 +137,7 @@ Response list_assets(Context& ctx) {
     if (auto top = ctx.req.param("$top")) {
         all.resize(std::min<std::size_t>(all.size(), std::strtoul(top->c_str(), nullptr, 10)));
     }
-    const std::size_t offset = std::min(page_offset(ctx), all.size());
-    const std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
-    const std::size_t end = std::min(all.size(), offset + size);
-    std::vector<std::string> page;
-    page.reserve(end - offset);
-    for (std::size_t i = offset; i < end; ++i) {
-        page.push_back(render_text(ctx, std::move(all[i])));
-    }
-    return list_page_text(ctx, page, end, end < all.size());
+    return list_paged_all(ctx, all, [&](StoredRecord& r) { return render_text(ctx, std::move(r)); });
 }
 
 // latestVersion / nextVersion of a container, from its versions (numeric ones compare as numbers).
@@ -191,11 +183,7 @@ Response publish(Context& ctx) {
     }
     AsyncStart start{"action", rec->id, k_version_type, k_version_type + "#action", "", "", "mfeOperations"};
     start.location = "global";
-    AsyncUrls urls = start_async(ctx, start);
-    Response res = Response::empty(202);
-    res.set_header("Location", urls.result_url);
-    set_retry_after(ctx.svc, res);
-    return res;
+    return accept_async(ctx, start);
 }
 
 TypeBehaviour asset_type(const std::string& type) {

@@ -40,11 +40,7 @@ Response patch_async(Context& ctx) {
     ctx.svc.store->put(*rec);
     AsyncStart start{"update", rec->id, ctx.type->type, ctx.type->type + "#update", "", rec->body.value("location", "global"),
                      "mfeOperations"};
-    AsyncUrls urls = start_async(ctx, start);
-    Response accepted = Response::empty(202);
-    accepted.set_header("Location", urls.result_url);
-    set_retry_after(ctx.svc, accepted);
-    return accepted;
+    return accept_async(ctx, start);
 }
 
 std::optional<ArmError> check_traffic(WriteContext& w) {

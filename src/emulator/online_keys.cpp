@@ -65,11 +65,7 @@ Response regenerate_endpoint_keys(Context& ctx) {
     AsyncStart start{"action", rec->id, k_endpoint_type, k_endpoint_type + "#action", "",
                      rec->body.value("location", "global"), "mfeOperations"};
     start.result = Json::object();
-    AsyncUrls urls = start_async(ctx, start);
-    Response res = Response::empty(202);
-    res.set_header("Location", urls.result_url);
-    set_retry_after(ctx.svc, res);
-    return res;
+    return accept_async(ctx, start);
 }
 
 Response endpoint_token(Context& ctx) {

@@ -97,10 +97,7 @@ std::optional<Json> find_op(Context& ctx, Response& not_found) {
 Response result_response(Context& ctx, const Json& op) {
     AsyncUrls urls = urls_for(ctx.svc, op);
     if (op["status"] == "InProgress") {
-        Response res = Response::empty(202);
-        res.set_header("Location", urls.result_url);
-        set_retry_after(ctx.svc, res);
-        return res;
+        return accepted(ctx.svc, urls);
     }
     if (op["status"] != "Succeeded") {
         return Response::json(400, Json{{"error", op["error"]}});
@@ -141,6 +138,20 @@ Response handle_arm_result(Context& ctx) {
 }
 
 }  // namespace
+
+Response accepted(const Services& svc, const AsyncUrls& urls, bool status_monitor) {
+    Response res = Response::empty(202);
+    res.set_header("Location", urls.result_url);
+    if (status_monitor) {
+        res.set_header("Azure-AsyncOperation", urls.status_url);
+    }
+    set_retry_after(svc, res);
+    return res;
+}
+
+Response accept_async(Context& ctx, const AsyncStart& start, bool status_monitor) {
+    return accepted(ctx.svc, start_async(ctx, start), status_monitor);
+}
 
 AsyncUrls start_async(Context& ctx, const AsyncStart& s) {
     std::string id = to_lower(ctx.svc.new_uuid());

@@ -31,6 +31,11 @@ struct AsyncUrls {
 /// Records an operation due after its duration; whether it fails is decided now from the
 /// seed (FaultRates::async_failure).
 AsyncUrls start_async(Context& ctx, const AsyncStart& start);
+/// 202 Accepted for an operation in progress: Location (the result URL), Azure-AsyncOperation
+/// (the status URL) when `status_monitor`, and Retry-After.
+Response accepted(const Services& svc, const AsyncUrls& urls, bool status_monitor = false);
+/// start_async, answered with accepted(): the 202-then-poll start of every async route.
+Response accept_async(Context& ctx, const AsyncStart& start, bool status_monitor = false);
 /// Completes every operation that is due (built-in effect by kind, then the named hook).
 void complete_due_operations(Services& svc);
 /// Registers the status and result routes.

@@ -182,14 +182,8 @@ Response list_resources(Context& ctx) {
             all.push_back(std::move(r));
         }
     }
-    std::size_t offset = page_offset(ctx);
-    std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
-    std::vector<Json> items;
-    std::string expand = ctx.req.param("$expand").value_or("");
-    for (std::size_t i = offset; i < all.size() && i < offset + size; ++i) {
-        items.push_back(generic_resource(ctx, all[i], expand));
-    }
-    return list_page(ctx, items, offset + size, offset + size < all.size());
+    const std::string expand = ctx.req.param("$expand").value_or("");
+    return list_paged_all(ctx, all, [&](const Record& r) { return generic_resource(ctx, r, expand).dump(); });
 }
 
 Response metadata_endpoints(Context& ctx) {

@@ -178,29 +178,16 @@ Response delete_rg(Context& ctx) {
     rec->body["properties"]["provisioningState"] = "Deleting";
     ctx.svc.store->put(*rec);
     AsyncStart start{"delete", rec->id, k_rg_type, k_rg_type + "#delete", "", "", ""};
-    AsyncUrls urls = start_async(ctx, start);
-    Response res = Response::empty(202);
-    res.set_header("Location", urls.result_url);
-    set_retry_after(ctx.svc, res);
-    return res;
+    return accept_async(ctx, start);
 }
 
 Response list_rgs(Context& ctx) {
     RecordQuery q;
     q.type = to_lower(k_rg_type);
     q.parent = to_lower("/subscriptions/" + ctx.param("subscriptionId"));
-    std::size_t offset = page_offset(ctx);
-    std::size_t size = std::max<std::size_t>(1, ctx.svc.options.page_size);
-    auto records = ctx.svc.store->list(q, offset, size + 1);
-    bool more = records.size() > size;
-    if (more) {
-        records.pop_back();
-    }
-    std::vector<Json> items;
-    for (const auto& r : records) {
-        items.push_back(r.body);
-    }
-    return list_page(ctx, items, offset + size, more);
+    return list_paged(
+        ctx, [&](std::size_t offset, std::size_t count) { return ctx.svc.store->list(q, offset, count); },
+        [](const Record& r) { return r.body.dump(); });
 }
 
 }  // namespace
