@@ -114,7 +114,7 @@ struct Schedule {
         desired.stack = "s";
     }
     void create(const char* kind, const ResourceId& id, std::vector<ResourceId> deps = {}) {
-        desired.resources.push_back(make(kind, id, std::move(deps)));
+        desired.resources.push_back(make(kind, id, deps));
         Change c;
         c.id = id;
         c.kind = kind;

@@ -190,7 +190,7 @@ TEST_CASE("a cycle reads the same from the loader and the planner") {
         "defaults:\n  resourceGroup: rg-demo\n  location: westeurope\n");
     const std::string from_loader = loaded.diagnostics.to_string();
     CHECK(from_loader ==
-          "ws.yaml:1:1: error: dependency cycle: Workspace/mlw-demo -> StorageAccount/stdemo (ref at ws.yaml:7:21) -> "
+          "ws.yaml:2:1: error: dependency cycle: Workspace/mlw-demo -> StorageAccount/stdemo (ref at ws.yaml:7:21) -> "
           "Workspace/mlw-demo (dependsOn at st.yaml:6:7)\n");
     const PlanResult planned = build_plan(loaded.desired, ObservedState{}, {});
     CHECK(planned.diagnostics.to_string() == from_loader);
