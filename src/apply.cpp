@@ -27,7 +27,7 @@ public:
              const ApplyOptions& options, ApplyObserver* observer)
         : m_plan(plan), m_desired(desired), m_observed(observed), m_options(options), m_observer(observer),
           m_clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-          m_tasks(api, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
+          m_tasks(api, desired.stack), m_graph(build_step_graph(plan)) {
         const std::size_t n = m_graph.steps.size();
         m_blockers.resize(n);
         m_dependents.resize(n);
@@ -144,7 +144,7 @@ private:
         const Resource* desired = m_desired.find(step.id);
         run.path = step.id.str();
         run.api_version = api_version_for(step, desired);
-        if (step.action == Action::remove || step.implicit || desired == nullptr) {
+        if (step.action == Action::remove || step.kind == k_model_container_kind || desired == nullptr) {
             return m_tasks.start(step, detail::WriteInput{desired, nullptr}, run, phase);
         }
         auto resolved = resolve_deferred(*desired);
@@ -211,7 +211,7 @@ private:
         if (desired != nullptr && !desired->api_version.empty()) {
             return desired->api_version;
         }
-        const KindInfo* kind = find_kind(step.implicit ? "Model" : step.kind);
+        const KindInfo* kind = find_kind(step.kind == k_model_container_kind ? "Model" : step.kind);
         if (kind == nullptr || kind->api_version.empty()) {
             kind = find_kind_by_type(step.id.type());
         }
@@ -304,22 +304,12 @@ bool ApplyResult::ok() const {
 }
 
 std::string ApplyResult::summary() const {
-    // The counts are the plan's changes; implicit model-container steps are reported apart,
-    // so "Plan: 10 to create" is followed by "10 done".
-    const auto n = [this](StepStatus status, bool implicit) {
-        return std::count_if(steps.begin(), steps.end(),
-                             [&](const Step& s) { return s.status == status && s.implicit == implicit; });
-    };
-    std::string out = fmt::format("{}: {} done, {} failed, {} skipped, {} not started.",
-                                  interrupted ? "Apply interrupted" : (ok() ? "Apply complete" : "Apply failed"),
-                                  n(StepStatus::succeeded, false), n(StepStatus::failed, false),
-                                  n(StepStatus::skipped, false), n(StepStatus::not_started, false));
-    const auto containers = std::count_if(steps.begin(), steps.end(), [](const Step& s) { return s.implicit; });
-    if (containers > 0) {
-        out += fmt::format(" Model containers: {} done, {} failed.", n(StepStatus::succeeded, true),
-                           n(StepStatus::failed, true));
-    }
-    return out;
+    // One step per change of the plan (a replace is two): model containers are counted like
+    // every other change, so "Plan: 2 to delete" is followed by "2 done".
+    return fmt::format("{}: {} done, {} failed, {} skipped, {} not started.",
+                       interrupted ? "Apply interrupted" : (ok() ? "Apply complete" : "Apply failed"),
+                       count(StepStatus::succeeded), count(StepStatus::failed), count(StepStatus::skipped),
+                       count(StepStatus::not_started));
 }
 
 const char* step_status_name(StepStatus status) {

@@ -1,50 +1,11 @@
 #include "converge/apply.hpp"
-#include "converge/observe.hpp"
 
-#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace converge {
 
 namespace {
-
-// Everything a resource must wait for when it is created: declared edges, refs, ancestors.
-// ARM ids a body refers to (a workspace's storageAccount, ...): edges for resources that
-// are only observed, such as pruned ones.
-void referenced_ids(const Json& body, std::vector<ResourceId>& out) {
-    if (body.is_string()) {
-        const auto& s = body.get_ref<const std::string&>();
-        if (s.size() > 15 && s[0] == '/' && (s.compare(0, 15, "/subscriptions/") == 0 || s.compare(0, 15, "/Subscriptions/") == 0)) {
-            if (auto id = ResourceId::parse(s)) {
-                out.push_back(*id);
-            }
-        }
-    } else if (body.is_structured()) {
-        for (const auto& item : body) {
-            referenced_ids(item, out);
-        }
-    }
-}
-
-std::vector<ResourceId> prerequisites(const Change& change, const Resource* desired, const Json* observed) {
-    std::vector<ResourceId> out = change.depends_on;
-    if (observed != nullptr && observed->contains("properties")) {
-        referenced_ids(observed->at("properties"), out);
-    }
-    if (desired != nullptr) {
-        for (const auto& d : desired->depends_on) {
-            out.push_back(d.target);
-        }
-        for (const auto& d : desired->deferred) {
-            out.push_back(d.target);
-        }
-    }
-    for (ResourceId p = change.id.parent(); !p.empty(); p = p.parent()) {
-        out.push_back(p);
-    }
-    return out;
-}
 
 Step make_step(const Change& change, Action action, bool replace) {
     Step step;
@@ -55,95 +16,19 @@ Step make_step(const Change& change, Action action, bool replace) {
     return step;
 }
 
-bool is_model_version(const ResourceId& id) {
-    return iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions");
-}
-
-// Created by converge for this stack: both ownership tags (as the planner's prune requires).
-bool owned(const Json& body, const std::string& stack) {
-    const Json::json_pointer managed{std::string("/properties/tags/") + k_tag_managed_by};
-    return !stack.empty() && owned_by_stack(body, stack) && body.contains(managed) && body.at(managed) == "converge";
-}
-
-Step container_step(const ResourceId& container, Action action) {
-    Step step;
-    step.id = container;
-    step.kind = k_model_container_kind;
-    step.action = action;
-    step.implicit = true;
-    return step;
-}
-
-// Model containers: created once before the first version when not known to exist (instead of
-// every version racing to PUT it), and deleted after the last version when this stack owns them.
-void add_model_containers(StepGraph& g, const DesiredSet& desired, const ObservedState& observed,
-                          const std::unordered_map<ResourceId, std::size_t>& writes,
-                          const std::unordered_map<ResourceId, std::size_t>& deletes) {
-    std::unordered_set<ResourceId> known;  // containers observed, or holding an observed version
-    std::map<ResourceId, std::size_t> observed_versions;
-    for (const auto& [id, body] : observed.resources) {
-        if (is_model_version(id)) {
-            known.insert(id.parent());
-            ++observed_versions[id.parent()];
-        } else if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models")) {
-            known.insert(id);
-        }
-    }
-    std::unordered_set<ResourceId> written;  // containers that keep or get a version (destroy removes desired ones)
-    std::map<ResourceId, std::size_t> creates;
-    std::map<ResourceId, std::vector<std::size_t>> version_deletes;
-    const std::size_t planned = g.steps.size();
-    for (std::size_t i = 0; i < planned; ++i) {
-        const Step& step = g.steps[i];
-        const ResourceId container = step.id.parent();
-        if (!is_model_version(step.id)) {
-            continue;
-        }
-        if (step.action == Action::remove && !step.part_of_replace) {
-            version_deletes[container].push_back(i);
-            continue;
-        }
-        written.insert(container);
-        if (step.action == Action::create && known.count(container) == 0) {
-            auto [it, added] = creates.emplace(container, g.steps.size());
-            if (added) {
-                g.steps.push_back(container_step(container, Action::create));
-                g.waits_for.emplace_back();
-                for (ResourceId p = container.parent(); !p.empty(); p = p.parent()) {
-                    if (auto w = writes.find(p); w != writes.end()) {
-                        g.waits_for.back().push_back(w->second);
-                    }
-                }
-            }
-            g.waits_for[i].push_back(it->second);
-        }
-    }
-    for (const auto& [container, versions] : version_deletes) {
-        const Json* body = observed.find(container);
-        if (body == nullptr || !owned(*body, desired.stack) || written.count(container) != 0 ||
-            observed_versions[container] != versions.size()) {
-            continue;  // not ours, not known, or versions remain: leave it
-        }
-        const std::size_t c = g.steps.size();
-        g.steps.push_back(container_step(container, Action::remove));
-        g.waits_for.push_back(versions);
-        for (ResourceId p = container.parent(); !p.empty(); p = p.parent()) {
-            if (auto d = deletes.find(p); d != deletes.end()) {
-                g.waits_for[d->second].push_back(c);  // the workspace goes after its containers
-            }
-        }
-    }
-}
-
 }  // namespace
 
-StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
+StepGraph build_step_graph(const Plan& plan) {
     StepGraph g;
-    std::unordered_map<ResourceId, std::size_t> writes;   // create/update step by id
-    std::unordered_map<ResourceId, std::size_t> deletes;  // delete step by id
+    std::unordered_map<ResourceId, std::size_t> writes;     // create/update step by id
+    std::unordered_map<ResourceId, std::size_t> deletes;    // delete step by id
+    std::unordered_map<ResourceId, const Change*> unchanged;  // no-op changes, passed through
     std::vector<const Change*> change_of;
     for (const auto& change : plan.changes) {
         const bool replace = change.action == Action::replace;
+        if (change.action == Action::noop) {
+            unchanged.emplace(change.id, &change);
+        }
         if (change.action == Action::remove || replace) {
             deletes[change.id] = g.steps.size();
             g.steps.push_back(make_step(change, Action::remove, replace));
@@ -156,28 +41,43 @@ StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const Ob
         }
     }
     g.waits_for.resize(g.steps.size());
+    std::vector<const ResourceId*> todo;
+    std::unordered_set<const Change*> seen;
     for (std::size_t i = 0; i < g.steps.size(); ++i) {
         const Step& step = g.steps[i];
-        const auto prereqs = prerequisites(*change_of[i], desired.find(step.id), observed.find(step.id));
-        if (step.action != Action::remove) {
-            if (step.part_of_replace) {
-                g.waits_for[i].push_back(deletes.at(step.id));  // replace: delete, then create
-            }
-            for (const auto& target : prereqs) {
-                if (auto it = writes.find(target); it != writes.end() && it->second != i) {
-                    g.waits_for[i].push_back(it->second);
+        const Change& change = *change_of[i];
+        if (step.action == Action::remove) {
+            // A delete of P waits for the deletes of what depends on P: dependents go first.
+            for (const auto& target : change.depends_on) {
+                if (auto it = deletes.find(target); it != deletes.end() && it->second != i) {
+                    g.waits_for[it->second].push_back(i);
                 }
             }
             continue;
         }
-        // A delete of X' prerequisite P must wait for X's delete: dependents go first.
-        for (const auto& target : prereqs) {
-            if (auto it = deletes.find(target); it != deletes.end() && it->second != i) {
-                g.waits_for[it->second].push_back(i);
+        if (step.part_of_replace) {
+            g.waits_for[i].push_back(deletes.at(step.id));  // replace: delete, then create
+        }
+        // The writes this one depends on, through unchanged resources' own edges.
+        todo.clear();
+        seen.clear();
+        for (const auto& target : change.depends_on) {
+            todo.push_back(&target);
+        }
+        while (!todo.empty()) {
+            const ResourceId& target = *todo.back();
+            todo.pop_back();
+            if (auto it = writes.find(target); it != writes.end()) {
+                if (it->second != i) {
+                    g.waits_for[i].push_back(it->second);
+                }
+            } else if (auto u = unchanged.find(target); u != unchanged.end() && seen.insert(u->second).second) {
+                for (const auto& next : u->second->depends_on) {
+                    todo.push_back(&next);
+                }
             }
         }
     }
-    add_model_containers(g, desired, observed, writes, deletes);
     return g;
 }
 

@@ -194,8 +194,10 @@ struct GraphBuilder {
         }
     };
 
-    template <typename SourceOf, typename Visit>
-    void build(std::size_t n, SourceOf source_of, Visit visit) {
+    // `found`: also the nearest enclosing node and the ids named in bodies (else the declared
+    // dependencies only).
+    template <typename SourceOf>
+    void build(std::size_t n, SourceOf source_of, bool found) {
         IdIndex index(n);
         // The enclosing ids of each id, as prefixes of its text with their hashes (for add_parent).
         std::vector<std::pair<std::size_t, std::size_t>> ancestors;
@@ -205,7 +207,7 @@ struct GraphBuilder {
         EnclosingIds scanner;
         for (std::size_t i = 0; i < n; ++i) {
             const Source src = source_of(i);
-            if (scanner.of(src.id.str(), prefixes)) {
+            if (found && scanner.of(src.id.str(), prefixes)) {
                 shaped[i] = true;
                 ancestors.insert(ancestors.end(), prefixes.begin(), prefixes.end());
             }
@@ -224,18 +226,19 @@ struct GraphBuilder {
                     }
                 }
             }
-            if (shaped[i]) {
+            if (!found) {
+                // the declared edges only
+            } else if (shaped[i]) {
                 add_parent(index, in, {ancestors.data() + ancestors_first[i], ancestors.data() + ancestors_first[i + 1]});
             } else {
                 add_parent_slowly(index, in);
             }
-            if (in.body) {
+            if (found && in.body) {
                 path.clear();
                 Scan s{*this, index, in, i, path};
                 s.scan(*in.body);
             }
             g.m_first.push_back(static_cast<std::uint32_t>(g.m_edges.size()));
-            visit(i);
         }
     }
 
@@ -284,11 +287,7 @@ std::size_t Graph::find(const ResourceId& id) const {
 }
 
 std::string resource_label(const Resource& r) {
-    const std::string kind = r.kind ? std::string(r.kind->name) : r.arm_type;
-    if (r.kind && r.kind->parent == Parent::model) {
-        return kind + "/" + r.id.parent().name() + ":" + r.id.name();
-    }
-    return kind + "/" + r.id.name();
+    return resource_label(r.kind ? std::string_view(r.kind->name) : std::string_view(r.arm_type), r.id);
 }
 
 std::string cycle_message(const std::string& start, const std::vector<CycleStep>& steps) {
@@ -310,13 +309,11 @@ Graph build_graph(const std::vector<GraphInput>& inputs) {
     b.build(inputs.size(), [&](std::size_t i) {
         const auto& in = inputs[i];
         return Source{in.id, in.body, in.depends_on, in.location, in.field_locations};
-    }, [](std::size_t) {});
+    }, true);
     return g;
 }
 
-Graph build_graph(const DesiredSet& desired) { return build_graph(desired, [](std::size_t) {}); }
-
-Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_t)>& visit) {
+Graph build_graph(const DesiredSet& desired, GraphEdges edges) {
     Graph g;
     GraphBuilder b{g, {}, {}};
     b.reserve(desired.resources.size());
@@ -326,9 +323,63 @@ Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_
     b.build(desired.resources.size(), [&](std::size_t i) {
         const auto& r = desired.resources[i];
         return Source{r.id, &r.body, &r.depends_on, r.location, &r.field_locations};
-    }, visit);
+    }, edges == GraphEdges::all);
     return g;
 }
+
+namespace {
+
+// Reports the cycles among the nodes not `placed`: depth-first from the smallest id, edges in
+// id order, each back edge one error at its target's declaration (cycle_message). The one cycle
+// finder: the loader and the planner both report through it.
+void report_cycles(const Graph& g, const std::vector<std::size_t>& placed, Diagnostics& diagnostics) {
+    const std::size_t n = g.size();
+    std::vector<int> color(n, 0);  // 0 new, 1 on stack, 2 done
+    for (std::size_t i : placed) {
+        color[i] = 2;
+    }
+    std::vector<std::size_t> roots;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (color[i] == 0) {
+            roots.push_back(i);
+        }
+    }
+    std::sort(roots.begin(), roots.end(), [&](std::size_t a, std::size_t b) { return id_less(g.id(a), g.id(b)); });
+    std::vector<std::pair<std::size_t, const GraphEdge*>> stack;  // node, edge that led here
+    std::function<void(std::size_t)> dfs = [&](std::size_t v) {
+        color[v] = 1;
+        std::vector<const GraphEdge*> edges;
+        for (const auto& e : g.deps(v)) {
+            edges.push_back(&e);
+        }
+        std::sort(edges.begin(), edges.end(),
+                  [&](const GraphEdge* a, const GraphEdge* b) { return id_less(g.id(a->to), g.id(b->to)); });
+        for (const GraphEdge* e : edges) {
+            if (color[e->to] == 1) {
+                auto from = std::find_if(stack.begin(), stack.end(), [&](const auto& s) { return s.first == e->to; });
+                std::vector<CycleStep> steps;
+                for (auto it = std::next(from); it != stack.end(); ++it) {
+                    steps.push_back(step_of(g, it->first, *it->second));
+                }
+                steps.push_back(step_of(g, e->to, *e));
+                diagnostics.error(g.location(e->to), cycle_message(g.label(e->to), steps));
+            } else if (color[e->to] == 0) {
+                stack.emplace_back(e->to, e);
+                dfs(e->to);
+                stack.pop_back();
+            }
+        }
+        color[v] = 2;
+    };
+    for (std::size_t r : roots) {
+        if (color[r] == 0) {
+            stack.assign(1, {r, nullptr});
+            dfs(r);
+        }
+    }
+}
+
+}  // namespace
 
 Ordering topological_order(const Graph& g) {
     const std::size_t n = g.size();
@@ -411,52 +462,53 @@ Ordering topological_order(const Graph& g) {
         }
         add_run(from);
     }
-    if (out.order.size() == n) {
-        return out;
+    if (out.order.size() < n) {
+        report_cycles(g, out.order, out.diagnostics);
     }
-    // Report the cycles among what is left: depth-first from the smallest id, edges in id order.
-    std::vector<int> color(n, 0);  // 0 new, 1 on stack, 2 done
-    for (std::size_t i : out.order) {
-        color[i] = 2;
-    }
-    std::vector<std::size_t> roots;
+    return out;
+}
+
+Diagnostics find_cycles(const Graph& g) {
+    // Kahn's algorithm in any order: what it cannot place is on or behind a cycle.
+    const std::size_t n = g.size();
+    std::vector<std::uint32_t> pending(n, 0);
+    std::vector<std::uint32_t> first(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
-        if (color[i] == 0) {
-            roots.push_back(i);
+        pending[i] = static_cast<std::uint32_t>(g.deps(i).size());
+        for (const auto& e : g.deps(i)) {
+            ++first[e.to + 1];
         }
     }
-    std::sort(roots.begin(), roots.end(), [&](std::size_t a, std::size_t b) { return id_less(g.id(a), g.id(b)); });
-    std::vector<std::pair<std::size_t, const GraphEdge*>> stack;  // node, edge that led here
-    std::function<void(std::size_t)> dfs = [&](std::size_t v) {
-        color[v] = 1;
-        std::vector<const GraphEdge*> edges;
-        for (const auto& e : g.deps(v)) {
-            edges.push_back(&e);
-        }
-        std::sort(edges.begin(), edges.end(),
-                  [&](const GraphEdge* a, const GraphEdge* b) { return id_less(g.id(a->to), g.id(b->to)); });
-        for (const GraphEdge* e : edges) {
-            if (color[e->to] == 1) {
-                auto from = std::find_if(stack.begin(), stack.end(), [&](const auto& s) { return s.first == e->to; });
-                std::vector<CycleStep> steps;
-                for (auto it = std::next(from); it != stack.end(); ++it) {
-                    steps.push_back(step_of(g, it->first, *it->second));
-                }
-                steps.push_back(step_of(g, e->to, *e));
-                out.diagnostics.error(g.location(e->to), cycle_message(g.label(e->to), steps));
-            } else if (color[e->to] == 0) {
-                stack.emplace_back(e->to, e);
-                dfs(e->to);
-                stack.pop_back();
+    for (std::size_t i = 0; i < n; ++i) {
+        first[i + 1] += first[i];
+    }
+    std::vector<std::uint32_t> dependents(first[n]);
+    {
+        std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (const auto& e : g.deps(i)) {
+                dependents[next[e.to]++] = static_cast<std::uint32_t>(i);
             }
         }
-        color[v] = 2;
-    };
-    for (std::size_t r : roots) {
-        if (color[r] == 0) {
-            stack.assign(1, {r, nullptr});
-            dfs(r);
+    }
+    std::vector<std::size_t> placed;
+    placed.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (pending[i] == 0) {
+            placed.push_back(i);
         }
+    }
+    for (std::size_t k = 0; k < placed.size(); ++k) {
+        const std::size_t i = placed[k];
+        for (std::size_t d = first[i]; d < first[i + 1]; ++d) {
+            if (--pending[dependents[d]] == 0) {
+                placed.push_back(dependents[d]);
+            }
+        }
+    }
+    Diagnostics out;
+    if (placed.size() < n) {
+        report_cycles(g, placed, out);
     }
     return out;
 }

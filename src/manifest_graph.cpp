@@ -81,7 +81,7 @@ void drop_duplicates(DesiredSet& desired, Declared& declared, Index& index, Diag
         const std::size_t first = index.insert(i);
         if (first != i) {
             diagnostics.error(rs[i].location, fmt::format("duplicate resource {}: the same ARM id is defined at {}",
-                                                          display_name(rs[i]), rs[first].location.to_string()));
+                                                          resource_label(rs[i]), rs[first].location.to_string()));
             dropped.resize(rs.size(), false);
             dropped[i] = true;
         }
@@ -187,7 +187,7 @@ void default_location(Resource& r, const DesiredSet& desired, const Enclosing& u
             return;  // "unknown field ... (did you mean "location"?)" already points at it
         }
         diagnostics.error(r.location, fmt::format("missing location for {}: set spec.location or defaults.location "
-                                                  "in converge.yaml", display_name(r)));
+                                                  "in converge.yaml", resource_label(r)));
         return;
     }
     r.body["location"] = config.location;
@@ -237,49 +237,6 @@ void implicit_edges(Resource& r, const std::vector<DeclaredDependency>& declared
     }
 }
 
-/// Iterative DFS; each back edge is one cycle, reported at its first edge.
-void find_cycles(const DesiredSet& desired, const Index& index, Diagnostics& diagnostics) {
-    const auto& rs = desired.resources;
-    std::vector<int> color(rs.size(), 0);
-    std::vector<std::pair<std::size_t, std::size_t>> stack;  // (resource, next edge)
-    for (std::size_t start = 0; start < rs.size(); ++start) {
-        if (color[start] != 0) {
-            continue;
-        }
-        stack.push_back({start, 0});
-        color[start] = 1;
-        while (!stack.empty()) {
-            auto& [node, edge] = stack.back();
-            if (edge == rs[node].depends_on.size()) {
-                color[node] = 2;
-                stack.pop_back();
-                continue;
-            }
-            const Dependency& d = rs[node].depends_on[edge++];
-            const std::size_t target = index.find(d.target);
-            if (target == Index::k_npos) {
-                continue;
-            }
-            if (color[target] == 0) {
-                color[target] = 1;
-                stack.push_back({target, 0});
-            } else if (color[target] == 1) {
-                std::size_t k = 0;
-                while (stack[k].first != target) {
-                    ++k;
-                }
-                std::vector<CycleStep> steps;
-                for (std::size_t j = k; j < stack.size(); ++j) {
-                    const Dependency& e = rs[stack[j].first].depends_on[stack[j].second - 1];
-                    const std::size_t next = j + 1 < stack.size() ? stack[j + 1].first : target;
-                    steps.push_back({display_name(rs[next]), e.why, e.location});
-                }
-                diagnostics.error(steps.front().location, cycle_message(display_name(rs[stack[k].first]), steps));
-            }
-        }
-    }
-}
-
 }  // namespace
 
 std::vector<DeclaredDependency> declared_dependencies(const YamlDocument& doc) {
@@ -318,7 +275,8 @@ void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependen
     for (std::size_t i = 0; i < up.size(); ++i) {
         implicit_edges(desired.resources[i], declared[i], desired.resources, index, identities, up[i], diagnostics);
     }
-    find_cycles(desired, index, diagnostics);
+    // The graph of what was just declared, checked by the planner's own cycle finder.
+    diagnostics.append(find_cycles(build_graph(desired, GraphEdges::declared)));
 }
 
 }  // namespace converge::manifest

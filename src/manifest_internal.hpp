@@ -218,7 +218,4 @@ std::vector<DeclaredDependency> declared_dependencies(const YamlDocument& doc);
 void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependency>> declared,
                    const StackConfig& config, const Identities& identities, Diagnostics& diagnostics);
 
-/// "Compute/cpu", "Model/churn@2": how messages name a resource.
-std::string display_name(const Resource& resource);
-
 }  // namespace converge::manifest

@@ -222,11 +222,4 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     return r;
 }
 
-std::string display_name(const Resource& resource) {
-    if (resource.kind->parent == Parent::model) {
-        return fmt::format("Model/{}@{}", resource.id.parent().name(), resource.id.name());
-    }
-    return fmt::format("{}/{}", resource.kind->name, resource.id.name());
-}
-
 }  // namespace converge::manifest

@@ -4,10 +4,12 @@
 
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
+#include "converge/normalize.hpp"
 #include "converge/observe.hpp"
 #include "diff_rules.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace converge {
@@ -70,6 +72,19 @@ void check_protect(const Resource& r, const Change& c, Diagnostics& diags) {
     diags.error(r.location, msg + "; remove metadata.protect to allow it");
 }
 
+std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
+    const auto deps = g.deps(i);
+    std::vector<ResourceId> out;
+    out.reserve(deps.size());
+    for (const auto& e : deps) {
+        out.push_back(g.id(e.to));
+    }
+    if (out.size() > 1) {
+        std::sort(out.begin(), out.end());
+    }
+    return out;
+}
+
 // Observed resources this stack owns that the manifests no longer name, dependents first.
 std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& observed) {
     std::unordered_set<ResourceId> keep;
@@ -85,7 +100,7 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
         if (!kind || keep.count(id) || !owned(body, desired.stack)) {
             continue;
         }
-        inputs.push_back({id, std::string(kind->name) + "/" + id.name(), &body, nullptr, {}, nullptr});
+        inputs.push_back({id, resource_label(kind->name, id), &body, nullptr, {}, nullptr});
         kinds.push_back(kind);
     }
     const Graph g = build_graph(inputs);
@@ -94,27 +109,188 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::vector<Change> out;
     for (auto i : order) {
         out.push_back(removal(g.id(i), std::string(kinds[i]->name), Reason::pruned, {}));
+        out.back().depends_on = edges_of(g, i);
     }
     return out;
 }
 
-std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
-    const auto deps = g.deps(i);
-    std::vector<ResourceId> out;
-    out.reserve(deps.size());
-    for (const auto& e : deps) {
-        out.push_back(g.id(e.to));
-    }
-    if (out.size() > 1) {
-        std::sort(out.begin(), out.end());
-    }
-    return out;
+// The id's last type segment is `segment` (cheap: most ids are not), and its type is `type`.
+bool is_type(const ResourceId& id, std::string_view segment, std::string_view type) {
+    const std::string& text = id.str();
+    const std::size_t name = text.rfind('/');
+    const std::size_t at = name == std::string::npos || name == 0 ? std::string::npos : text.rfind('/', name - 1);
+    return at != std::string::npos && iequals(std::string_view(text).substr(at + 1, name - at - 1), segment) &&
+           iequals(id.type(), type);
 }
 
-void note_model_container(const Resource& r, const ObservedState& observed, Change& c) {
-    if (c.action == Action::create && r.kind && r.kind->parent == Parent::model &&
-        !observed.find(r.id.parent())) {
-        c.reason_detail = "model container " + r.id.parent().name() + " is created first";
+bool is_model_version(const ResourceId& id) {
+    return is_type(id, "versions", "Microsoft.MachineLearningServices/workspaces/models/versions");
+}
+
+bool is_model_container(const ResourceId& id) {
+    return is_type(id, "models", "Microsoft.MachineLearningServices/workspaces/models");
+}
+
+void add_dependency(Change& c, const ResourceId& id) {
+    if (std::find(c.depends_on.begin(), c.depends_on.end(), id) == c.depends_on.end()) {
+        c.depends_on.insert(std::upper_bound(c.depends_on.begin(), c.depends_on.end(), id), id);
+    }
+}
+
+Change container_change(const ResourceId& container, Action action, Reason reason, std::string detail) {
+    Change c;
+    c.id = container;
+    c.kind = k_model_container_kind;
+    c.action = action;
+    c.reason = reason;
+    c.reason_detail = std::move(detail);
+    return c;
+}
+
+// Model containers as changes of their own: created once before the first version when observe
+// saw neither the container nor any version of it (instead of every version racing to PUT it),
+// and deleted after the last version when this stack owns them and no version is kept or
+// written. Each version depends on its container; a container on what its version's parent is.
+void plan_model_containers(std::vector<Change>& changes, const DesiredSet& desired, const ObservedState& observed) {
+    bool any = false;
+    for (const auto& c : changes) {
+        any = any || (c.action != Action::noop && is_model_version(c.id));
+    }
+    if (!any) {
+        return;
+    }
+    std::unordered_set<ResourceId> known;  // containers observed, or holding an observed version
+    std::unordered_map<ResourceId, std::size_t> observed_versions;
+    for (const auto& [id, body] : observed.resources) {
+        if (is_model_version(id)) {
+            known.insert(id.parent());
+            ++observed_versions[id.parent()];
+        } else if (is_model_container(id)) {
+            known.insert(id);
+        }
+    }
+    std::unordered_set<ResourceId> written;  // containers that get a version (create, update, replace)
+    std::unordered_map<ResourceId, std::size_t> deleted;  // container -> versions deleted
+    for (const auto& c : changes) {
+        if (!is_model_version(c.id)) {
+            continue;
+        }
+        if (c.action == Action::remove) {
+            ++deleted[c.id.parent()];
+        } else if (c.action != Action::noop) {
+            written.insert(c.id.parent());
+        }
+    }
+    std::unordered_set<ResourceId> deletes;  // containers to delete (after their last version)
+    for (const auto& [container, n] : deleted) {
+        const Json* body = observed.find(container);
+        if (body != nullptr && owned(*body, desired.stack) && written.count(container) == 0 &&
+            observed_versions[container] == n) {
+            deletes.insert(container);
+        }
+    }
+    // The container changes go right before the first version created / after the last deleted,
+    // inserted in place (a second vector of 100k changes would double the plan's memory).
+    std::vector<std::pair<std::size_t, Change>> before;  // (index, change to insert before it)
+    std::vector<std::pair<std::size_t, Change>> after;   // (index, change to insert after it)
+    std::unordered_set<ResourceId> created;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        Change& c = changes[i];
+        if (c.action == Action::noop || !is_model_version(c.id)) {
+            continue;
+        }
+        const ResourceId container = c.id.parent();
+        if (c.action == Action::create && known.count(container) == 0) {
+            if (created.insert(container).second) {
+                Change make = container_change(container, Action::create, Reason::absent,
+                                               "holds the versions of Model/" + container.name());
+                for (const auto& d : c.depends_on) {  // the version's parent edge: its workspace
+                    for (ResourceId up = container.parent(); !up.empty(); up = up.parent()) {
+                        if (up == d) {
+                            make.depends_on.push_back(d);
+                        }
+                    }
+                }
+                before.emplace_back(i, std::move(make));
+            }
+            add_dependency(c, container);
+        }
+        if (c.action == Action::remove && deletes.count(container) != 0) {
+            add_dependency(c, container);
+            if (--deleted[container] == 0) {
+                after.emplace_back(i, container_change(container, Action::remove, c.reason, "its last version is deleted"));
+            }
+        }
+    }
+    if (before.empty() && after.empty()) {
+        return;
+    }
+    const std::size_t n = changes.size();
+    changes.resize(n + before.size() + after.size());
+    std::size_t w = changes.size();
+    auto b = before.rbegin();
+    auto a = after.rbegin();
+    for (std::size_t i = n; i-- > 0;) {
+        if (a != after.rend() && a->first == i) {
+            changes[--w] = std::move(a->second);
+            ++a;
+        }
+        if (--w != i) {
+            changes[w] = std::move(changes[i]);
+        }
+        if (b != before.rend() && b->first == i) {
+            changes[--w] = std::move(b->second);
+            ++b;
+        }
+    }
+}
+
+// ARM ids named in an observed body's properties (a workspace's storageAccount, ...).
+void referenced_ids(const Json& body, std::vector<ResourceId>& out) {
+    if (body.is_string()) {
+        const auto& s = body.get_ref<const std::string&>();
+        if (looks_like_arm_id(s)) {
+            if (auto id = ResourceId::parse(s)) {
+                out.push_back(*id);
+            }
+        }
+    } else if (body.is_structured()) {
+        for (const auto& item : body) {
+            referenced_ids(item, out);
+        }
+    }
+}
+
+// What a delete must wait for, as edges of the plan: a delete of X depends on every deleted P
+// that X names (graph edges, ids in X's observed properties) or that encloses X, so P's delete
+// waits for X's. Only deleted ids are kept: apply orders deletes among deletes.
+void delete_edges(std::vector<Change>& changes, const ObservedState& observed) {
+    std::unordered_set<ResourceId> deleted;
+    for (const auto& c : changes) {
+        if (c.action == Action::remove || c.action == Action::replace) {
+            deleted.insert(c.id);
+        }
+    }
+    if (deleted.empty()) {
+        return;
+    }
+    std::vector<ResourceId> named;
+    for (auto& c : changes) {
+        if (c.action != Action::remove && c.action != Action::replace) {
+            continue;
+        }
+        named.clear();
+        if (const Json* body = observed.find(c.id); body != nullptr && body->is_object() && body->contains("properties")) {
+            referenced_ids(body->at("properties"), named);
+        }
+        for (ResourceId p = c.id.parent(); !p.empty(); p = p.parent()) {
+            named.push_back(p);
+        }
+        for (const auto& id : named) {
+            if (!(id == c.id) && deleted.count(id) != 0) {
+                add_dependency(c, id);
+            }
+        }
     }
 }
 
@@ -151,8 +327,7 @@ void prefetch_ahead(const DesiredSet& desired, const std::vector<const Json*>& f
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
     PlanResult result;
-    // Each resource is diffed while the graph is built, right after its body was scanned for ids
-    // (still in cache), into its node's slot; the changes are then taken in dependency order.
+    // Each resource is diffed into its node's slot; the changes are then taken in dependency order.
     std::vector<Change> diffs(options.destroy ? 0 : desired.resources.size());
     // The observed bodies are looked up in a loop of their own: its lookups are independent, so
     // the processor overlaps their cache misses.
@@ -160,11 +335,11 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
     for (std::size_t i = 0; i < found.size(); ++i) {
         found[i] = observed.find(desired.resources[i].id);
     }
-    const auto diff = [&](std::size_t i) {
+    for (std::size_t i = 0; i < diffs.size(); ++i) {
         prefetch_ahead(desired, found, i);
         detail::diff_fields(desired.resources[i], found[i], diffs[i]);
-    };
-    const Graph g = options.destroy ? build_graph(desired) : build_graph(desired, diff);
+    }
+    const Graph g = build_graph(desired);
     const Ordering ordering = topological_order(g);
     result.diagnostics.append(ordering.diagnostics);
     if (ordering.diagnostics.has_errors()) {
@@ -186,7 +361,6 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             const Resource& r = desired.resources[i];
             Change& c = diffs[i];
             c.depends_on = edges_of(g, i);
-            note_model_container(r, observed, c);
             scrub_change(c, scrubber);
             check_protect(r, c, result.diagnostics);
         }
@@ -209,6 +383,8 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             result.plan.changes.push_back(std::move(c));
         }
     }
+    plan_model_containers(result.plan.changes, desired, observed);
+    delete_edges(result.plan.changes, observed);
     return result;
 }
 

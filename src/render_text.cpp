@@ -58,12 +58,7 @@ std::string field_line(const FieldChange& f, Action action) {
 
 }  // namespace
 
-std::string change_label(const Change& c) {
-    if (c.kind == "Model") {
-        return c.kind + "/" + c.id.parent().name() + ":" + c.id.name();
-    }
-    return c.kind + "/" + c.id.name();
-}
+std::string change_label(const Change& c) { return resource_label(c.kind, c.id); }
 
 std::string summary_line(const Plan& plan) {
     return fmt::format("Plan: {} to create, {} to update, {} to replace, {} to delete.", plan.count(Action::create),

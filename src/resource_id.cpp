@@ -473,4 +473,15 @@ std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
     }
 }
 
+std::string resource_label(std::string_view kind, const ResourceId& id) {
+    std::string out(kind);
+    out += '/';
+    if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions")) {
+        out += id.parent().name();
+        out += '@';
+    }
+    out += id.name();
+    return out;
+}
+
 }  // namespace converge

@@ -11,7 +11,9 @@ namespace converge {
 namespace {
 
 constexpr std::string_view k_format = "converge-saved-plan";
-constexpr int k_saved_format_version = 1;
+// 2: model containers are changes of the plan, and a delete's change carries the edges apply
+// orders it by (a version-1 plan would apply without its containers: refused, plan again).
+constexpr int k_saved_format_version = 2;
 
 std::string label_of(const SavedPlan& saved, const ResourceId& id, const Resource** resource) {
     *resource = saved.desired.find(id);
@@ -153,7 +155,7 @@ LoadedPlan load_saved_plan(std::string_view text, const std::string& file) {
     }
     if (j.value("format_version", 0) != k_saved_format_version) {
         out.diagnostics.error(where, "unsupported saved plan format_version " + j.value("format_version", Json()).dump() +
-                                         " (this converge reads 1)");
+                                         " (this converge reads " + std::to_string(k_saved_format_version) + "; run `converge plan` again)");
         return out;
     }
     try {

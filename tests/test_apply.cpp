@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 using namespace converge;
@@ -38,6 +39,10 @@ Change change(const Resource& r, Action action, std::vector<FieldChange> fields 
     c.kind = std::string(r.kind->name);
     c.action = action;
     c.fields = std::move(fields);
+    for (const auto& d : r.depends_on) {  // the edges the planner would give it
+        c.depends_on.push_back(d.target);
+    }
+    std::sort(c.depends_on.begin(), c.depends_on.end());
     return c;
 }
 
@@ -144,11 +149,15 @@ TEST_CASE("deletes run after their dependents' deletes, computes with underlying
     f.arm.seed(k_ws.str(), {{"properties", {{"storageAccount", k_sa.str()}}}});
     f.arm.seed(k_sa.str(), Json::object());
     f.arm.seed(k_cpu.str(), Json::object());
+    // The planner's edges of these deletes: enclosing ids, and the ids an observed body names.
+    const std::map<ResourceId, std::vector<ResourceId>> deps = {
+        {k_rg, {}}, {k_sa, {k_rg}}, {k_ws, {k_rg, k_sa}}, {k_cpu, {k_rg, k_ws}}};
     for (const auto& id : {k_rg, k_sa, k_ws, k_cpu}) {
         Change c;
         c.id = id;
         c.kind = std::string(find_kind_by_type(id.type()) ? find_kind_by_type(id.type())->name : "ResourceGroup");
         c.action = Action::remove;
+        c.depends_on = deps.at(id);
         f.plan.changes.push_back(c);
         f.observed.resources[id] = f.arm.body(id.str());
     }
@@ -204,15 +213,22 @@ TEST_CASE("a workspace update is a PATCH of the patchable set") {
     CHECK(req.body == Json::parse(R"({"tags":{"a":"b"},"properties":{"friendlyName":"Team"}})"));
 }
 
-TEST_CASE("a model version first ensures its container, once") {
+TEST_CASE("a model container change is written once, before its versions") {
     Fixture f;
     const ResourceId v1 = k_ws.child("models", "m").child("versions", "1");
     const ResourceId v2 = k_ws.child("models", "m").child("versions", "2");
     f.arm.seed(k_ws.str(), Json::object());
     f.desired.resources.push_back(resource("Model", v1, {{"properties", {{"modelUri", "azureml://x"}}}}));
     f.desired.resources.push_back(resource("Model", v2, {{"properties", {{"modelUri", "azureml://y"}}}}, {v1}));
+    Change container;  // as the planner plans it: a change of its own, the versions depend on it
+    container.id = v1.parent();
+    container.kind = k_model_container_kind;
+    container.action = Action::create;
+    f.plan.changes.push_back(container);
     f.plan.changes.push_back(change(f.desired.resources[0], Action::create));
     f.plan.changes.push_back(change(f.desired.resources[1], Action::create));
+    f.plan.changes[1].depends_on.push_back(container.id);
+    f.plan.changes[2].depends_on.push_back(container.id);
     CHECK(f.run().ok());
     CHECK(std::count(f.arm.log.begin(), f.arm.log.end(), "PUT " + v1.parent().str()) == 1);
     CHECK(f.position("PUT " + v1.parent().str()) < f.position("PUT " + v1.str()));

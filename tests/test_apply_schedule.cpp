@@ -1,6 +1,8 @@
 // The executor's schedule on a manual clock: waiting for long-running operations holds no
 // worker, so independent creates overlap their operations; polls follow Retry-After.
 #include "converge/apply.hpp"
+#include "converge/planner.hpp"
+#include "converge/render.hpp"
 
 #include "fake_arm.hpp"
 
@@ -122,12 +124,20 @@ struct Schedule {
         desired.stack = "s";
     }
     void create(const char* kind, const ResourceId& id, std::vector<ResourceId> deps = {}) {
-        desired.resources.push_back(make(kind, id, std::move(deps)));
+        desired.resources.push_back(make(kind, id, deps));
         Change c;
         c.id = id;
         c.kind = kind;
         c.action = Action::create;
+        c.depends_on = std::move(deps);  // apply orders by the plan's edges only
+        std::sort(c.depends_on.begin(), c.depends_on.end());
         plan.changes.push_back(c);
+    }
+    /// The plan the planner makes of `desired` and `observed` (model containers included).
+    void plan_from(const PlanOptions& plan_options = {}) {
+        PlanResult r = build_plan(desired, observed, plan_options);
+        REQUIRE(r.ok());
+        plan = std::move(r.plan);
     }
     ApplyResult run() { return apply_plan(plan, desired, observed, arm, options, nullptr); }
     double seconds() const { return std::chrono::duration<double>(clock->now().time_since_epoch()).count(); }
@@ -221,13 +231,13 @@ TEST_CASE("versions of one model wait for one container create, tagged with the 
         s.arm.duration[model.child("versions", std::to_string(v)).str()] = 0s;
     }
     s.arm.duration[model.str()] = 0s;
+    s.plan_from();
+    CHECK(s.plan.count(Action::create) == 7);  // the container is a change of the plan
     const auto result = s.run();
     CHECK(result.ok());
     CHECK(result.steps.size() == 7);
-    CHECK(result.steps.back().kind == std::string(k_model_container_kind));
-    CHECK(result.steps.back().implicit);
-    CHECK(result.summary() ==
-          "Apply complete: 6 done, 0 failed, 0 skipped, 0 not started. Model containers: 1 done, 0 failed.");
+    CHECK(result.steps.front().kind == std::string(k_model_container_kind));
+    CHECK(result.summary() == "Apply complete: 7 done, 0 failed, 0 skipped, 0 not started.");
     CHECK(s.arm.count("PUT " + model.str()) == 7);  // the container once, six versions
     CHECK(std::count(s.arm.log.begin(), s.arm.log.end(), "PUT " + model.str()) == 1);
     CHECK(s.arm.sent.at("PUT " + model.str())["properties"]["tags"] ==
@@ -243,6 +253,8 @@ TEST_CASE("a container that already holds versions is not created again") {
     s.observed.resources[model.child("versions", "1")] = Json::object();
     s.create("Model", model.child("versions", "2"));
     s.arm.duration[model.child("versions", "2").str()] = 0s;
+    s.plan_from();
+    CHECK(s.plan.count(Action::create) == 1);
     CHECK(s.run().ok());
     CHECK(s.arm.count("GET " + model.str()) == 0);
     CHECK(s.arm.writes() == 1);
@@ -266,15 +278,14 @@ TEST_CASE("deleting the last versions deletes the container only when this stack
             s.observed.resources[id] = Json::object();
             s.arm.seed(id.str(), Json::object());
             if (v <= 2) {
-                Change ch;
-                ch.id = id;
-                ch.kind = "Model";
-                ch.action = Action::remove;
-                s.plan.changes.push_back(ch);
+                s.desired.resources.push_back(make("Model", id));  // `converge destroy` of versions 1 and 2
             }
         }
+        s.plan_from(PlanOptions{false, true});
+        CHECK(s.plan.count(Action::remove) == (c.deleted ? 3u : 2u));  // the container is in the plan
         const auto result = s.run();
         CHECK(result.ok());
+        CHECK(s.arm.count("DELETE ") == s.plan.count(Action::remove));
         CHECK(s.arm.count("DELETE " + model.str() + "/versions/") == 2);
         CHECK((std::count(s.arm.log.begin(), s.arm.log.end(), "DELETE " + model.str()) == 1) == c.deleted);
         CHECK(s.arm.has(model.str()) != c.deleted);
@@ -284,6 +295,42 @@ TEST_CASE("deleting the last versions deletes the container only when this stack
             CHECK(last_version < container);
         }
     }
+}
+
+TEST_CASE("a prune plan's delete count is the number of deletes apply sends") {
+    Schedule s;
+    const ResourceId model = k_ws.child("models", "m");
+    const Json owned{{"properties", {{"tags", {{"managed-by", "converge"}, {"converge-stack", "s"}}}}}};
+    for (const ResourceId& id : {model, model.child("versions", "1"), model.child("versions", "2")}) {
+        s.observed.resources[id] = owned;
+        s.arm.seed(id.str(), owned);
+    }
+    s.plan_from(PlanOptions{true, false});
+    CHECK(summary_line(s.plan) == "Plan: 0 to create, 0 to update, 0 to replace, 3 to delete.");
+    CHECK(s.plan.changes.back().kind == std::string(k_model_container_kind));
+    CHECK(render_text(s.plan).find("ModelContainer/m will be deleted") != std::string::npos);
+    const auto result = s.run();
+    CHECK(result.ok());
+    CHECK(s.arm.count("DELETE ") == 3);
+    CHECK(result.summary() == "Apply complete: 3 done, 0 failed, 0 skipped, 0 not started.");
+}
+
+TEST_CASE("apply orders by the plan's edges, through unchanged resources") {
+    Schedule s;
+    s.options.parallelism = 4;
+    s.create("ResourceGroup", k_rg);
+    Change ws;  // unchanged, between the group and the compute
+    ws.id = k_ws;
+    ws.kind = "Workspace";
+    ws.depends_on = {k_rg};
+    s.plan.changes.push_back(ws);
+    s.create("Compute", compute(0), {k_ws});
+    s.create("Compute", compute(1));  // no edge in the plan: not held back
+    s.arm.duration[k_rg.str()] = 5s;
+    s.arm.seed(k_ws.str(), Json::object());
+    CHECK(s.run().ok());
+    CHECK(s.arm.put_at[compute(0).str()] >= s.arm.put_at[k_rg.str()] + 5s);
+    CHECK(s.arm.put_at[compute(1).str()] < s.arm.put_at[k_rg.str()] + 5s);
 }
 
 }  // TEST_SUITE

@@ -47,7 +47,7 @@ TEST_CASE("dependencies first, from parent/child and ids named in bodies, ties b
     const Ordering o = topological_order(g);
     CHECK(o.diagnostics.empty());
     CHECK(labels(g, o.order) == std::vector<std::string>{"ResourceGroup/rg", "KeyVault/kv", "StorageAccount/sa",
-                                                         "Workspace/ws", "Compute/cpu", "Model/m:1"});
+                                                         "Workspace/ws", "Compute/cpu", "Model/m@1"});
 }
 
 TEST_CASE("compute is deleted before its workspace, the workspace before its storage account") {
@@ -55,7 +55,7 @@ TEST_CASE("compute is deleted before its workspace, the workspace before its sto
     const Graph g = build_graph(set);
     auto order = topological_order(g).order;
     std::reverse(order.begin(), order.end());
-    CHECK(labels(g, order) == std::vector<std::string>{"Model/m:1", "Compute/cpu", "Workspace/ws", "StorageAccount/sa",
+    CHECK(labels(g, order) == std::vector<std::string>{"Model/m@1", "Compute/cpu", "Workspace/ws", "StorageAccount/sa",
                                                        "KeyVault/kv", "ResourceGroup/rg"});
 }
 
@@ -174,5 +174,25 @@ TEST_CASE("the order places the smallest ready id each time (random graphs with 
         }
         CHECK(order == expected);
     }
+}
+}
+
+#include "converge/planner.hpp"
+#include "manifest_helpers.hpp"
+
+TEST_SUITE("graph") {
+TEST_CASE("a cycle reads the same from the loader and the planner") {
+    const auto loaded = converge::test::load_inline(
+        {{"st.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata:\n  name: stdemo\n  dependsOn:\n"
+                     "    - Workspace/mlw-demo\nspec:\n  kind: StorageV2\n  sku:\n    name: Standard_LRS\n"},
+         {"ws.yaml", "apiVersion: converge/v1\nkind: Workspace\nmetadata:\n  name: mlw-demo\nspec:\n  properties:\n"
+                     "    storageAccount: ${ref:StorageAccount/stdemo}\n"}},
+        "defaults:\n  resourceGroup: rg-demo\n  location: westeurope\n");
+    const std::string from_loader = loaded.diagnostics.to_string();
+    CHECK(from_loader ==
+          "ws.yaml:2:1: error: dependency cycle: Workspace/mlw-demo -> StorageAccount/stdemo (ref at ws.yaml:7:21) -> "
+          "Workspace/mlw-demo (dependsOn at st.yaml:6:7)\n");
+    const PlanResult planned = build_plan(loaded.desired, ObservedState{}, {});
+    CHECK(planned.diagnostics.to_string() == from_loader);
 }
 }

@@ -64,8 +64,22 @@ TEST_CASE("an empty subscription: everything is created in dependency order") {
     const auto r = build_plan(set, ObservedState{}, {});
     CHECK(r.ok());
     CHECK(summary(r.plan) == std::vector<std::string>{"create ResourceGroup/rg", "create StorageAccount/sa",
-                                                      "create Workspace/ws", "create Compute/cpu", "create Model/m:1"});
-    CHECK(r.plan.changes.back().reason_detail == "model container m is created first");
+                                                      "create Workspace/ws", "create Compute/cpu",
+                                                      "create ModelContainer/m", "create Model/m@1"});
+    // The container a version needs is a change of its own, before the version, after the workspace.
+    const Change& container = r.plan.changes[4];
+    CHECK(container.kind == k_model_container_kind);
+    CHECK(container.reason == Reason::absent);
+    CHECK(container.depends_on == std::vector<ResourceId>{r.plan.changes[2].id});
+    CHECK(std::find(r.plan.changes.back().depends_on.begin(), r.plan.changes.back().depends_on.end(), container.id) !=
+          r.plan.changes.back().depends_on.end());
+    CHECK(summary_line(r.plan) == "Plan: 6 to create, 0 to update, 0 to replace, 0 to delete.");
+    CHECK(render_text(r.plan).find("+ ModelContainer/m will be created") != std::string::npos);
+    CHECK(render_markdown(r.plan).find("ModelContainer/m") != std::string::npos);
+    const Json json = Json::parse(render_json(r.plan));
+    CHECK(json["changes"][4]["kind"] == "ModelContainer");
+    CHECK(json["changes"][4]["name"] == "ModelContainer/m");
+    CHECK(json["summary"]["create"] == 6);
     CHECK(r.plan.changes[2].depends_on.size() == 2);  // group (parent) and storage account (ref)
 }
 
@@ -104,7 +118,7 @@ TEST_CASE("destroy deletes what exists, in reverse dependency order") {
     obs.resources.erase(rid("Microsoft.Storage/storageAccounts", "sa"));
     const auto r = build_plan(set, obs, {false, true});
     CHECK(r.ok());
-    CHECK(summary(r.plan) == std::vector<std::string>{"delete Model/m:1", "delete Compute/cpu", "delete Workspace/ws",
+    CHECK(summary(r.plan) == std::vector<std::string>{"delete Model/m@1", "delete Compute/cpu", "delete Workspace/ws",
                                                       "delete ResourceGroup/rg"});
     CHECK(r.plan.destructive());
 }

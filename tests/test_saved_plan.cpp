@@ -121,6 +121,32 @@ TEST_CASE("the digest ignores secrets but not the rest") {
     CHECK(desired_digest(a).rfind("sha256:", 0) == 0);
 }
 
+TEST_CASE("a saved plan keeps the model container changes and every change's edges") {
+    auto set = desired();
+    set.resources.push_back(make_resource("Model", rid(k_ml + "/models/versions", "ws/churn/2"),
+                                          {{"properties", {{"modelUri", "azureml://x"}}}}, "model.yaml", 1));
+    auto obs = observed();
+    const Json owned{{"properties", {{"tags", {{"managed-by", "converge"}, {"converge-stack", "prod"}}}}}};
+    obs.resources[rid(k_ml + "/models", "ws/old")] = owned;
+    obs.resources[rid(k_ml + "/models/versions", "ws/old/1")] = owned;
+    const auto result = build_plan(set, obs, {true, false});
+    REQUIRE(result.ok());
+    std::vector<std::string> kinds;
+    for (const auto& c : result.plan.changes) {
+        if (c.kind == k_model_container_kind) {
+            kinds.push_back(std::string(action_name(c.action)) + " " + change_label(c));
+        }
+    }
+    CHECK(kinds == std::vector<std::string>{"create ModelContainer/churn", "delete ModelContainer/old"});
+    const auto loaded = load_saved_plan(save_plan(result.plan, set, obs));
+    REQUIRE_MESSAGE(loaded.saved, loaded.diagnostics.to_string());
+    CHECK(render_json(loaded.saved->plan) == render_json(result.plan));
+    REQUIRE(loaded.saved->plan.changes.size() == result.plan.changes.size());
+    for (std::size_t i = 0; i < result.plan.changes.size(); ++i) {
+        CHECK(loaded.saved->plan.changes[i].depends_on == result.plan.changes[i].depends_on);
+    }
+}
+
 TEST_CASE("files that are not saved plans are refused with a reason") {
     CHECK(load_saved_plan("nope", "p.json").diagnostics.to_string() ==
           "p.json: error: not a saved plan: the file is not JSON\n");
@@ -128,8 +154,11 @@ TEST_CASE("files that are not saved plans are refused with a reason") {
           "p.json: error: not a saved plan (expected \"format\": \"converge-saved-plan\"; write one with `converge "
           "plan -o FILE`)\n");
     CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":9})", "p.json").diagnostics.to_string() ==
-          "p.json: error: unsupported saved plan format_version 9 (this converge reads 1)\n");
-    CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":1})", "p.json")
+          "p.json: error: unsupported saved plan format_version 9 (this converge reads 2; run `converge plan` again)\n");
+    // Version 1 plans had no model-container changes: applying one would skip the containers.
+    CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":1})", "p.json").diagnostics.to_string() ==
+          "p.json: error: unsupported saved plan format_version 1 (this converge reads 2; run `converge plan` again)\n");
+    CHECK(load_saved_plan(R"({"format":"converge-saved-plan","format_version":2})", "p.json")
               .diagnostics.to_string()
               .rfind("p.json: error: malformed saved plan: ", 0) == 0);
 }

@@ -37,7 +37,6 @@ struct Step {
     std::string kind;
     Action action = Action::noop;  ///< create, update or remove (a replace is two steps)
     bool part_of_replace = false;
-    bool implicit = false;  ///< not in the plan: a model container created or deleted with its versions
     StepStatus status = StepStatus::pending;
     std::string message;  ///< the error for failed, the failed dependency for skipped
     std::chrono::milliseconds elapsed{0};
@@ -69,17 +68,16 @@ struct ApplyResult {
 ApplyResult apply_plan(const Plan& plan, const DesiredSet& desired, const ObservedState& observed,
                        ArmApi& api, const ApplyOptions& options, ApplyObserver* observer);
 
-/// Step::kind of the implicit steps that create a model container before its first version
-/// (GET, then PUT with this stack's ownership tags when absent) and delete a container this
-/// stack created once its last version is deleted.
-inline constexpr const char* k_model_container_kind = "ModelContainer";
-
 /// The steps of a plan with their edges (indices into the vector), for tests and renderers.
 struct StepGraph {
     std::vector<Step> steps;
     std::vector<std::vector<std::size_t>> waits_for;
 };
-StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
+/// The plan's changes as steps, ordered by the plan's own edges (Change::depends_on) and nothing
+/// else: a write waits for the writes it depends on (through unchanged resources: a compute whose
+/// workspace is unchanged waits for the group's update), a replace's create for its delete, and
+/// a delete of P for the deletes of everything whose change depends on P.
+StepGraph build_step_graph(const Plan& plan);
 
 /// Replaces the `${ref:Kind/name:field}` occurrences of `ref` in `text` with `value`; a text
 /// that is exactly one ref becomes the value itself (which may be a number or an object).

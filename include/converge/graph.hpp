@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,12 +73,19 @@ private:
 
 /// Builds the graph; edges to ids outside the inputs are dropped. `inputs` must outlive the graph.
 Graph build_graph(const std::vector<GraphInput>& inputs);
+/// Which edges build_graph(desired) takes.
+enum class GraphEdges {
+    /// Resource::depends_on only: what the loader recorded (dependsOn, refs, the nearest enclosing
+    /// resource, a workspace's dependency fields). The loader checks this graph for cycles.
+    declared,
+    /// Those, the nearest enclosing node and every ARM id of another node named in a body: the
+    /// graph the planner orders by (and what a hand-built DesiredSet gets its edges from).
+    all,
+};
+
 /// The graph of every desired resource (node i = desired.resources[i]); `desired` must outlive it.
-Graph build_graph(const DesiredSet& desired);
-/// The same, calling `visit(i)` right after node i's edges are found: its body was just read, so
-/// reading it again there is cheap (the planner diffs each resource there).
-Graph build_graph(const DesiredSet& desired, const std::function<void(std::size_t)>& visit);
-/// "Kind/name" for messages ("Compute/cpu", "Model/m:1").
+Graph build_graph(const DesiredSet& desired, GraphEdges edges = GraphEdges::all);
+/// resource_label(kind, id) of a desired resource ("Compute/cpu", "Model/m@1").
 std::string resource_label(const Resource& resource);
 
 /// A topological order of the nodes, or cycle diagnostics.
@@ -99,6 +105,10 @@ struct CycleStep {
     std::string why;    ///< "dependsOn", "ref", "parent", ...
     Location location;  ///< where the edge was declared (unknown: left out)
 };
+
+/// The cycles of the graph, one error each, as topological_order reports them (the loader's check:
+/// it needs no order).
+Diagnostics find_cycles(const Graph& graph);
 
 /// The one text of a cycle error, from the loader and the planner alike:
 /// `dependency cycle: Workspace/ws -> StorageAccount/sa (ref at a.yaml:9:7) -> Workspace/ws (dependsOn at b.yaml:4:3)`.

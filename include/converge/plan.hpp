@@ -32,6 +32,11 @@ struct FieldChange {
     bool forces_replace = false;
 };
 
+/// Change::kind of a model container (`.../models/{name}`): planned as a change of its own, created
+/// before its first version when observe did not see it (apply: a GET, then a PUT with this stack's
+/// ownership tags when absent) and deleted after its last version when this stack created it.
+inline constexpr const char* k_model_container_kind = "ModelContainer";
+
 /// One planned step.
 struct Change {
     ResourceId id;
@@ -40,6 +45,9 @@ struct Change {
     Reason reason = Reason::none;
     std::string reason_detail;  ///< e.g. "properties.properties.vmSize cannot change in place"
     std::vector<FieldChange> fields;
+    /// The ids this change waits for, sorted: the graph's edges; for a delete also the deleted ids
+    /// its observed body names and its deleted ancestors (their deletes wait for this one).
+    /// Apply orders its steps by these edges and nothing else.
     std::vector<ResourceId> depends_on;
     Location location;
 };

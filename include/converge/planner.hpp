@@ -25,9 +25,11 @@ struct PlanResult {
 };
 
 /// Builds the plan. Includes no-op changes (renderers skip them); every value of
-/// desired.secret_values is redacted from the field values. A Model version whose container is
-/// not in `observed` gets reason_detail "model container <name> is created first" (apply PUTs
-/// the container before the version).
+/// desired.secret_values is redacted from the field values. Orders by build_graph(desired) and
+/// reports its cycles (find_cycles' message). Model containers are changes of their own
+/// (kind k_model_container_kind): a create before the first version created in a container
+/// observe did not see, a delete after the last version of a container this stack owns when no
+/// version is kept. Each change's depends_on holds every edge apply orders it by.
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options);
 
 }  // namespace converge

@@ -69,6 +69,11 @@ private:
 bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
 
+/// The one label of a resource in refs, plan output, apply progress and errors: "Kind/name",
+/// and for a model version "Model/container@version" (the form `${ref:Model/churn@2}` takes;
+/// '@' because ':' separates a ref's field).
+std::string resource_label(std::string_view kind, const ResourceId& id);
+
 }  // namespace converge
 
 template <>

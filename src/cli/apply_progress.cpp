@@ -17,13 +17,8 @@ using Clock = std::chrono::steady_clock;
 
 std::string seconds(std::chrono::milliseconds d) { return fmt::format("{:.1f}s", static_cast<double>(d.count()) / 1000.0); }
 
-// "Compute/cpu", "Model/churn:2" (a model version is named by its container and version).
-std::string short_name(const Step& step) {
-    if (iequals(step.id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions")) {
-        return fmt::format("{}/{}:{}", step.kind, step.id.parent().name(), step.id.name());
-    }
-    return fmt::format("{}/{}", step.kind, step.id.name());
-}
+// "Compute/cpu", "Model/churn@2" (a model version is named by its container and version).
+std::string short_name(const Step& step) { return resource_label(step.kind, step.id); }
 
 // One line per event: "+ Compute/cpu: create started", "... done in 12.3s".
 class LinePrinter : public ProgressPrinter {
