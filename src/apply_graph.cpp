@@ -1,5 +1,6 @@
 #include "converge/apply.hpp"
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 
 #include <map>
 #include <unordered_map>
@@ -59,10 +60,9 @@ bool is_model_version(const ResourceId& id) {
     return iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions");
 }
 
-// Created by converge for this stack: both ownership tags (as the planner's prune requires).
+// Created by converge for this stack; a model container carries its tags like its versions.
 bool owned(const Json& body, const std::string& stack) {
-    const Json::json_pointer managed{std::string("/properties/tags/") + k_tag_managed_by};
-    return !stack.empty() && owned_by_stack(body, stack) && body.contains(managed) && body.at(managed) == "converge";
+    return ownership::owned(body, stack, TagsAt::properties);
 }
 
 Step container_step(const ResourceId& container, Action action) {

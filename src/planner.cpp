@@ -5,6 +5,7 @@
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 #include "diff_rules.hpp"
 
 #include <algorithm>
@@ -48,24 +49,6 @@ void scrub_change(Change& change, const std::vector<std::string>& secrets) {
     }
 }
 
-std::string tag(const Json& body, const char* name) {
-    for (const char* where : {"tags", "properties"}) {
-        const Json* tags = body.is_object() && body.contains(where) ? &body[where] : nullptr;
-        if (tags && std::string(where) == "properties") {
-            tags = tags->is_object() && tags->contains("tags") ? &(*tags)["tags"] : nullptr;
-        }
-        if (tags && tags->is_object() && tags->contains(name) && (*tags)[name].is_string()) {
-            return (*tags)[name].get<std::string>();
-        }
-    }
-    return {};
-}
-
-// Tagged managed-by=converge and converge-stack=<stack>.
-bool owned(const Json& body, const std::string& stack) {
-    return !stack.empty() && tag(body, k_tag_managed_by) == "converge" && owned_by_stack(body, stack);
-}
-
 Change removal(const ResourceId& id, std::string kind, Reason reason, Location location) {
     Change c;
     c.id = id;
@@ -100,7 +83,7 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::vector<const KindInfo*> kinds;
     for (const auto& [id, body] : observed.resources) {
         const KindInfo* kind = id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
-        if (!kind || keep.count(id) || !owned(body, desired.stack)) {
+        if (!kind || keep.count(id) || !ownership::owned(body, desired.stack, *kind)) {
             continue;
         }
         inputs.push_back({id, std::string(kind->name) + "/" + id.name(), &body, nullptr, {}, nullptr});
