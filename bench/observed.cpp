@@ -1,6 +1,7 @@
 #include "observed.hpp"
 
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 
 #include <fmt/format.h>
 
@@ -99,9 +100,10 @@ converge::ObservedState converged_state(const converge::DesiredSet& desired, std
         }
         add_server_fields(r, body, ++serial);
         // The ownership tags apply adds (on the envelope, or in properties for ML assets).
-        Json& tags = r.kind->tracked ? body["tags"] : body["properties"]["tags"];
-        tags["managed-by"] = "converge";
-        tags["converge-stack"] = desired.stack;
+        Json& tags = r.kind->tags == converge::TagsAt::properties ? body["properties"]["tags"] : body["tags"];
+        for (const auto& [key, value] : converge::ownership::tags(desired.stack).items()) {
+            tags[key] = value;
+        }
         if (r.kind->name == "Compute" && drift_every > 0 && computes++ % drift_every == 0) {
             body["properties"]["properties"]["scaleSettings"]["maxNodeCount"] = 99;
             ++drifted;

@@ -3,6 +3,7 @@
 #include "converge/json_pointer.hpp"
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 #include "diff_rules.hpp"
 
 #include <cmath>
@@ -175,7 +176,7 @@ void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at
         return;
     }
     for (auto it = o->begin(); it != o->end(); ++it) {
-        if (iequals(it.key(), k_tag_managed_by) || iequals(it.key(), k_tag_stack) || detail::find_member(d, it.key())) {
+        if (ownership::is_ownership_tag(it.key()) || detail::find_member(d, it.key())) {
             continue;
         }
         const std::size_t len = path.size();

@@ -215,16 +215,14 @@ void implicit_edges(Resource& r, const std::vector<DeclaredDependency>& declared
     if (up.at != Index::k_npos) {
         add_edge(r, enclosing_id(r, up, rs), r.location, "parent");
     }
-    if (r.kind->name == "Workspace" && r.body.contains("properties") && r.body["properties"].is_object()) {
-        for (const char* field : {"storageAccount", "keyVault", "applicationInsights", "containerRegistry"}) {
-            const Json& props = r.body["properties"];
-            if (!props.contains(field) || !props[field].is_string()) {
-                continue;
-            }
-            const auto id = ResourceId::parse(props[field].get<std::string>());
-            if (id && index.contains(*id)) {
-                add_edge(r, *id, r.field_location(std::string("/properties/") + field), "workspace dependency");
-            }
+    for (const std::string_view field : r.kind->dependencies) {  // a workspace's storageAccount, ...
+        const Json::json_pointer ptr{std::string(field)};
+        if (!r.body.contains(ptr) || !r.body.at(ptr).is_string()) {
+            continue;
+        }
+        const auto id = ResourceId::parse(r.body.at(ptr).get<std::string>());
+        if (id && index.contains(*id)) {
+            add_edge(r, *id, r.field_location(std::string(field)), to_lower(r.kind->name) + " dependency");
         }
     }
     for (const auto& d : declared) {

@@ -2,15 +2,14 @@
 #include "manifest_internal.hpp"
 #include "schema.hpp"
 
+#include "converge/ownership.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 
 namespace converge::manifest {
 
 namespace {
-
-constexpr const char* k_tag_managed_by = "managed-by";
-constexpr const char* k_tag_stack = "converge-stack";
 
 bool under_spec(const std::string& pointer) {
     return pointer.starts_with("/spec") && (pointer.size() == 5 || pointer[5] == '/');
@@ -102,16 +101,13 @@ void find_secrets(const KindInfo& kind, const Json& node, std::vector<std::strin
 }
 
 bool takes_tags(const KindInfo& kind, const Json& body) {
-    if (kind.parent == Parent::model) {
-        return true;
-    }
-    return kind.tracked && (kind.name != "ArmResource" || body.contains("location"));
+    return kind.tags != TagsAt::top_if_located || body.contains("location");
 }
 
 /// converge.yaml tags under the document's, then the ownership tags; in place, in the
 /// document's own tags object.
 void apply_tags(Resource& r, const YamlDocument& doc, const StackConfig& config, Diagnostics& diagnostics) {
-    const bool model = r.kind->parent == Parent::model;
+    const bool model = r.kind->tags == TagsAt::properties;
     Json* holder = &r.body;
     if (model) {
         const auto it = r.body.find("properties");
@@ -130,12 +126,12 @@ void apply_tags(Resource& r, const YamlDocument& doc, const StackConfig& config,
         members.emplace(k, v);  // the document's value wins
     }
     const std::string pointer = model ? "/spec/properties/tags" : "/spec/tags";
-    for (const auto& [key, want] : {std::pair{k_tag_managed_by, std::string_view("converge")},
-                                    std::pair{k_tag_stack, std::string_view(config.stack)}}) {
+    for (const auto& [key, want] : {std::pair{ownership::k_managed_by, ownership::k_managed_by_value},
+                                    std::pair{ownership::k_stack, std::string_view(config.stack)}}) {
         const auto [it, inserted] = members.emplace(key, want);
         if (!inserted) {
             if (!it->second.is_string() || it->second.get_ref<const std::string&>() != want) {
-                diagnostics.error(doc.key_at(pointer + "/" + key),
+                diagnostics.error(doc.key_at(pointer + "/" + std::string(key)),
                                   fmt::format("tag \"{}\" is set by converge and cannot be changed", key));
             }
             it->second = want;

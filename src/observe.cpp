@@ -1,7 +1,8 @@
 #include "converge/observe.hpp"
 
+#include "converge/ownership.hpp"
+
 #include <algorithm>
-#include <array>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,16 +15,11 @@ namespace converge {
 
 namespace {
 
-// Top-level types whose API lists them subscription-wide, GET /subscriptions/{s}/providers/{type}:
-// StorageAccounts_List, Vaults_ListBySubscription, Components_List, Registries_List and
-// Workspaces_ListBySubscription (CONTRACT.md 1.2). Returned items are the same as a group's list.
-constexpr std::array<std::string_view, 5> k_listed_by_subscription = {
-    "Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults", "Microsoft.Insights/components",
-    "Microsoft.ContainerRegistry/registries", "Microsoft.MachineLearningServices/workspaces"};
-
+// Top-level types whose API lists them subscription-wide (KindInfo::collection), also when an
+// ArmResource document names one of them.
 bool listed_by_subscription(std::string_view arm_type) {
-    return std::any_of(k_listed_by_subscription.begin(), k_listed_by_subscription.end(),
-                       [&](std::string_view t) { return iequals(t, arm_type); });
+    const KindInfo* kind = find_kind_by_type(arm_type);
+    return kind != nullptr && kind->collection.subscription_wide;
 }
 
 // One collection to list: its path, api-version, and the scopes whose members it returns
@@ -233,44 +229,80 @@ std::string api_version_of(const Resource& r) {
     return r.api_version.empty() ? std::string(r.kind->api_version) : r.api_version;
 }
 
-// Groups and workspaces that belong to the stack: named in the manifests or tagged with it.
-Collections orphan_collections(const DesiredSet& desired, const ObservedState& seen) {
-    std::vector<ResourceId> groups;
-    std::vector<ResourceId> workspaces;
-    const std::string ws_type = "Microsoft.MachineLearningServices/workspaces";
+// The kind an observed id is of (a resource group by its shape), or nullptr.
+const KindInfo* kind_of(const ResourceId& id) {
+    return id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
+}
+
+// Does this scope (a group or workspace) hold the kind's orphan collection (KindInfo::collection)?
+bool lists_below(const KindInfo& kind, const ResourceId& scope) {
+    return !kind.collection.path.empty() && kind.parent != Parent::subscription &&
+           iequals(scope.type(), scope_type(kind.parent));
+}
+
+// Scopes (groups and workspaces) that belong to the stack: named in the manifests or owned by
+// it. A workspace must exist (an absent one has nothing below it); a group need not.
+std::vector<ResourceId> orphan_scopes(const DesiredSet& desired, const ObservedState& seen) {
+    std::unordered_set<ResourceId> scopes;
     for (const auto& r : desired.resources) {
-        for (ResourceId p = r.id; !p.empty(); p = p.parent()) {
-            (p.is_resource_group() ? groups : workspaces).push_back(p);
+        for (ResourceId p = r.id; !p.empty() && scopes.insert(p).second; p = p.parent()) {
         }
     }
     for (const auto& [id, body] : seen.resources) {
-        if (owned_by_stack(body, desired.stack)) {
-            (id.is_resource_group() ? groups : workspaces).push_back(id);
+        if (const KindInfo* kind = kind_of(id); kind != nullptr && ownership::owned(body, desired.stack, *kind)) {
+            scopes.insert(id);
         }
     }
-    Collections out;
-    for (const auto& g : groups) {
-        for (const auto& kind : all_kinds()) {
-            if (kind.parent == Parent::resource_group && !kind.arm_type.empty()) {
-                add_collection(out, g.str() + "/providers/" + std::string(kind.arm_type), kind.api_version, g);
-            }
-        }
-    }
-    for (const auto& w : workspaces) {
-        if (iequals(w.type(), ws_type) && seen.find(w) != nullptr) {
-            add_collection(out, w.str() + "/computes", find_kind("Compute")->api_version, w);
-            add_collection(out, w.str() + "/models", find_kind("Model")->api_version, w);
+    std::vector<ResourceId> out;
+    for (const auto& s : scopes) {
+        if (s.is_resource_group() || seen.find(s) != nullptr) {
+            out.push_back(s);
         }
     }
     return out;
 }
 
-// Model containers found by the orphan lists: their versions are listed next.
-Collections version_collections(const ObservedState& seen) {
+// The first list of each kind's collection below each of the stack's scopes.
+Collections orphan_collections(const std::vector<ResourceId>& scopes) {
     Collections out;
-    for (const auto& [id, body] : seen.resources) {
-        if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models")) {
-            add_collection(out, id.str() + "/versions", find_kind("Model")->api_version, id);
+    for (const auto& scope : scopes) {
+        for (const auto& kind : all_kinds()) {
+            if (lists_below(kind, scope)) {
+                add_collection(out, scope.str() + "/" + std::string(kind.collection.path.front()), kind.api_version,
+                               scope);
+            }
+        }
+    }
+    return out;
+}
+
+// List `step` (> 0) of each collection: below every item the list before it found in a scope
+// ({"models", "versions"}: each model container's versions).
+Collections next_collections(const std::vector<ResourceId>& scopes, const ObservedState& seen, std::size_t step) {
+    Collections out;
+    for (const auto& kind : all_kinds()) {
+        if (kind.collection.path.size() <= step) {
+            continue;
+        }
+        std::unordered_set<std::string> listed;  // lower-case paths of the lists before
+        for (const auto& scope : scopes) {
+            if (lists_below(kind, scope)) {
+                listed.insert(to_lower(scope.str() + "/" + std::string(kind.collection.path.front())));
+            }
+        }
+        for (std::size_t s = 1; s < step; ++s) {
+            std::unordered_set<std::string> deeper;
+            for (const auto& [id, body] : seen.resources) {
+                if (listed.count(to_lower(collection_path(id))) != 0) {
+                    deeper.insert(to_lower(id.str() + "/" + std::string(kind.collection.path[s])));
+                }
+            }
+            listed = std::move(deeper);
+        }
+        for (const auto& [id, body] : seen.resources) {
+            if (listed.count(to_lower(collection_path(id))) != 0) {
+                add_collection(out, id.str() + "/" + std::string(kind.collection.path[step]), kind.api_version, id);
+            }
         }
     }
     return out;
@@ -308,16 +340,6 @@ std::string collection_path(const ResourceId& id) {
     return s.substr(0, s.rfind('/'));
 }
 
-bool owned_by_stack(const Json& body, const std::string& stack) {
-    for (const char* where : {"/tags/converge-stack", "/properties/tags/converge-stack"}) {
-        const Json::json_pointer ptr{where};
-        if (body.is_object() && body.contains(ptr) && body.at(ptr).is_string() && body.at(ptr) == stack) {
-            return true;
-        }
-    }
-    return false;
-}
-
 ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options) {
     if (options.mode == RefreshMode::per_resource) {
         return observe_per_resource(desired, api, options.parallelism);
@@ -331,8 +353,15 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     // Every collection at once: a list under a missing parent answers 404, which means empty.
     lister.run(std::move(wanted));
     if (options.find_orphans && !lister.failed()) {
-        lister.run(orphan_collections(desired, lister.state()));
-        lister.run(version_collections(lister.state()));
+        const std::vector<ResourceId> scopes = orphan_scopes(desired, lister.state());
+        lister.run(orphan_collections(scopes));
+        std::size_t steps = 0;
+        for (const auto& kind : all_kinds()) {
+            steps = std::max(steps, kind.collection.path.size());
+        }
+        for (std::size_t step = 1; step < steps; ++step) {
+            lister.run(next_collections(scopes, lister.state(), step));
+        }
     }
     return lister.finish();
 }

@@ -6,6 +6,7 @@
 #include "converge/graph.hpp"
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 #include "diff_rules.hpp"
 
 #include <algorithm>
@@ -30,24 +31,6 @@ void scrub_change(Change& change, const Scrubber& scrubber) {
         }
         f.sensitive = f.sensitive || hit;
     }
-}
-
-std::string tag(const Json& body, const char* name) {
-    for (const char* where : {"tags", "properties"}) {
-        const Json* tags = body.is_object() && body.contains(where) ? &body[where] : nullptr;
-        if (tags && std::string(where) == "properties") {
-            tags = tags->is_object() && tags->contains("tags") ? &(*tags)["tags"] : nullptr;
-        }
-        if (tags && tags->is_object() && tags->contains(name) && (*tags)[name].is_string()) {
-            return (*tags)[name].get<std::string>();
-        }
-    }
-    return {};
-}
-
-// Tagged managed-by=converge and converge-stack=<stack>.
-bool owned(const Json& body, const std::string& stack) {
-    return !stack.empty() && tag(body, k_tag_managed_by) == "converge" && owned_by_stack(body, stack);
 }
 
 Change removal(const ResourceId& id, std::string kind, Reason reason, Location location) {
@@ -97,7 +80,7 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::vector<const KindInfo*> kinds;
     for (const auto& [id, body] : observed.resources) {
         const KindInfo* kind = id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
-        if (!kind || keep.count(id) || !owned(body, desired.stack)) {
+        if (!kind || keep.count(id) || !ownership::owned(body, desired.stack, *kind)) {
             continue;
         }
         inputs.push_back({id, resource_label(kind->name, id), &body, nullptr, {}, nullptr});
@@ -184,7 +167,7 @@ void plan_model_containers(std::vector<Change>& changes, const DesiredSet& desir
     std::unordered_set<ResourceId> deletes;  // containers to delete (after their last version)
     for (const auto& [container, n] : deleted) {
         const Json* body = observed.find(container);
-        if (body != nullptr && owned(*body, desired.stack) && written.count(container) == 0 &&
+        if (body != nullptr && ownership::owned(*body, desired.stack, TagsAt::properties) && written.count(container) == 0 &&
             observed_versions[container] == n) {
             deletes.insert(container);
         }

@@ -1,23 +1,12 @@
 #include "converge/resource_ops.hpp"
 
+#include "converge/ownership.hpp"
+
 #include <algorithm>
 
 namespace converge {
 
 namespace {
-
-// Workspace 2025-12-01 WorkspaceUpdateParameters (+ WorkspacePropertiesUpdateParameters).
-const std::vector<std::string_view> k_workspace_patchable = {
-    "/tags", "/sku", "/identity", "/properties/description", "/properties/friendlyName",
-    "/properties/imageBuildCompute", "/properties/serviceManagedResourcesSettings",
-    "/properties/primaryUserAssignedIdentity", "/properties/serverlessComputeSettings",
-    "/properties/publicNetworkAccess", "/properties/applicationInsights",
-    "/properties/containerRegistry", "/properties/featureStoreSettings", "/properties/managedNetwork",
-    "/properties/enableDataIsolation", "/properties/systemDatastoresAuthMode",
-    "/properties/v1LegacyMode", "/properties/encryption/keyVaultProperties/keyIdentifier"};
-
-// Compute 2025-12-01 ClusterUpdateParameters: only the AmlCompute scale settings (no tags).
-const std::vector<std::string_view> k_compute_patchable = {"/properties/properties/scaleSettings"};
 
 bool all_fields_match(const Change& change, const std::vector<std::string_view>& patterns) {
     return std::all_of(change.fields.begin(), change.fields.end(), [&](const FieldChange& f) {
@@ -41,12 +30,9 @@ Json patch_subset(const Json& body, const std::vector<std::string_view>& pattern
 }  // namespace
 
 UpdateRequest update_request(const Resource& desired, const Change& change) {
-    const std::string_view kind = desired.kind->name;
-    if (kind == "Workspace" && all_fields_match(change, k_workspace_patchable)) {
-        return {true, patch_subset(desired.body, k_workspace_patchable)};
-    }
-    if (kind == "Compute" && !change.fields.empty() && all_fields_match(change, k_compute_patchable)) {
-        return {true, patch_subset(desired.body, k_compute_patchable)};
+    const KindInfo& kind = *desired.kind;
+    if (kind.update_verb == UpdateVerb::patch && !change.fields.empty() && all_fields_match(change, kind.patchable)) {
+        return {true, patch_subset(desired.body, kind.patchable)};
     }
     return {false, desired.body};
 }
@@ -76,11 +62,7 @@ WriteRequest delete_request(const ResourceId& id) {
 }
 
 Json model_container_body(const std::string& stack) {
-    Json tags{{k_tag_managed_by, "converge"}};
-    if (!stack.empty()) {
-        tags[k_tag_stack] = stack;
-    }
-    return Json{{"properties", {{"tags", tags}}}};
+    return Json{{"properties", {{"tags", ownership::tags(stack)}}}};
 }
 
 }  // namespace converge

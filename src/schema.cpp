@@ -110,36 +110,6 @@ void validate(const Compiled& compiled, const manifest::YamlDocument& doc, const
     warn_near_misses(subject, diagnostics);
 }
 
-void collect_secrets(const Json& root, const Json& node, const std::string& pointer, int depth,
-                     std::vector<std::string>& out) {
-    if (!node.is_object() || depth > 32) {
-        return;
-    }
-    if (node.value("x-converge-secret", false)) {
-        out.push_back(pointer);
-    }
-    if (node.contains("$ref")) {
-        const std::string ref = node["$ref"];
-        const std::string prefix = "#/definitions/";
-        if (ref.starts_with(prefix)) {
-            collect_secrets(root, root["definitions"][ref.substr(prefix.size())], pointer, depth + 1, out);
-        }
-    }
-    if (node.contains("properties") && node["properties"].is_object()) {
-        for (const auto& [k, v] : node["properties"].items()) {
-            collect_secrets(root, v, pointer + "/" + json_pointer::escape(k), depth + 1, out);
-        }
-    }
-    if (node.contains("allOf")) {
-        for (const auto& branch : node["allOf"]) {
-            collect_secrets(root, branch, pointer, depth + 1, out);
-        }
-    }
-    if (node.contains("then")) {
-        collect_secrets(root, node["then"], pointer, depth + 1, out);
-    }
-}
-
 }  // namespace
 
 std::string_view embedded(std::string_view name) {
@@ -162,13 +132,6 @@ void validate_document(const manifest::YamlDocument& doc, const KindInfo* kind,
 
 void validate_config(const manifest::YamlDocument& doc, Diagnostics& diagnostics) {
     validate(*registry().config, doc, nullptr, {}, diagnostics);
-}
-
-std::vector<std::string> secret_pointers(const KindInfo& kind) {
-    const Json& root = registry().kinds.at(kind.name)->json;
-    std::vector<std::string> out;
-    collect_secrets(root, root["properties"]["spec"], "", 0, out);
-    return out;
 }
 
 }  // namespace converge::schema

@@ -23,7 +23,4 @@ void validate_document(const manifest::YamlDocument& doc, const KindInfo* kind,
 /// Checks converge.yaml.
 void validate_config(const manifest::YamlDocument& doc, Diagnostics& diagnostics);
 
-/// Body pointers marked "x-converge-secret": true in the kind's schema.
-std::vector<std::string> secret_pointers(const KindInfo& kind);
-
 }  // namespace converge::schema

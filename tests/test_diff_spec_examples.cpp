@@ -3,6 +3,7 @@
 // found, and only that change.
 #include "converge/diff.hpp"
 #include "converge/manifest.hpp"
+#include "converge/ownership.hpp"
 #include "converge/plan.hpp"
 #include "plan_fixtures.hpp"
 
@@ -38,7 +39,8 @@ Json as_created_by_converge(const Resource& r, Json observed) {
         if (!r.body.contains(p)) {
             continue;
         }
-        for (const char* tag : {k_tag_managed_by, k_tag_stack}) {
+        for (const std::string_view name : {ownership::k_managed_by, ownership::k_stack}) {
+            const std::string tag(name);
             if (r.body.at(p).contains(tag)) {
                 observed[p][tag] = r.body.at(p)[tag];
             }

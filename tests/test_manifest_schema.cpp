@@ -81,17 +81,6 @@ TEST_CASE("near-miss warnings follow each document's own if/then branch, not the
           "(did you mean \"scaleSettings\"?)\n");
 }
 
-TEST_CASE("the schemas mark exactly the secret fields the kind registry lists") {
-    for (const auto& kind : all_kinds()) {
-        CAPTURE(kind.name);
-        std::vector<std::string> expected(kind.secret.begin(), kind.secret.end());
-        auto actual = schema::secret_pointers(kind);
-        std::sort(expected.begin(), expected.end());
-        std::sort(actual.begin(), actual.end());
-        CHECK(actual == expected);
-    }
-}
-
 TEST_CASE("every kind has an embedded schema, and the envelope lists every kind") {
     const Json envelope = Json::parse(schema::embedded("manifest"));
     std::vector<std::string> listed = envelope["properties"]["kind"]["enum"];

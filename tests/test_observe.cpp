@@ -1,4 +1,5 @@
 #include "converge/observe.hpp"
+#include "converge/ownership.hpp"
 
 #include "fake_arm.hpp"
 
@@ -22,7 +23,7 @@ Resource resource(const char* kind, const ResourceId& id) {
     return r;
 }
 
-Json tagged(const std::string& stack) { return Json{{"tags", {{"converge-stack", stack}}}}; }
+Json tagged(const std::string& stack) { return Json{{"tags", ownership::tags(stack)}}; }
 
 // rg, sa, ws and computes c0..c{n-1} desired; everything but c{n-1} exists.
 DesiredSet stack_with_computes(FakeArm& arm, int n) {
@@ -115,17 +116,40 @@ TEST_CASE("orphans tagged with the stack are found in the stack's groups and wor
     arm.seed(orphan.str(), tagged("demo"));
     arm.seed(foreign.str(), tagged("other"));
     arm.seed(old_model.parent().str(), Json::object());
-    arm.seed(old_model.str(), {{"properties", {{"tags", {{"converge-stack", "demo"}}}}}});
+    arm.seed(old_model.str(), {{"properties", {{"tags", ownership::tags("demo")}}}});
     arm.seed(kv.str(), tagged("demo"));
     ObserveOptions options;
     options.find_orphans = true;
     const auto state = observe(d, arm, options);
     REQUIRE(state);
-    CHECK(owned_by_stack(*state->find(orphan), "demo"));
-    CHECK_FALSE(owned_by_stack(*state->find(foreign), "demo"));
-    CHECK(owned_by_stack(*state->find(old_model), "demo"));
-    CHECK(owned_by_stack(*state->find(kv), "demo"));
+    const KindInfo& compute = *find_kind("Compute");
+    CHECK(ownership::owned(*state->find(orphan), "demo", compute));
+    CHECK_FALSE(ownership::owned(*state->find(foreign), "demo", compute));
+    CHECK(ownership::owned(*state->find(old_model), "demo", *find_kind("Model")));
+    CHECK(ownership::owned(*state->find(kv), "demo", *find_kind("KeyVault")));
     CHECK(arm.writes() == 0);
+}
+
+TEST_CASE("a group tagged with the stack's name but not managed-by converge is not searched for orphans") {
+    FakeArm arm;
+    DesiredSet d;
+    d.stack = "demo";
+    d.resources.push_back(resource("ResourceGroup", k_rg));
+    const ResourceId half = ResourceId::for_resource_group(k_sub, "half");
+    const ResourceId whole = ResourceId::for_resource_group(k_sub, "whole");
+    arm.seed(k_rg.str(), tagged("demo"));
+    arm.seed(half.str(), Json{{"tags", {{"converge-stack", "demo"}}}});
+    arm.seed(whole.str(), tagged("demo"));
+    const ResourceId kv_half = ResourceId::for_resource(k_sub, "half", "Microsoft.KeyVault/vaults", "kvh");
+    const ResourceId kv_whole = ResourceId::for_resource(k_sub, "whole", "Microsoft.KeyVault/vaults", "kvw");
+    arm.seed(kv_half.str(), tagged("demo"));
+    arm.seed(kv_whole.str(), tagged("demo"));
+    ObserveOptions options;
+    options.find_orphans = true;
+    const auto state = observe(d, arm, options);
+    REQUIRE(state);
+    CHECK(state->find(kv_whole) != nullptr);
+    CHECK(state->find(kv_half) == nullptr);
 }
 
 TEST_CASE("a type in several groups is listed once for the subscription, other groups' members dropped") {

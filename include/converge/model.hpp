@@ -18,11 +18,6 @@
 
 namespace converge {
 
-/// The ownership tags converge puts on what it writes (prune and destroy only touch resources
-/// carrying both, with this stack's name).
-inline constexpr const char* k_tag_managed_by = "managed-by";
-inline constexpr const char* k_tag_stack = "converge-stack";
-
 /// FNV-1a over a JSON pointer's text; `extend` continues a hash, so extend(of("/a"), "/b")
 /// == of("/a/b") and a parser can hash pointers without building them.
 struct PointerHash {

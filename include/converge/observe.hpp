@@ -48,9 +48,6 @@ struct ObserveOptions {
 /// Reads current state. A missing parent (404 on a list or GET) means "absent", not an error.
 ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options);
 
-/// Does this ARM body carry `converge-stack: <stack>` (in tags, or properties.tags for assets)?
-bool owned_by_stack(const Json& body, const std::string& stack);
-
 /// "rgs/x/providers/T/name" -> "rgs/x/providers/T": the collection a resource is listed in.
 std::string collection_path(const ResourceId& id);
 
