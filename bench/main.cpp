@@ -1,7 +1,6 @@
 // converge_bench: how converge's cost grows with the estate, against the floor and a baseline.
 // Usage and method: docs/benchmarks.md. Prints a table (stdout) and optionally JSON (--json).
 #include "cpu_phase.hpp"
-#include "features.hpp"
 #include "options.hpp"
 #include "remote_phase.hpp"
 #include "report.hpp"
@@ -62,12 +61,8 @@ int run(bench::Options& options) {
         cpu = [&] { bench::run_cpu_phase(options, report); };
     }
     if (options.only.count("apply") != 0U || options.only.count("plan") != 0U) {
-#if CONVERGE_BENCH_REMOTE
         bench::run_remote_phases(options, report, cpu);
         cpu = nullptr;
-#else
-        std::cerr << "converge_bench: SKIPPED apply/plan: this tree has no in-process emulator or planner yet\n";
-#endif
     }
     if (cpu) {
         cpu();

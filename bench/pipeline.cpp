@@ -3,12 +3,7 @@
 #include "converge/apply.hpp"
 #include "converge/manifest.hpp"
 #include "converge/observe.hpp"
-#include "features.hpp"
-#if CONVERGE_BENCH_PLANNER
 #include "converge/planner.hpp"
-#else
-#include "converge/diff.hpp"
-#endif
 
 #include <stdexcept>
 
@@ -29,21 +24,11 @@ LoadedEstate load_estate(const std::filesystem::path& dir, const std::string& su
 }
 
 converge::Plan make_plan(const converge::DesiredSet& desired, const converge::ObservedState& observed) {
-#if CONVERGE_BENCH_PLANNER
     converge::PlanResult result = converge::build_plan(desired, observed, converge::PlanOptions{});
     if (!result.ok()) {
         throw std::runtime_error("the plan has errors:\n" + result.diagnostics.to_string());
     }
     return std::move(result.plan);
-#else
-    // Without the planner in this tree: the diff alone, in manifest order.
-    converge::Plan plan;
-    plan.changes.reserve(desired.resources.size());
-    for (const auto& r : desired.resources) {
-        plan.changes.push_back(converge::diff_resource(r, observed.find(r.id)));
-    }
-    return plan;
-#endif
 }
 
 PlanSummary summarize(const converge::Plan& plan) {

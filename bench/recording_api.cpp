@@ -1,5 +1,3 @@
-#include "features.hpp"
-#if CONVERGE_BENCH_REMOTE
 #include "recording_api.hpp"
 
 #include "converge/resource_id.hpp"
@@ -56,4 +54,3 @@ std::vector<LroRecord> RecordingApi::lros() const {
 
 }  // namespace bench
 
-#endif  // CONVERGE_BENCH_REMOTE

@@ -1,5 +1,3 @@
-#include "features.hpp"
-#if CONVERGE_BENCH_REMOTE
 #include "remote_phase.hpp"
 
 #include "estate.hpp"
@@ -212,4 +210,3 @@ void run_remote_phases(const Options& options, Report& report, const std::functi
 
 }  // namespace bench
 
-#endif  // CONVERGE_BENCH_REMOTE

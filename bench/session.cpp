@@ -1,5 +1,3 @@
-#include "features.hpp"
-#if CONVERGE_BENCH_REMOTE
 #include "session.hpp"
 
 #include "measure.hpp"
@@ -215,4 +213,3 @@ converge::Json Session::describe() const {
 
 }  // namespace bench
 
-#endif  // CONVERGE_BENCH_REMOTE

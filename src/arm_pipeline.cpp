@@ -94,7 +94,6 @@ std::string ArmClient::new_client_request_id() const {
     return id;
 }
 
-std::string ArmClient::credential_name() const { return m_credential->name(); }
 
 std::string ArmClient::redact(std::string_view text) const { return redact_text(text, m_tokens->known_tokens()); }
 

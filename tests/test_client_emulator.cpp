@@ -1,7 +1,5 @@
 // The client against the in-process emulator over HTTPS: real tokens, TLS with the emulator's
 // CA, LROs, pagination, pacing, and fault injection (5xx, 429, resets).
-// Compiled once the emulator core (issue 3, src/emulator/registry.hpp) is in the tree.
-#if __has_include(<registry.hpp>)
 #include "converge/arm_client.hpp"
 #include "converge/client_factory.hpp"
 #include "converge/parallel.hpp"
@@ -263,4 +261,3 @@ TEST_CASE("emulator: pacing at ARM's numbers keeps a burst of reads below the th
     CHECK(live.client->stats().throttled == 0);
 }
 }
-#endif

@@ -180,8 +180,6 @@ public:
     /// Counters so far.
     ClientStats stats() const;
     const ClientOptions& options() const { return m_options; }
-    /// Name of the credential chain (for -v).
-    std::string credential_name() const;
 
 private:
     struct Counters;

@@ -245,12 +245,6 @@ std::string render_text(const Context& ctx, StoredRecord stored) {
     return render(ctx, std::move(stored).parse()).dump();
 }
 
-Json render_record(Services& svc, const Record& record) {
-    Request req;
-    Context ctx{svc, req};
-    return render(ctx, record);
-}
-
 Response generic_get(Context& ctx) {
     Response res;
     auto rec = load_item(ctx, res);

@@ -26,8 +26,6 @@ Json render(const Context& ctx, const Record& record);
 std::string render_text(const Context& ctx, StoredRecord stored);
 /// Whether JSON text may hold a member named `name` (false: it certainly does not).
 bool may_hold_member(std::string_view text, std::string_view name);
-/// The same for a record of any type outside a request (operation results).
-Json render_record(Services& svc, const Record& record);
 /// Sets properties.provisioningState (creating "properties" if needed).
 void set_provisioning_state(Json& body, const std::string& state);
 

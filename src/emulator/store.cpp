@@ -20,7 +20,6 @@ CREATE INDEX IF NOT EXISTS resources_sub ON resources(subscription, type, seq);
 CREATE TABLE IF NOT EXISTS operations(
   id TEXT PRIMARY KEY, body TEXT NOT NULL, due_ms INTEGER NOT NULL, done INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS operations_due ON operations(done, due_ms);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
 /// A statement from the store's cache (prepared once per SQL text), reset and unbound when
@@ -315,23 +314,6 @@ std::vector<OperationRow> Store::due_operations(std::int64_t now_ms) {
         out.push_back(OperationRow{s.text(0), Json::parse(s.text(1)), s.integer(2), s.integer(3) != 0});
     }
     return out;
-}
-
-std::optional<std::string> Store::meta(const std::string& key) {
-    std::lock_guard lock(m_mutex);
-    Stmt s(m_db, m_statements, "SELECT value FROM meta WHERE key=?");
-    s.bind(key);
-    if (!s.step()) {
-        return std::nullopt;
-    }
-    return s.text(0);
-}
-
-void Store::set_meta(const std::string& key, const std::string& value) {
-    std::lock_guard lock(m_mutex);
-    Stmt s(m_db, m_statements, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)");
-    s.bind(key).bind(value);
-    s.step();
 }
 
 }  // namespace emulator

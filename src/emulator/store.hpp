@@ -1,6 +1,6 @@
 #pragma once
 // The emulator's state: every ARM resource (subscriptions and resource groups included),
-// every async operation, and a small key/value table, in SQLite (a file in WAL mode, or
+// and every async operation, in SQLite (a file in WAL mode, or
 // ":memory:"). Thread-safe; a Transaction makes a read-modify-write atomic and durable
 // before the response leaves.
 #include "http.hpp"
@@ -106,11 +106,6 @@ public:
     std::optional<OperationRow> get_operation(const std::string& id);
     /// Undone operations due at or before `now_ms`, oldest first.
     std::vector<OperationRow> due_operations(std::int64_t now_ms);
-
-    /// A value from the key/value table.
-    std::optional<std::string> meta(const std::string& key);
-    /// Sets a value in the key/value table.
-    void set_meta(const std::string& key, const std::string& value);
 
 private:
     void exec(const char* sql);
