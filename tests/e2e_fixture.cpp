@@ -1,7 +1,7 @@
 #include "e2e_fixture.hpp"
 
 #include "converge/client_factory.hpp"
-#include "converge/curl_transport.hpp"
+#include "arm/curl_transport.hpp"
 #include "converge/render.hpp"
 
 #include <doctest/doctest.h>

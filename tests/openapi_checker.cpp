@@ -1,7 +1,7 @@
 // OpenAPI conformance checker for tests: see openapi_checker.hpp.
 #include "openapi_checker.hpp"
 
-#include "../src/valijson_json.hpp"
+#include "schema/valijson_json.hpp"
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>

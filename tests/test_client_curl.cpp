@@ -1,5 +1,5 @@
 // CurlTransport against a local cpp-httplib server on 127.0.0.1 (plain HTTP: loopback only).
-#include "converge/curl_transport.hpp"
+#include "arm/curl_transport.hpp"
 #include "converge/parallel.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
 // Azure's server-side rewrites, one test per rule (see docs/emulator-realism.md).
-#include "realism.hpp"
+#include "realism/realism.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Defaults Azure fills in, server-generated fields and write-only fields, per type.
-#include "realism.hpp"
+#include "realism/realism.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // The startrun zip reader and the built-in scoring model.
-#include "scoring.hpp"
-#include "zip_reader.hpp"
+#include "ml/scoring.hpp"
+#include "ml/zip_reader.hpp"
 
 #include <doctest/doctest.h>
 

@@ -8,7 +8,7 @@
 #include "converge/render.hpp"
 #include "converge/resource_ops.hpp"
 #include "plan_fixtures.hpp"
-#include "../src/schema.hpp"
+#include "schema/schema.hpp"
 
 #include <doctest/doctest.h>
 

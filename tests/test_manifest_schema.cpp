@@ -1,5 +1,5 @@
 // Schema checks: exact messages, did-you-mean, secrets marked in the schemas, robustness.
-#include "../src/schema.hpp"
+#include "schema/schema.hpp"
 #include "manifest_helpers.hpp"
 
 #include <cstdlib>

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../src/valijson_json.hpp"
+#include "schema/valijson_json.hpp"
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>

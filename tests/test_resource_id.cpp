@@ -1,6 +1,6 @@
 #include "converge/resource_id.hpp"
 
-#include "../src/id_prefixes.hpp"
+#include "model/id_prefixes.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "apply_progress.hpp"
+#include "cli/apply_progress.hpp"
 
 #include <fmt/format.h>
 

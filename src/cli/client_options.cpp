@@ -1,4 +1,4 @@
-#include "client_options.hpp"
+#include "cli/client_options.hpp"
 
 #include <cstdio>
 #include <mutex>

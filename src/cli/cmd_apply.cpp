@@ -1,5 +1,5 @@
-#include "run_apply.hpp"
-#include "saved_plan_apply.hpp"
+#include "cli/run_apply.hpp"
+#include "cli/saved_plan_apply.hpp"
 
 #include <memory>
 

@@ -1,4 +1,4 @@
-#include "run_apply.hpp"
+#include "cli/run_apply.hpp"
 
 #include <memory>
 

@@ -1,5 +1,5 @@
-#include "saved_plan_apply.hpp"
-#include "stack.hpp"
+#include "cli/saved_plan_apply.hpp"
+#include "cli/stack.hpp"
 
 #include "converge/render.hpp"
 #include "converge/saved_plan.hpp"

@@ -1,5 +1,5 @@
 // `converge validate DIR... [--values FILE]... [--var k=v]...`: load and check, no network.
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
 #include "converge/manifest.hpp"
 

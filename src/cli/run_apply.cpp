@@ -1,6 +1,6 @@
-#include "run_apply.hpp"
+#include "cli/run_apply.hpp"
 
-#include "apply_progress.hpp"
+#include "cli/apply_progress.hpp"
 
 #include "converge/render.hpp"
 

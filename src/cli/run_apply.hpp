@@ -1,6 +1,6 @@
 #pragma once
 // The part of apply and destroy after the plan: show it, ask, execute with progress, summarise.
-#include "stack.hpp"
+#include "cli/stack.hpp"
 
 namespace converge::cli {
 

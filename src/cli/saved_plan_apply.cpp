@@ -1,6 +1,6 @@
-#include "saved_plan_apply.hpp"
+#include "cli/saved_plan_apply.hpp"
 
-#include "run_apply.hpp"
+#include "cli/run_apply.hpp"
 
 #include "converge/saved_plan.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 // `converge apply plan.json`: apply exactly a plan saved with `converge plan -o plan.json`.
-#include "stack.hpp"
+#include "cli/stack.hpp"
 
 #include <string>
 #include <vector>

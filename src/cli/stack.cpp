@@ -1,6 +1,6 @@
-#include "stack.hpp"
+#include "cli/stack.hpp"
 
-#include "client_options.hpp"
+#include "cli/client_options.hpp"
 
 #include "converge/client_factory.hpp"
 

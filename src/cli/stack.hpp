@@ -1,7 +1,7 @@
 #pragma once
 // What plan, apply and destroy share: the stack's flags, the optional in-process emulator,
 // the client, the loaded manifests and observe.
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
 #include "converge/arm_client_api.hpp"
 #include "converge/manifest.hpp"

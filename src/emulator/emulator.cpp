@@ -1,11 +1,11 @@
 #include "emulator.hpp"
-#include "realism.hpp"
+#include "realism/realism.hpp"
 
-#include "aad.hpp"
-#include "dispatch.hpp"
-#include "modules.hpp"
-#include "server.hpp"
-#include "services.hpp"
+#include "aad/aad.hpp"
+#include "platform/dispatch.hpp"
+#include "platform/modules.hpp"
+#include "platform/server.hpp"
+#include "platform/services.hpp"
 
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -1,0 +1,87 @@
+// One step's requests: the write, then polls of its operation until it is done. Each call
+// sends one request (a model container two) and returns; the executor schedules the next
+// after the operation's wait. The operation (the client's) decides when it is done and how
+// it ended: a Failed provisioningState arrives here as an error with the service's message.
+#include "apply/internal.hpp"
+
+namespace converge::detail {
+
+TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun& run, const PhaseCallback& phase) {
+    if (step.kind == k_model_container_kind && step.action == Action::create) {
+        return start_container(step, run, phase);
+    }
+    if (step.action == Action::remove) {
+        phase("deleting");
+        return send(step, delete_request(step.id), run, phase);
+    }
+    if (input.resource == nullptr) {
+        return TaskOutcome::done(
+            tl::unexpected(make_api_error("NotInManifests", step.id.str() + " is not in the manifests")));
+    }
+    if (step.action == Action::create) {
+        phase("creating");
+        return send(step, create_request(*input.resource), run, phase);
+    }
+    static const Change k_no_change;
+    WriteRequest request = change_request(*input.resource, input.change ? *input.change : k_no_change);
+    phase(request.verb == Verb::patch ? "updating (PATCH)" : "updating (PUT)");
+    return send(step, std::move(request), run, phase);
+}
+
+// Model versions live in a container that must exist first; PUT it only when absent.
+TaskOutcome StepTasks::start_container(const Step& step, StepRun& run, const PhaseCallback& phase) {
+    phase("ensuring model container");
+    auto got = m_api.get(run.path, run.api_version);
+    if (got || !got.error().is_not_found()) {
+        return TaskOutcome::done(std::move(got));
+    }
+    phase("creating");
+    WriteRequest request;
+    request.verb = Verb::put;
+    request.body = model_container_body(m_stack);
+    return send(step, std::move(request), run, phase);
+}
+
+TaskOutcome StepTasks::send(const Step& step, WriteRequest request, StepRun& run, const PhaseCallback& phase) {
+    request.path = run.path;
+    request.api_version = run.api_version;
+    auto started = m_api.begin(request);
+    if (!started) {
+        return TaskOutcome::done(tl::unexpected(started.error()));
+    }
+    run.operation = std::move(*started);
+    run.next = StepRun::Next::operation;
+    if (run.operation->done()) {
+        return ended(step, run);
+    }
+    phase("waiting for the operation");
+    return TaskOutcome::after(run.operation->wait());
+}
+
+TaskOutcome StepTasks::resume(const Step& step, StepRun& run, const PhaseCallback& /*phase*/) {
+    if (run.next == StepRun::Next::read_back) {
+        return TaskOutcome::done(m_api.get(run.path, run.api_version));
+    }
+    run.operation->poll();
+    if (!run.operation->done()) {
+        return TaskOutcome::after(run.operation->wait());
+    }
+    return ended(step, run);
+}
+
+// The operation is done: its error, or the final body. A write that ended without a body
+// (a service that answers 200 with none) is read once, for the refs that point at it.
+TaskOutcome StepTasks::ended(const Step& step, StepRun& run) {
+    ApiResult<Json> result = run.operation->result();
+    run.operation.reset();
+    if (!result || step.action == Action::remove) {
+        return TaskOutcome::done(result ? ApiResult<Json>(Json()) : std::move(result));
+    }
+    if (!result->is_object() || result->empty()) {
+        run.next = StepRun::Next::read_back;
+        return TaskOutcome::after(Clock::Duration::zero());
+    }
+    return TaskOutcome::done(std::move(result));
+}
+
+}  // namespace converge::detail

@@ -1,0 +1,18 @@
+#pragma once
+// Entra ID (Azure AD) as far as client-credential clients need it: OpenID discovery, the v1,
+// v2 and ADFS token endpoints, the signing keys, and bearer-token checks for ARM.
+#include "platform/registry.hpp"
+#include "platform/services.hpp"
+
+namespace emulator {
+
+/// Registers the discovery, token and key routes.
+void install_aad(Registry& registry);
+
+/// A signed RS256 JWT for the bootstrap principal (`lifetime` may be negative: expired).
+std::string mint_token(const Services& svc, const std::string& audience, std::int64_t lifetime_s);
+
+/// Checks an ARM request's Authorization header; fills `who` or returns the 401 to send.
+std::optional<Response> authenticate_arm(const Services& svc, const Request& req, Principal& who);
+
+}  // namespace emulator

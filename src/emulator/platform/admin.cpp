@@ -1,0 +1,72 @@
+// The admin surface for tests and benchmarks: counters and fault knobs at runtime.
+// Not part of Azure; bound to the same (loopback by default) listener, no token needed.
+#include "arm/arm.hpp"
+#include "platform/modules.hpp"
+
+namespace emulator {
+
+namespace {
+
+Json faults_json(const FaultRates& f) {
+    return {{"serverError", f.server_error},     {"throttle", f.throttle},
+            {"connectionReset", f.connection_reset}, {"slowResponse", f.slow_response},
+            {"asyncFailure", f.async_failure},   {"slowDelayMs", f.slow_delay.count()}};
+}
+
+Response get_stats(Context& ctx) {
+    Response res;
+    res.body = stats_to_json(ctx.svc.stats.snapshot());
+    return res;
+}
+
+Response reset_stats(Context& ctx) {
+    ctx.svc.stats.reset();
+    return Response::empty(204);
+}
+
+Response get_faults(Context& ctx) { return Response::json(200, faults_json(ctx.svc.faults.rates())); }
+
+Response put_faults(Context& ctx) {
+    Json body;
+    if (auto err = parse_body(ctx.req, body)) {
+        return err->response();
+    }
+    FaultRates f = ctx.svc.faults.rates();
+    auto rate = [&](const char* key, double& into) -> bool {
+        if (!body.contains(key)) {
+            return true;
+        }
+        if (!body[key].is_number() || body[key].get<double>() < 0 || body[key].get<double>() > 1) {
+            return false;
+        }
+        into = body[key].get<double>();
+        return true;
+    };
+    bool ok = rate("serverError", f.server_error) && rate("throttle", f.throttle) &&
+              rate("connectionReset", f.connection_reset) && rate("slowResponse", f.slow_response) &&
+              rate("asyncFailure", f.async_failure);
+    if (!ok) {
+        return ArmError{400, "InvalidFaultRate", "fault rates must be numbers between 0 and 1"}.response();
+    }
+    if (body.contains("slowDelayMs") && body["slowDelayMs"].is_number_integer()) {
+        f.slow_delay = std::chrono::milliseconds(body["slowDelayMs"].get<long>());
+    }
+    ctx.svc.faults.set_rates(f);
+    return Response::json(200, faults_json(f));
+}
+
+Response health(Context& ctx) {
+    return Response::json(200, Json{{"status", "ok"}, {"baseUrl", ctx.svc.base_url}});
+}
+
+}  // namespace
+
+void install_admin(Registry& r) {
+    r.add_route({"GET", "/_emulator/stats", get_stats, Auth::none, {}});
+    r.add_route({"POST", "/_emulator/reset-stats", reset_stats, Auth::none, {}});
+    r.add_route({"GET", "/_emulator/faults", get_faults, Auth::none, {}});
+    r.add_route({"PUT", "/_emulator/faults", put_faults, Auth::none, {}});
+    r.add_route({"GET", "/_emulator/health", health, Auth::none, {}});
+}
+
+}  // namespace emulator

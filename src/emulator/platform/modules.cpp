@@ -1,0 +1,20 @@
+#include "platform/modules.hpp"
+
+namespace emulator {
+
+void install_modules(Registry& registry) {
+    install_aad(registry);
+    install_admin(registry);
+    install_resource_groups(registry);
+    install_providers(registry);
+    install_operation_routes(registry);
+    install_arm_types(registry);
+    install_workspaces(registry);
+    install_computes(registry);
+    install_models(registry);
+    install_online_endpoints(registry);
+    install_regional(registry);
+    install_realism(registry);
+}
+
+}  // namespace emulator

@@ -1,0 +1,25 @@
+#pragma once
+// The installers that fill a Registry. Add a module: declare its installer here and call it
+// from install_modules() in modules.cpp (after the ones it builds on).
+#include "platform/registry.hpp"
+
+namespace emulator {
+
+/// Everything, in order.
+void install_modules(Registry& registry);
+
+void install_aad(Registry& registry);
+void install_admin(Registry& registry);
+void install_resource_groups(Registry& registry);
+void install_providers(Registry& registry);
+void install_operation_routes(Registry& registry);
+void install_arm_types(Registry& registry);
+void install_workspaces(Registry& registry);
+void install_computes(Registry& registry);
+void install_models(Registry& registry);
+void install_online_endpoints(Registry& registry);
+void install_regional(Registry& registry);
+/// Last: wraps every registered type with the realism rules (issue 8).
+void install_realism(Registry& registry);
+
+}  // namespace emulator

@@ -1,0 +1,290 @@
+// Builds the messages for schema errors and near-miss warnings.
+#include "schema/internal.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+namespace converge::schema {
+
+namespace {
+
+std::string type_name(const Json& v) {
+    switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "list";
+    case Json::value_t::object: return "mapping";
+    default: return "value";
+    }
+}
+
+std::string schema_type_name(const std::string& t) {
+    if (t == "object") {
+        return "mapping";
+    }
+    if (t == "array") {
+        return "list";
+    }
+    return t;
+}
+
+std::string expected_type(const std::vector<const Json*>& schemas) {
+    for (const Json* s : schemas) {
+        if (!s->contains("type")) {
+            continue;
+        }
+        const Json& t = (*s)["type"];
+        if (t.is_string()) {
+            return schema_type_name(t.get<std::string>());
+        }
+        std::string out;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            out += (i == 0 ? "" : i + 1 == t.size() ? " or " : ", ") + schema_type_name(t[i].get<std::string>());
+        }
+        return out;
+    }
+    return "another type";
+}
+
+const Json* keyword(const std::vector<const Json*>& schemas, const char* name) {
+    for (const Json* s : schemas) {
+        if (s->contains(name)) {
+            return &(*s)[name];
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> known_fields(const std::vector<const Json*>& schemas) {
+    std::vector<std::string> out;
+    for (const Json* s : schemas) {
+        if (s->contains("properties")) {
+            for (const auto& [k, v] : (*s)["properties"].items()) {
+                if (std::find(out.begin(), out.end(), k) == out.end()) {
+                    out.push_back(k);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+std::string quoted_list(const Json& values) {
+    std::string out;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        out += (i == 0 ? "" : ", ") + values[i].dump();
+    }
+    return out;
+}
+
+std::string where(const std::string& pointer) {
+    return pointer.empty() ? "the document" : manifest::display_path(pointer);
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+    const auto guess = did_you_mean(word, candidates);
+    return guess.empty() || guess == word ? "" : fmt::format(" (did you mean \"{}\"?)", guess);
+}
+
+/// "[spec]", "[0]" -> "/spec/0", deciding index vs key by the instance.
+std::string to_pointer(const std::vector<std::string>& context, const Json& root) {
+    std::string pointer;
+    const Json* node = &root;
+    for (std::size_t i = 1; i < context.size(); ++i) {
+        const std::string& c = context[i];
+        const std::string segment = c.size() >= 2 && c.front() == '[' && c.back() == ']' ? c.substr(1, c.size() - 2) : c;
+        json_pointer::append_segment(pointer, segment);
+        if (node != nullptr && node->is_object() && node->contains(segment)) {
+            node = &(*node)[segment];
+        } else if (node != nullptr && node->is_array()) {
+            const auto k = static_cast<std::size_t>(std::strtoul(segment.c_str(), nullptr, 10));
+            node = k < node->size() ? &(*node)[k] : nullptr;
+        } else {
+            node = nullptr;
+        }
+    }
+    return pointer;
+}
+
+const Json* instance_at(const Json& root, const std::string& pointer) {
+    try {
+        const Json::json_pointer p(pointer);
+        return root.contains(p) ? &root.at(p) : nullptr;
+    } catch (const Json::exception&) {
+        return nullptr;
+    }
+}
+
+struct Reporter {
+    const Subject& s;
+    Diagnostics& out;
+    std::set<std::pair<std::string, std::string>> seen;
+
+    bool is_sensitive(const std::string& pointer) const {
+        return std::find(s.sensitive.begin(), s.sensitive.end(), pointer) != s.sensitive.end();
+    }
+
+    void emit(const Location& at, std::string message) {
+        if (seen.emplace(at.to_string(), message).second) {
+            out.error(at, std::move(message));
+        }
+    }
+
+    std::string shown(const std::string& pointer, const Json& v) const {
+        return is_sensitive(pointer) ? "" : " " + v.dump();
+    }
+
+    bool case_insensitive_enum(const std::string& pointer, const Json& v, const Json& values) const {
+        if (s.kind == nullptr || !v.is_string() || !pointer.starts_with("/spec")) {
+            return false;
+        }
+        const std::string body = pointer.substr(5);
+        const bool listed = std::any_of(s.kind->case_insensitive.begin(), s.kind->case_insensitive.end(),
+                                        [&](std::string_view p) { return path_matches(p, body) && p.size() >= 2; });
+        return listed && std::any_of(values.begin(), values.end(), [&](const Json& e) {
+                   return e.is_string() && iequals(e.get_ref<const std::string&>(), v.get_ref<const std::string&>());
+               });
+    }
+
+    void report(const RawError& e) {
+        const std::string pointer = to_pointer(e.context, s.doc.root);
+        const std::string& d = e.description;
+        if (d.starts_with("Failed to validate against") || d.starts_with("Failed to validate item")) {
+            return;  // wrappers around the errors of children
+        }
+        if (pointer == "/apiVersion" || pointer == "/kind") {
+            return;  // checked first, with better messages, by the loader
+        }
+        const auto schemas = schemas_at(s.schema, s.doc.root, pointer);
+        const Json* v = instance_at(s.doc.root, pointer);
+        const std::string path = where(pointer);
+        if (d.starts_with("Missing required property '")) {
+            const std::string name = d.substr(27, d.size() - 29);
+            if (pointer.empty() && (name == "apiVersion" || name == "kind")) {
+                return;
+            }
+            emit(s.doc.key_at(pointer),
+                 pointer.empty() ? fmt::format("missing required field \"{}\"", name)
+                                 : fmt::format("missing required field \"{}\" in {}", name, path));
+        } else if (d.starts_with("Object contains a property that could not be validated")) {
+            const auto q = d.rfind("'", d.size() - 3);
+            const std::string name = d.substr(q + 1, d.size() - q - 3);
+            const std::string in = pointer.empty() ? "" : " in " + path;
+            emit(s.doc.key_at(pointer + "/" + json_pointer::escape(name)),
+                 fmt::format("unknown field \"{}\"{}{}", name, in, suggestion(name, known_fields(schemas))));
+        } else if (v == nullptr) {
+            emit(s.doc.value_at(pointer), fmt::format("{}: {}", path, d));
+        } else if (d.starts_with("Value type not permitted")) {
+            emit(s.doc.value_at(pointer),
+                 fmt::format("wrong type for {}: expected {}, got {}", path, expected_type(schemas), type_name(*v)));
+        } else if (d.starts_with("Failed to match against any enum")) {
+            report_enum(pointer, path, *v, schemas);
+        } else if (d.starts_with("Failed to match expected value set by 'const'")) {
+            const Json* c = keyword(schemas, "const");
+            emit(s.doc.value_at(pointer), fmt::format("invalid value{} for {}: expected {}", shown(pointer, *v), path,
+                                                      c ? c->dump() : "another value"));
+        } else if (d.starts_with("Failed to match regex")) {
+            report_pattern(pointer, path, *v, schemas);
+        } else {
+            report_range(pointer, path, *v, schemas, d);
+        }
+    }
+
+    void report_enum(const std::string& pointer, const std::string& path, const Json& v,
+                     const std::vector<const Json*>& schemas) {
+        const Json* values = keyword(schemas, "enum");
+        if (values == nullptr) {
+            return;
+        }
+        if (case_insensitive_enum(pointer, v, *values)) {
+            return;
+        }
+        std::vector<std::string> names;
+        for (const auto& e : *values) {
+            if (e.is_string()) {
+                names.push_back(e.get<std::string>());
+            }
+        }
+        const std::string hint = v.is_string() && !is_sensitive(pointer) ? suggestion(v.get<std::string>(), names) : "";
+        emit(s.doc.value_at(pointer), fmt::format("invalid value{} for {}: expected one of {}{}", shown(pointer, v),
+                                                  path, quoted_list(*values), hint));
+    }
+
+    void report_pattern(const std::string& pointer, const std::string& path, const Json& v,
+                        const std::vector<const Json*>& schemas) {
+        const Json* description = keyword(schemas, "x-converge-description");
+        if (pointer == "/metadata/name" && s.kind != nullptr) {
+            emit(s.doc.value_at(pointer), fmt::format("invalid name{} for {}: expected {}", shown(pointer, v),
+                                                      s.kind->name, description ? description->get<std::string>()
+                                                                                : "another name"));
+            return;
+        }
+        const Json* pattern = keyword(schemas, "pattern");
+        emit(s.doc.value_at(pointer),
+             fmt::format("invalid value{} for {}: {}", shown(pointer, v), path,
+                         description ? "expected " + description->get<std::string>()
+                                     : "expected a match for " + (pattern ? pattern->get<std::string>() : "a pattern")));
+    }
+
+    void report_range(const std::string& pointer, const std::string& path, const Json& v,
+                      const std::vector<const Json*>& schemas, const std::string& d) {
+        const Json* min_length = keyword(schemas, "minLength");
+        if (d.starts_with("String should be no fewer") && min_length && *min_length == 1) {
+            emit(s.doc.value_at(pointer), fmt::format("{} must not be empty", path));
+        } else if (d.starts_with("String should be no fewer") && min_length) {
+            emit(s.doc.value_at(pointer), fmt::format("{} must have at least {} characters", path, min_length->dump()));
+        } else if (d.starts_with("String should be no more") && keyword(schemas, "maxLength")) {
+            emit(s.doc.value_at(pointer),
+                 fmt::format("{} must have at most {} characters", path, keyword(schemas, "maxLength")->dump()));
+        } else if (d.starts_with("Expected number greater") && keyword(schemas, "minimum")) {
+            emit(s.doc.value_at(pointer), fmt::format("invalid value{} for {}: must be at least {}", shown(pointer, v),
+                                                      path, keyword(schemas, "minimum")->dump()));
+        } else if (d.starts_with("Expected number less") && keyword(schemas, "maximum")) {
+            emit(s.doc.value_at(pointer), fmt::format("invalid value{} for {}: must be at most {}", shown(pointer, v),
+                                                      path, keyword(schemas, "maximum")->dump()));
+        } else {
+            std::string text = d;
+            if (!text.empty()) {
+                text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+            }
+            if (text.ends_with(".")) {
+                text.pop_back();
+            }
+            emit(s.doc.value_at(pointer), fmt::format("{}: {}", path, text));
+        }
+    }
+};
+
+}  // namespace
+
+void report_errors(const Subject& subject, const std::vector<RawError>& errors, Diagnostics& diagnostics) {
+    Reporter reporter{subject, diagnostics, {}};
+    // "metdata" is reported as unknown (did you mean "metadata"?); saying that "metadata"
+    // is missing as well would be noise.
+    std::set<std::pair<std::string, std::string>> misspelled;
+    for (const auto& e : errors) {
+        if (e.description.starts_with("Object contains a property that could not be validated")) {
+            const auto q = e.description.rfind("'", e.description.size() - 3);
+            const std::string name = e.description.substr(q + 1, e.description.size() - q - 3);
+            const std::string pointer = to_pointer(e.context, subject.doc.root);
+            const auto guess = did_you_mean(name, known_fields(schemas_at(subject.schema, subject.doc.root, pointer)));
+            misspelled.emplace(pointer, guess);
+        }
+    }
+    for (const auto& e : errors) {
+        if (e.description.starts_with("Missing required property '")) {
+            const std::string name = e.description.substr(27, e.description.size() - 29);
+            if (misspelled.contains({to_pointer(e.context, subject.doc.root), name})) {
+                continue;
+            }
+        }
+        reporter.report(e);
+    }
+}
+
+}  // namespace converge::schema
