@@ -89,6 +89,8 @@ converge::ObservedState converged_state(const converge::DesiredSet& desired, std
     drifted = 0;
     std::size_t computes = 0;
     std::size_t serial = 0;
+    // Kept alive for the loop: items() of a temporary would dangle inside a range-for.
+    const Json owner_tags = converge::ownership::tags(desired.stack);
     for (const auto& r : desired.resources) {
         Json body = r.body;
         body["id"] = r.id.str();
@@ -101,7 +103,7 @@ converge::ObservedState converged_state(const converge::DesiredSet& desired, std
         add_server_fields(r, body, ++serial);
         // The ownership tags apply adds (on the envelope, or in properties for ML assets).
         Json& tags = r.kind->tags == converge::TagsAt::properties ? body["properties"]["tags"] : body["tags"];
-        for (const auto& [key, value] : converge::ownership::tags(desired.stack).items()) {
+        for (const auto& [key, value] : owner_tags.items()) {
             tags[key] = value;
         }
         if (r.kind->name == "Compute" && drift_every > 0 && computes++ % drift_every == 0) {

@@ -242,12 +242,12 @@ TEST_CASE("an update is sent with the kind's verb: PATCH of the patchable fields
                 expected.erase("properties");
             }
             CHECK(first.body == expected);
-            CHECK(change_request(r, patchable).method == "PATCH");
+            CHECK(change_request(r, patchable).verb == Verb::patch);
         }
         const UpdateRequest second = update_request(r, other);
         CHECK_FALSE(second.patch);
         CHECK(second.body == body);
-        CHECK(change_request(r, other).method == "PUT");
+        CHECK(change_request(r, other).verb == Verb::put);
     }
 }
 
