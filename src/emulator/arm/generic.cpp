@@ -310,14 +310,31 @@ Response generic_put(Context& ctx) {
     return with_etag(Response::json(existing ? 200 : 201, render(ctx, rec)), rec);
 }
 
-Response generic_patch(Context& ctx) {
-    Target t = target_of(ctx);
+namespace {
+
+// The stored record a PATCH or DELETE acts on (nullopt: absent), once its parents exist and
+// If-Match/If-None-Match hold; `refused` is the answer when a check failed.
+std::optional<Record> load_checked(Context& ctx, const Target& t, std::optional<Response>& refused) {
     if (auto err = check_parents(ctx, t)) {
-        return err->response();
+        refused = err->response();
+        return std::nullopt;
     }
     auto existing = ctx.svc.store->get(t.id);
     if (auto err = check_preconditions(ctx, existing ? &*existing : nullptr, false)) {
-        return err->response();
+        refused = err->response();
+        return std::nullopt;
+    }
+    return existing;
+}
+
+}  // namespace
+
+Response generic_patch(Context& ctx) {
+    Target t = target_of(ctx);
+    std::optional<Response> refused;
+    auto existing = load_checked(ctx, t, refused);
+    if (refused) {
+        return std::move(*refused);
     }
     if (!existing) {
         return resource_not_found(ctx.type->type, t.name, t.resource_group).response();
@@ -360,12 +377,10 @@ Response generic_patch(Context& ctx) {
 Response generic_delete(Context& ctx) {
     const TypeBehaviour& type = *ctx.type;
     Target t = target_of(ctx);
-    if (auto err = check_parents(ctx, t)) {
-        return err->response();
-    }
-    auto existing = ctx.svc.store->get(t.id);
-    if (auto err = check_preconditions(ctx, existing ? &*existing : nullptr, false)) {
-        return err->response();
+    std::optional<Response> refused;
+    auto existing = load_checked(ctx, t, refused);
+    if (refused) {
+        return std::move(*refused);
     }
     if (type.on_delete) {
         if (auto err = type.on_delete(ctx, existing ? &*existing : nullptr)) {
