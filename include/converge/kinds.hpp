@@ -3,7 +3,7 @@
 // how observe lists it, how an update is sent, which fields are read-only, create-only, secret
 // or ARM ids it depends on, and where it carries the ownership tags. The single source of truth
 // that the manifest loader, the differ, observe and apply all read: adding a kind is a row in
-// src/kinds.cpp, a schema under schemas/ and tests (docs/kinds.md).
+// src/model/kinds.cpp, a schema under schemas/ and tests (docs/kinds.md).
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +27,7 @@ enum class UpdateVerb {
             ///< patchable; otherwise a PUT of the whole body
 };
 
-/// Where a kind carries its tags, so the ownership tags (src/ownership.cpp) converge writes and
+/// Where a kind carries its tags, so the ownership tags (src/model/ownership.cpp) converge writes and
 /// reads back.
 enum class TagsAt {
     top,             ///< body.tags (ARM tracked resources)

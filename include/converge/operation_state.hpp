@@ -1,6 +1,6 @@
 #pragma once
 // The one rule for "is this operation or resource done, and how did it end", and the
-// interface of a write whose operation may still run. The client (arm_lro.cpp) follows
+// interface of a write whose operation may still run. The client (arm/lro.cpp) follows
 // operations with it; apply only schedules polls of an Operation; tests' fakes use the same rule.
 //
 // The rule:

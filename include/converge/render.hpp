@@ -15,7 +15,7 @@ struct TextOptions {
     bool color = false;  ///< ANSI colours (the CLI sets this on a TTY, off with --no-color)
 };
 
-/// "Compute/cpu", "Model/m:1": the short name of a change's resource.
+/// "Compute/cpu", "Model/m@1": the short name of a change's resource.
 std::string change_label(const Change& change);
 /// `Plan: 2 to create, 1 to update, 1 to replace, 0 to delete.`
 std::string summary_line(const Plan& plan);

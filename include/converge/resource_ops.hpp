@@ -1,6 +1,6 @@
 #pragma once
 // Per-kind write requests: the right verb, body and query parameters for each kind. The
-// apply executor sends them and polls their operations (src/apply_step.cpp); whether an
+// apply executor sends them and polls their operations (src/apply/step.cpp); whether an
 // operation or a resource is done is operation_state.hpp's rule.
 #include "converge/arm_api.hpp"
 #include "converge/model.hpp"

@@ -23,7 +23,7 @@ struct ArmClient::Counters {
 
 namespace converge {
 
-/// Where a long-running operation stands between polls (arm_lro.cpp drives it).
+/// Where a long-running operation stands between polls (arm/lro.cpp drives it).
 struct LroOperation::State {
     enum class Phase { async_status, location, resource, final_get };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Shared by schema.cpp (valijson) and schema_messages.cpp (turning its errors into diagnostics).
+// Shared by schema.cpp (valijson) and schema/messages.cpp (turning its errors into diagnostics).
 #include "schema/schema.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
 // The realism pipeline run on every PUT and PATCH: location, enum casing, durations, linked
-// ids, then defaults and server-generated fields (realism_defaults.cpp).
+// ids, then defaults and server-generated fields (realism/defaults.cpp).
 #include "realism/realism.hpp"
 
 #include <fmt/format.h>
