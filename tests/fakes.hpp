@@ -14,6 +14,13 @@
 
 namespace converge::testing {
 
+/// A workspace and its Azure-AsyncOperation status URL, for the LRO tests on a scripted transport.
+inline const std::string k_ws =
+    "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1";
+inline const std::string k_op =
+    "https://arm.test/subscriptions/sub1/providers/Microsoft.MachineLearningServices/locations/westeurope/"
+    "workspaceOperationsStatus/op1?api-version=2025-12-01";
+
 /// A response with a JSON body (or none when `body` is null).
 inline HttpResponse json_response(int status, const Json& body = nullptr, HttpHeaders headers = {}) {
     HttpResponse r;

@@ -12,8 +12,6 @@ using namespace converge::testing;
 using namespace std::chrono_literals;
 
 namespace {
-const std::string k_ws = "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1";
-const std::string k_op = "https://arm.test/subscriptions/sub1/providers/Microsoft.MachineLearningServices/locations/westeurope/workspaceOperationsStatus/op1?api-version=2025-12-01";
 
 Json with_state(const std::string& state) { return Json{{"name", "ws1"}, {"properties", {{"provisioningState", state}}}}; }
 }  // namespace
