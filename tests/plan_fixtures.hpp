@@ -1,5 +1,6 @@
 #pragma once
 // Small builders for plan tests: resources without the manifest loader.
+#include "converge/graph.hpp"
 #include "converge/json.hpp"
 #include "converge/kinds.hpp"
 #include "converge/model.hpp"

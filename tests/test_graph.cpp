@@ -35,6 +35,7 @@ DesiredSet seed_stack() {
     set.resources.push_back(make_resource("KeyVault", kv, {{"location", "westeurope"}}));
     set.resources.push_back(make_resource("StorageAccount", sa, {{"location", "westeurope"}}));
     set.resources.push_back(make_resource("ResourceGroup", rid(), {{"location", "westeurope"}}));
+    record_implied_edges(set);  // what the loader does
     return set;
 }
 
@@ -78,6 +79,7 @@ TEST_CASE("a cycle prints the whole path with each edge's location") {
     auto s = make_resource("StorageAccount", sa, Json::object(), "b.yaml", 1);
     s.depends_on.push_back({ws, Location{"b.yaml", 4, 3}, "dependsOn"});
     set.resources = {s, w};
+    record_implied_edges(set);
     const Ordering o = topological_order(build_graph(set));
     CHECK(o.order.empty());
     CHECK(o.diagnostics.to_string() ==
@@ -98,6 +100,7 @@ TEST_CASE("a three-node cycle and an innocent bystander") {
     rc.depends_on.push_back({a, Location{"x.yaml", 21, 3}, "dependsOn"});
     auto rg = make_resource("ResourceGroup", rid(), Json::object(), "x.yaml", 30);
     set.resources = {rc, rb, ra, rg};
+    record_implied_edges(set);
     const Ordering o = topological_order(build_graph(set));
     CHECK(o.order.size() == 1);  // the group; the storage accounts wait on each other
     CHECK(o.diagnostics.to_string() ==
@@ -114,6 +117,7 @@ TEST_CASE("ties are ordered by id ignoring case, as ResourceId orders them") {
         set.resources.push_back(make_resource("StorageAccount", rid("Microsoft.Storage/storageAccounts", n), Json::object()));
     }
     set.resources.push_back(make_resource("ResourceGroup", rid(), Json::object()));
+    record_implied_edges(set);
     const Graph g = build_graph(set);
     const auto order = topological_order(g).order;
     REQUIRE(order.size() == set.resources.size());

@@ -31,6 +31,7 @@ DesiredSet stack() {
         "compute.yaml", 3));
     set.resources.push_back(make_resource("Model", rid(k_ml + "/models/versions", "ws/m/1"),
                                           {{"properties", {{"modelUri", "azureml://x"}}}}, "model.yaml", 1));
+    record_implied_edges(set);  // what the loader does
     return set;
 }
 

@@ -73,18 +73,15 @@ private:
 
 /// Builds the graph; edges to ids outside the inputs are dropped. `inputs` must outlive the graph.
 Graph build_graph(const std::vector<GraphInput>& inputs);
-/// Which edges build_graph(desired) takes.
-enum class GraphEdges {
-    /// Resource::depends_on only: what the loader recorded (dependsOn, refs, the nearest enclosing
-    /// resource, a workspace's dependency fields). The loader checks this graph for cycles.
-    declared,
-    /// Those, the nearest enclosing node and every ARM id of another node named in a body: the
-    /// graph the planner orders by (and what a hand-built DesiredSet gets its edges from).
-    all,
-};
-
-/// The graph of every desired resource (node i = desired.resources[i]); `desired` must outlive it.
-Graph build_graph(const DesiredSet& desired, GraphEdges edges = GraphEdges::all);
+/// The graph of every desired resource (node i = desired.resources[i]), its edges exactly
+/// Resource::depends_on (what the loader recorded: dependsOn, refs, the nearest enclosing resource,
+/// a workspace's dependency fields, ARM ids named in bodies); `desired` must outlive it.
+Graph build_graph(const DesiredSet& desired);
+/// Records in each Resource::depends_on the edges a body implies without declaring them: the
+/// nearest enclosing desired resource ("parent") and every ARM id of another desired resource the
+/// body names ("ref", at that field's location); edges already there are kept as they are. The
+/// loader calls it once; a test that builds a DesiredSet by hand calls it too.
+void record_implied_edges(DesiredSet& desired);
 /// resource_label(kind, id) of a desired resource ("Compute/cpu", "Model/m@1").
 std::string resource_label(const Resource& resource);
 

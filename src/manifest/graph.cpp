@@ -273,8 +273,9 @@ void resolve_graph(DesiredSet& desired, std::vector<std::vector<DeclaredDependen
     for (std::size_t i = 0; i < up.size(); ++i) {
         implicit_edges(desired.resources[i], declared[i], desired.resources, index, identities, up[i], diagnostics);
     }
-    // The graph of what was just declared, checked by the planner's own cycle finder.
-    diagnostics.append(find_cycles(build_graph(desired, GraphEdges::declared)));
+    record_implied_edges(desired);  // ARM ids written in bodies (and parents not found above)
+    // The graph the planner orders by, checked by its own cycle finder.
+    diagnostics.append(find_cycles(build_graph(desired)));
 }
 
 }  // namespace converge::manifest

@@ -313,7 +313,10 @@ Graph build_graph(const std::vector<GraphInput>& inputs) {
     return g;
 }
 
-Graph build_graph(const DesiredSet& desired, GraphEdges edges) {
+namespace {
+
+// The desired set as a graph; `implied`: also the nearest enclosing node and the ids named in bodies.
+Graph desired_graph(const DesiredSet& desired, bool implied) {
     Graph g;
     GraphBuilder b{g, {}, {}};
     b.reserve(desired.resources.size());
@@ -323,8 +326,31 @@ Graph build_graph(const DesiredSet& desired, GraphEdges edges) {
     b.build(desired.resources.size(), [&](std::size_t i) {
         const auto& r = desired.resources[i];
         return Source{r.id, &r.body, &r.depends_on, r.location, &r.field_locations};
-    }, edges == GraphEdges::all);
+    }, implied);
     return g;
+}
+
+}  // namespace
+
+Graph build_graph(const DesiredSet& desired) { return desired_graph(desired, false); }
+
+void record_implied_edges(DesiredSet& desired) {
+    const Graph g = desired_graph(desired, true);
+    std::vector<Dependency> added;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        Resource& r = desired.resources[i];
+        added.clear();
+        for (const auto& e : g.deps(i)) {
+            const ResourceId& to = g.id(e.to);
+            const bool known = std::any_of(r.depends_on.begin(), r.depends_on.end(),
+                                           [&](const Dependency& d) { return d.target == to; });
+            if (!known) {
+                added.push_back({to, *e.location, std::string(e.why)});
+            }
+        }
+        r.depends_on.insert(r.depends_on.end(), std::make_move_iterator(added.begin()),
+                            std::make_move_iterator(added.end()));
+    }
 }
 
 namespace {
