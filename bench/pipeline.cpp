@@ -37,7 +37,9 @@ PlanSummary summarize(const converge::Plan& plan) {
         switch (c.action) {
             case converge::Action::noop: ++s.noops; break;
             case converge::Action::create: ++s.creates; break;
-            case converge::Action::update: ++s.updates; break;
+            case converge::Action::update:
+            case converge::Action::adopt: ++s.updates; break;
+            case converge::Action::keep: break;
             case converge::Action::replace: ++s.replaces; break;
             case converge::Action::remove: ++s.deletes; break;
         }

@@ -75,12 +75,13 @@ ObservedState E2e::observe(const DesiredSet& desired, bool orphans) {
 }
 
 PlanResult E2e::plan(const DesiredSet& desired, PlanOptions options) {
-    return build_plan(desired, observe(desired, options.prune || options.destroy), options);
+    const ObservedState observed = observe(desired, true);  // as the CLI: orphans and contents too
+    return build_plan(desired, observed, options);
 }
 
 ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObserver* observer,
                        const std::atomic<bool>* cancel) {
-    const ObservedState observed = observe(desired, options.prune || options.destroy);
+    const ObservedState observed = observe(desired, true);
     PlanResult planned = build_plan(desired, observed, options);
     REQUIRE_MESSAGE(planned.ok(), planned.diagnostics.to_string());
     ApplyOptions apply;

@@ -275,8 +275,8 @@ TEST_CASE("deleting the last versions deletes the container only when this stack
         s.arm.seed(model.str(), c.container);
         for (int v = 1; v <= 2 + c.versions_left; ++v) {
             const ResourceId id = model.child("versions", std::to_string(v));
-            s.observed.resources[id] = Json::object();
-            s.arm.seed(id.str(), Json::object());
+            s.observed.resources[id] = owned;  // this stack's versions
+            s.arm.seed(id.str(), owned);
             if (v <= 2) {
                 s.desired.resources.push_back(make("Model", id));  // `converge destroy` of versions 1 and 2
             }

@@ -40,7 +40,7 @@ ObservedState observed_all(const DesiredSet& set) {
     for (const auto& r : set.resources) {
         Json body = r.body;
         body["id"] = r.id.str();
-        body["tags"] = owned_tags();
+        (r.kind->tags == TagsAt::properties ? body["properties"]["tags"] : body["tags"]) = owned_tags();
         obs.resources[r.id] = body;
     }
     obs.resources[rid(k_ml + "/models", "ws/m")] = {{"properties", Json::object()}};
@@ -117,10 +117,18 @@ TEST_CASE("destroy deletes what exists, in reverse dependency order") {
     const auto set = stack();
     auto obs = observed_all(set);
     obs.resources.erase(rid("Microsoft.Storage/storageAccounts", "sa"));
+    // The model container someone else made (untagged) stays, and so does what holds it.
+    const auto kept = build_plan(set, obs, {false, true});
+    CHECK(kept.ok());
+    CHECK(summary(kept.plan) == std::vector<std::string>{"delete Model/m@1", "delete Compute/cpu", "keep Workspace/ws",
+                                                         "keep ResourceGroup/rg"});
+    CHECK(kept.plan.changes[2].reason_detail == "holds 1 resource this stack does not own: ModelContainer/m (untagged)");
+    // This stack's container goes after its last version.
+    obs.resources[rid(k_ml + "/models", "ws/m")] = {{"properties", {{"tags", owned_tags()}}}};
     const auto r = build_plan(set, obs, {false, true});
     CHECK(r.ok());
-    CHECK(summary(r.plan) == std::vector<std::string>{"delete Model/m@1", "delete Compute/cpu", "delete Workspace/ws",
-                                                      "delete ResourceGroup/rg"});
+    CHECK(summary(r.plan) == std::vector<std::string>{"delete Model/m@1", "delete ModelContainer/m", "delete Compute/cpu",
+                                                      "delete Workspace/ws", "delete ResourceGroup/rg"});
     CHECK(r.plan.destructive());
 }
 

@@ -59,6 +59,14 @@ Plan sample() {
                                "properties.properties.vmSize cannot be changed in place", 30));
     p.changes.push_back(change(Action::remove, Reason::pruned, rid(k_ml + "/computes", "ws/old"), "Compute", {}, "", 0));
     p.changes.back().depends_on.push_back(rid(k_ml, "ws"));
+    p.changes.push_back(change(Action::adopt, Reason::untagged, rid("Microsoft.KeyVault/vaults", "kv"), "KeyVault",
+                               {field("/tags/converge-stack", std::nullopt, Json("prod")),
+                                field("/tags/managed-by", std::nullopt, Json("converge"))},
+                               "exists without ownership tags (metadata.adopt)", 40));
+    p.changes.push_back(change(Action::keep, Reason::holds_unowned, rid("Microsoft.Storage/storageAccounts", "st"),
+                               "StorageAccount", {},
+                               "holds 1 resource this stack does not own: Compute/x (stack other)", 0));
+    p.orphans.push_back(change(Action::noop, Reason::pruned, rid(k_ml + "/computes", "ws/left"), "Compute", {}, "", 0));
     return p;
 }
 
@@ -137,7 +145,10 @@ TEST_CASE("text: golden") {
                                  "      id: " + k_c + "old\n"
                                  "\n"
                                  "Plan: 2 to create, 1 to update, 1 to replace, 1 to delete.\n";
-    CHECK(render_text(sample()) == expected);
+    Plan p = sample();
+    p.changes.resize(6);  // without the adopt, the keep and the orphan (plan.txt has them)
+    p.orphans.clear();
+    CHECK(render_text(p) == expected);
 }
 
 TEST_CASE("text: colours only when asked") {
@@ -157,9 +168,10 @@ TEST_CASE("text: no changes") {
 TEST_CASE("json: golden summary and change, validates against schemas/plan.schema.json") {
     const Json j = plan_to_json(sample());
     CHECK(validate(j).empty());
-    CHECK(j["summary"] == Json::parse(R"({"create":2,"update":1,"replace":1,"delete":1,"no_op":1,
-                                          "has_changes":true,"destructive":true})"));
-    CHECK(j["changes"].size() == 5);
+    CHECK(j["summary"] == Json::parse(R"({"create":2,"update":1,"replace":1,"delete":1,"adopt":1,"keep":1,"no_op":1,
+                                          "orphans":1,"has_changes":true,"destructive":true})"));
+    CHECK(j["changes"].size() == 7);
+    CHECK(j["orphans"] == Json::parse(R"([{"id":")" + k_c + R"(left","kind":"Compute","name":"Compute/left"}])"));
     CHECK(j["changes"][3] == Json::parse(R"({"id":")" + k_c + R"(gpu","kind":"Compute","name":"Compute/gpu",
         "action":"replace","reason":"create-only-field",
         "reason_detail":"properties.properties.vmSize cannot be changed in place",

@@ -41,6 +41,7 @@ DesiredSet desired() {
 ObservedState observed() {
     ObservedState obs;
     obs.resources[rid(k_ml, "ws")] = {{"location", "westeurope"},
+                                      {"tags", {{"managed-by", "converge"}, {"converge-stack", "prod"}}},
                                       {"properties", {{"friendlyName", "Old"}, {"workspaceId", "abc"}}}};
     return obs;
 }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace converge {
@@ -60,7 +61,8 @@ struct ApplyResult {
     std::size_t count(StepStatus status) const;
     bool ok() const;
     /// "Apply complete: 4 done, 1 failed, 2 skipped, 0 not started."
-    std::string summary() const;
+    /// "Apply complete: 3 done, ...", or with another name ("Destroy complete: ...").
+    std::string summary(std::string_view name = "Apply") const;
 };
 
 /// Runs the plan against `api`. Bodies come from `desired`; deferred refs to targets that were

@@ -78,6 +78,8 @@ struct KindInfo {
     /// String fields holding the ARM id of another resource this one needs first (a workspace's
     /// storageAccount): an edge to it when the manifests describe it.
     std::vector<std::string_view> dependencies = {};
+    /// (name, value): query parameters a DELETE requires, e.g. Compute underlyingResourceAction=Delete.
+    std::vector<std::pair<std::string_view, std::string_view>> delete_query = {};
 };
 
 /// Every kind, in a stable order.

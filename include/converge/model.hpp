@@ -90,6 +90,9 @@ struct Resource {
     std::set<std::string> sensitive;  ///< JSON pointers in body whose values are secret
     std::map<std::string, std::string> labels;
     bool protect = false;
+    /// metadata.adopt: when the resource exists without converge's ownership tags, this stack
+    /// takes it over (docs/apply.md "Ownership").
+    bool adopt = false;
 
     /// Where the field at `pointer` was written; the document's `kind:` line when unknown.
     Location field_location(std::string_view pointer) const {

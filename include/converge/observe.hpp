@@ -39,8 +39,9 @@ enum class RefreshMode {
 /// Options for observe.
 struct ObserveOptions {
     RefreshMode mode = RefreshMode::list;
-    /// Also discover resources tagged with this stack that the manifests no longer name
-    /// (for --prune and destroy): lists every known kind in the stack's groups and workspaces.
+    /// Also discover what the stack's groups and workspaces hold beyond the manifests: every
+    /// known kind's list in them, and each group's generic list (`.../resources`). Plan lists the
+    /// stack's orphans from it, and a delete checks what its resource holds (the CLI always sets it).
     bool find_orphans = false;
     int parallelism = 16;
 };

@@ -10,6 +10,7 @@
 #include "converge/json.hpp"
 #include "converge/kinds.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace converge::ownership {
@@ -26,6 +27,20 @@ bool is_ownership_tag(std::string_view key);
 
 /// The tag map of a body whose kind carries its tags at `where`, or nullptr.
 const Json* tags_of(const Json& body, TagsAt where);
+
+/// Who a resource belongs to, as its tags say.
+enum class Owner {
+    this_stack,   ///< owned() holds
+    other_stack,  ///< converge-stack names another stack
+    untagged,     ///< no converge-stack tag: created outside converge (or by hand)
+    no_tags,      ///< its kind carries no tags here (ArmResource without a location)
+};
+struct Ownership {
+    Owner owner = Owner::untagged;
+    std::string stack;  ///< the other stack (Owner::other_stack)
+};
+/// Whose is the resource with this body, whose kind carries its tags at `where`.
+Ownership owner_of(const Json& body, std::string_view stack, TagsAt where);
 
 /// Does this stack own the resource with this body (the rule above)?
 bool owned(const Json& body, std::string_view stack, TagsAt where);

@@ -11,7 +11,15 @@
 namespace converge {
 
 /// What happens to one resource.
-enum class Action { noop, create, update, replace, remove };
+enum class Action {
+    noop,
+    create,
+    update,
+    replace,
+    remove,
+    adopt,  ///< an update that makes an existing resource this stack's (metadata.adopt, --adopt, --take-over-from)
+    keep,   ///< a delete refused: not this stack's, or it holds what is not (docs/apply.md "Ownership")
+};
 
 /// Why it happens.
 enum class Reason {
@@ -21,6 +29,11 @@ enum class Reason {
     create_only_field,  ///< replace: a field that cannot change in place differs
     pruned,             ///< remove: tagged with this stack but no longer in the manifests
     destroy,            ///< remove: `converge destroy`
+    untagged,           ///< adopt: exists without converge's ownership tags
+    take_over,          ///< adopt: owned by the stack --take-over-from names
+    not_owned,          ///< keep: destroy of a resource this stack does not own
+    holds_unowned,      ///< keep (or remove with --force-delete-contents): holds what is not deleted
+    used_by_kept,       ///< keep: a kept resource names it or lives in it
 };
 
 /// One field that differs; values are already redacted when `sensitive`.
@@ -56,7 +69,11 @@ struct Change {
 struct Plan {
     static constexpr int k_format_version = 1;
     std::vector<Change> changes;
+    /// Resources this stack owns that the manifests no longer name, kept because the plan does
+    /// not prune (action noop, reason pruned); not changes: nothing is done to them.
+    std::vector<Change> orphans;
 
+    /// Any change but noop (a keep counts: the plan differs from the manifests).
     bool has_changes() const;
     bool destructive() const;
     std::size_t count(Action action) const;

@@ -17,8 +17,11 @@ struct TextOptions {
 
 /// "Compute/cpu", "Model/m@1": the short name of a change's resource.
 std::string change_label(const Change& change);
-/// `Plan: 2 to create, 1 to update, 1 to replace, 0 to delete.`
+/// `Plan: 2 to create, 1 to update, 1 to replace, 0 to delete.` (`, 1 to adopt`, `, 1 kept` when
+/// there are such); a destroy plan: `Destroy: 3 to delete, 1 kept.`
 std::string summary_line(const Plan& plan);
+/// The "Not in the manifests (kept; --prune deletes them)" section for Plan::orphans, or empty.
+std::string orphans_text(const Plan& plan);
 
 /// Terraform-like text, ending with the summary line, or
 /// `No changes. Azure matches the manifests.` when there is nothing to do.

@@ -14,7 +14,7 @@ namespace converge {
 WriteRequest create_request(const Resource& desired);
 /// An update in place with the kind's verb (PATCH of the patchable set, else PUT).
 WriteRequest change_request(const Resource& desired, const Change& change);
-/// A delete with the kind's required query parameters (computes: underlyingResourceAction).
+/// A delete with the query parameters its kind requires (KindInfo::delete_query).
 WriteRequest delete_request(const ResourceId& id);
 /// The body of a model container converge creates: this stack's ownership tags.
 Json model_container_body(const std::string& stack);

@@ -303,11 +303,11 @@ bool ApplyResult::ok() const {
     return !interrupted && count(StepStatus::succeeded) == steps.size();
 }
 
-std::string ApplyResult::summary() const {
+std::string ApplyResult::summary(std::string_view name) const {
     // One step per change of the plan (a replace is two): model containers are counted like
     // every other change, so "Plan: 2 to delete" is followed by "2 done".
-    return fmt::format("{}: {} done, {} failed, {} skipped, {} not started.",
-                       interrupted ? "Apply interrupted" : (ok() ? "Apply complete" : "Apply failed"),
+    return fmt::format("{} {}: {} done, {} failed, {} skipped, {} not started.", name,
+                       interrupted ? "interrupted" : (ok() ? "complete" : "failed"),
                        count(StepStatus::succeeded), count(StepStatus::failed), count(StepStatus::skipped),
                        count(StepStatus::not_started));
 }

@@ -55,8 +55,10 @@ WriteRequest change_request(const Resource& desired, const Change& change) {
 WriteRequest delete_request(const ResourceId& id) {
     WriteRequest request;
     request.verb = Verb::remove;
-    if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/computes")) {
-        request.query["underlyingResourceAction"] = "Delete";  // required by the compute DELETE
+    if (const KindInfo* kind = find_kind_by_type(id.type())) {
+        for (const auto& [name, value] : kind->delete_query) {
+            request.query[std::string(name)] = std::string(value);
+        }
     }
     return request;
 }

@@ -26,17 +26,20 @@ StepGraph build_step_graph(const Plan& plan) {
     std::vector<const Change*> change_of;
     for (const auto& change : plan.changes) {
         const bool replace = change.action == Action::replace;
-        if (change.action == Action::noop) {
-            unchanged.emplace(change.id, &change);
+        if (change.action == Action::noop || change.action == Action::keep) {
+            unchanged.emplace(change.id, &change);  // a keep writes nothing: it stays as it is
         }
         if (change.action == Action::remove || replace) {
             deletes[change.id] = g.steps.size();
             g.steps.push_back(make_step(change, Action::remove, replace));
             change_of.push_back(&change);
         }
-        if (change.action == Action::create || change.action == Action::update || replace) {
+        if (change.action == Action::create || change.action == Action::update || change.action == Action::adopt ||
+            replace) {
+            // An adopt is an update: the desired body, ownership tags included, written in place.
+            const Action action = replace ? Action::create : change.action == Action::adopt ? Action::update : change.action;
             writes[change.id] = g.steps.size();
-            g.steps.push_back(make_step(change, replace ? Action::create : change.action, replace));
+            g.steps.push_back(make_step(change, action, replace));
             change_of.push_back(&change);
         }
     }

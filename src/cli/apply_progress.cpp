@@ -39,7 +39,7 @@ public:
         print(step, text, colour);
     }
     void finish(const ApplyResult& result) override {
-        std::fprintf(m_out, "\n%s\n", result.summary().c_str());
+        std::fprintf(m_out, "\n%s\n", result.summary(name).c_str());
         std::fflush(m_out);
     }
 
@@ -77,7 +77,7 @@ public:
                             {"skipped", result.count(StepStatus::skipped)},
                             {"not_started", result.count(StepStatus::not_started)},
                             {"interrupted", result.interrupted},
-                            {"summary", result.summary()}};
+                            {"summary", result.summary(name)}};
         std::fprintf(m_out, "%s\n", m_redact(event.dump()).c_str());
         std::fflush(m_out);
     }

@@ -18,6 +18,7 @@ enum class ProgressStyle { live, lines, json };
 class ProgressPrinter : public ApplyObserver {
 public:
     virtual void finish(const ApplyResult& result) = 0;
+    std::string name = "Apply";  ///< the summary's first word: "Apply", "Destroy"
 };
 
 /// Makes the printer for a style; `color` adds ANSI colours to text styles.

@@ -18,6 +18,7 @@ struct PlanCommand {
     std::string out_file;
     std::string format = "text";
     bool detailed_exitcode = false;
+    bool destroy = false;
 };
 
 std::string render(const Plan& plan, const std::string& format, bool color) {
@@ -65,12 +66,16 @@ bool write_saved_plan(const PlanCommand& cmd, const Planned& planned) {
 }
 
 int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
+    if (cmd.destroy && cmd.stack.prune) {
+        print_error("--destroy already deletes everything this stack owns; drop --prune");
+        return k_exit_error;
+    }
     if (is_saved_plan_argument(cmd.stack.paths)) {
         print_error(cmd.stack.paths[0] + " is a file, not manifests: plan reads manifest directories or *.yaml files; "
                     "apply a saved plan with `converge apply " + cmd.stack.paths[0] + "`");
         return k_exit_error;
     }
-    auto planned = open_and_plan(cmd.stack, global, PlanOptions{cmd.stack.prune, false});
+    auto planned = open_and_plan(cmd.stack, global, PlanOptions{cmd.stack.prune || cmd.destroy, cmd.destroy});
     if (!planned) {
         return k_exit_error;
     }
@@ -91,6 +96,17 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
 
 }  // namespace
 
+int run_plan_command(const StackOptions& stack, const GlobalOptions& global, const std::string& format,
+                     const std::string& out_file, bool detailed_exitcode, bool destroy) {
+    PlanCommand cmd;
+    cmd.stack = stack;
+    cmd.format = format;
+    cmd.out_file = out_file;
+    cmd.detailed_exitcode = detailed_exitcode;
+    cmd.destroy = destroy;
+    return run_plan(cmd, global);
+}
+
 void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto cmd = std::make_shared<PlanCommand>();
     auto* sub = app.add_subcommand("plan", "Show what apply would change (never writes)");
@@ -100,6 +116,7 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code) {
         ->capture_default_str();
     sub->add_option("-o,--out", cmd->out_file,
                     "Also save the plan to FILE (no secrets in it); `converge apply FILE` applies exactly it");
+    sub->add_flag("--destroy", cmd->destroy, "Preview `converge destroy`: what it would delete and what it keeps");
     sub->add_flag("--detailed-exitcode", cmd->detailed_exitcode,
                   "Exit 0 when there are no changes, 2 with changes, 3 with destructive changes");
     sub->callback([cmd, &global, &exit_code] { exit_code = run_plan(*cmd, global); });

@@ -50,7 +50,11 @@ bool confirmed(const ExecuteOptions& options) {
                     "review the plan and pass --auto-approve");
         return false;
     }
-    std::printf("\nDo you want to %s these changes? Only 'yes' will be accepted: ", options.verb.c_str());
+    if (options.verb == "destroy") {
+        std::printf("\nDo you really want to destroy what is shown above? Only 'yes' will be accepted: ");
+    } else {
+        std::printf("\nDo you want to %s these changes? Only 'yes' will be accepted: ", options.verb.c_str());
+    }
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);
@@ -87,6 +91,7 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     apply.cancel = &g_interrupted;
     const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
     auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Scrubber::for_desired(desired));
+    progress->name = options.verb == "destroy" ? "Destroy" : "Apply";
     const ApplyResult result = apply_plan(plan, desired, observed, stack.api(), apply, progress.get());
     progress->finish(result);
     if (result.interrupted) {

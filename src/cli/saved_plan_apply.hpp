@@ -17,4 +17,9 @@ bool is_saved_plan_argument(const std::vector<std::string>& paths);
 /// was reviewed when it was saved). Returns the exit code.
 int apply_saved_plan(const StackOptions& options, const GlobalOptions& global);
 
+/// `converge plan` (cmd_plan.cpp), also run by `converge destroy -o FILE` (destroy = true):
+/// prints the plan in `format`, saves it to `out_file` when given; returns the exit code.
+int run_plan_command(const StackOptions& stack, const GlobalOptions& global, const std::string& format,
+                     const std::string& out_file, bool detailed_exitcode, bool destroy);
+
 }  // namespace converge::cli

@@ -46,7 +46,14 @@ void add_stack_options(CLI::App& command, StackOptions& options, bool with_refre
             ->check(CLI::IsMember({"list", "per-resource"}))
             ->capture_default_str();
         command.add_flag("--prune", options.prune, "Delete resources tagged with this stack that left the manifests");
+        command.add_flag("--adopt", options.adopt,
+                         "Take over existing resources the manifests name that no stack owns (untagged)");
+        command.add_option("--take-over-from", options.take_over_from,
+                           "Take over the resources the manifests name that this other stack owns");
     }
+    command.add_flag("--force-delete-contents", options.force_delete_contents,
+                     "DESTRUCTIVE: delete a resource group or workspace even when it holds resources this stack "
+                     "does not own (they are deleted with it)");
     add_client_options(command, options.client);
 }
 
@@ -156,7 +163,11 @@ std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOp
     if (!out.stack) {
         return std::nullopt;
     }
-    auto observed = out.stack->observe(plan.prune || plan.destroy);
+    plan.adopt = options.adopt;
+    plan.take_over_from = options.take_over_from;
+    plan.force_delete_contents = options.force_delete_contents;
+    // Always with what the stack's scopes hold: plan lists orphans, deletes check what they hold.
+    auto observed = out.stack->observe(true);
     if (!observed) {
         return std::nullopt;
     }

@@ -26,6 +26,9 @@ struct StackOptions {
     std::string emulator_state = ".converge/emulator";
     std::string refresh = "list";
     bool prune = false;
+    bool adopt = false;                  ///< --adopt: take over existing untagged resources the manifests name
+    std::string take_over_from;          ///< --take-over-from STACK
+    bool force_delete_contents = false;  ///< --force-delete-contents
     ClientOptions client;
 };
 
@@ -69,8 +72,8 @@ struct Planned {
     Plan plan;
 };
 
-/// Opens the stack, observes (orphans too when pruning or destroying) and plans; errors are
-/// printed, nullopt then.
+/// Opens the stack, observes (with the stack's orphans and what its groups and workspaces hold)
+/// and plans with the ownership flags of `options`; errors are printed, nullopt then.
 std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOptions& global, PlanOptions plan);
 
 /// Adds --auto-approve (apply, destroy).

@@ -172,6 +172,8 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
     }
     const auto protect = metadata.find("protect");
     r.protect = protect != metadata.end() && protect->get<bool>();  // throws as value() did on a non-bool
+    const auto adopt = metadata.find("adopt");
+    r.adopt = adopt != metadata.end() && adopt->is_boolean() && adopt->get<bool>();
     r.depends_on = std::move(p.found.depends_on);
     for (auto& d : p.found.deferred) {
         if (under_spec(d.pointer)) {

@@ -171,6 +171,8 @@ const std::vector<KindInfo>& registry() {
                                  "/properties/properties/remoteLoginPortPublicAccess",
                                  "/properties/properties/subnet/id", "/identity/type"},
             .resolved_at_create = {{"/properties/properties/remoteLoginPortPublicAccess", "NotSpecified"}},
+            // 2025-12-01 Compute_Delete: underlyingResourceAction (Delete|Detach) is required.
+            .delete_query = {{"underlyingResourceAction", "Delete"}},
         },
         {
             .name = "Model",

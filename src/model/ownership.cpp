@@ -44,4 +44,23 @@ bool owned(const Json& body, std::string_view stack, TagsAt where) {
     return has(members, k_managed_by, k_managed_by_value) && has(members, k_stack, stack);
 }
 
+Ownership owner_of(const Json& body, std::string_view stack, TagsAt where) {
+    if (where == TagsAt::top_if_located && !(body.is_object() && body.contains("location"))) {
+        return {Owner::no_tags, {}};
+    }
+    if (owned(body, stack, where)) {
+        return {Owner::this_stack, {}};
+    }
+    const Json* tags = tags_of(body, where);
+    if (tags != nullptr) {
+        const auto& members = tags->get_ref<const Json::object_t&>();
+        const auto it = members.find(k_stack);
+        if (it != members.end() && it->second.is_string() && !it->second.get_ref<const std::string&>().empty() &&
+            it->second.get_ref<const std::string&>() != stack) {
+            return {Owner::other_stack, it->second.get<std::string>()};
+        }
+    }
+    return {Owner::untagged, {}};
+}
+
 }  // namespace converge::ownership

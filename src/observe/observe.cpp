@@ -32,6 +32,9 @@ struct Collection {
     bool wide = false;  ///< subscription-wide: members of other groups are dropped
     std::vector<Collection> parts;  ///< the group lists it replaces (if it is forbidden)
     std::size_t expected = 0;       ///< desired resources it holds (the longest lists go first)
+    /// A group's generic list (`.../resourceGroups/{rg}/resources`): its items (id, type, tags)
+    /// only stand in for resources no typed list returned.
+    bool generic = false;
 };
 
 using Collections = std::map<std::string, Collection>;  // by lower-case path
@@ -177,7 +180,11 @@ private:
             return;
         }
         for (auto& [id, body] : *items) {
-            m_state.resources[id] = std::move(body);
+            if (c.generic) {
+                m_state.resources.try_emplace(id, std::move(body));
+            } else {
+                m_state.resources[id] = std::move(body);
+            }
         }
         m_state.listed_scopes.push_back(c.scopes.front());
     }
@@ -262,10 +269,37 @@ std::vector<ResourceId> orphan_scopes(const DesiredSet& desired, const ObservedS
     return out;
 }
 
-// The first list of each kind's collection below each of the stack's scopes.
+// Adds to `scopes` every observed scope (a workspace) in one of its resource groups.
+void add_scopes_in_groups(std::vector<ResourceId>& scopes, const ObservedState& seen) {
+    std::unordered_set<ResourceId> known(scopes.begin(), scopes.end());
+    std::unordered_set<std::string> groups;
+    for (const auto& s : scopes) {
+        if (s.is_resource_group()) {
+            groups.insert(s.key());
+        }
+    }
+    const std::string_view workspace = scope_type(Parent::workspace);
+    for (const auto& [id, body] : seen.resources) {
+        if (iequals(id.type(), workspace) && known.count(id) == 0 &&
+            groups.count(ResourceId::for_resource_group(id.subscription(), id.resource_group()).key()) != 0) {
+            known.insert(id);
+            scopes.push_back(id);
+        }
+    }
+}
+
+// The first list of each kind's collection below each of the stack's scopes, and each group's
+// generic list (what else it holds: a group is deleted only when nothing in it is kept).
 Collections orphan_collections(const std::vector<ResourceId>& scopes) {
     Collections out;
     for (const auto& scope : scopes) {
+        if (scope.is_resource_group()) {
+            const std::string path = scope.str() + "/resources";
+            auto& c = out.try_emplace(to_lower(path), Collection{path, std::string(find_kind("ResourceGroup")->api_version),
+                                                                 {scope}, {}, false, {}, 0, true})
+                          .first->second;
+            c.generic = true;
+        }
         for (const auto& kind : all_kinds()) {
             if (lists_below(kind, scope)) {
                 add_collection(out, scope.str() + "/" + std::string(kind.collection.path.front()), kind.api_version,
@@ -353,7 +387,11 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     // Every collection at once: a list under a missing parent answers 404, which means empty.
     lister.run(std::move(wanted));
     if (options.find_orphans && !lister.failed()) {
-        const std::vector<ResourceId> scopes = orphan_scopes(desired, lister.state());
+        std::vector<ResourceId> scopes = orphan_scopes(desired, lister.state());
+        lister.run(orphan_collections(scopes));
+        // The workspaces those lists found in the stack's groups (another stack's, shared): this
+        // stack's computes and models may live in them too.
+        add_scopes_in_groups(scopes, lister.state());
         lister.run(orphan_collections(scopes));
         std::size_t steps = 0;
         for (const auto& kind : all_kinds()) {

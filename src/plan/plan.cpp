@@ -27,6 +27,8 @@ const char* action_name(Action action) {
     case Action::update: return "update";
     case Action::replace: return "replace";
     case Action::remove: return "delete";
+    case Action::adopt: return "adopt";
+    case Action::keep: return "keep";
     }
     return "no-op";
 }
@@ -39,6 +41,11 @@ const char* reason_name(Reason reason) {
     case Reason::create_only_field: return "create-only-field";
     case Reason::pruned: return "pruned";
     case Reason::destroy: return "destroy";
+    case Reason::untagged: return "untagged";
+    case Reason::take_over: return "take-over";
+    case Reason::not_owned: return "not-owned";
+    case Reason::holds_unowned: return "holds-unowned";
+    case Reason::used_by_kept: return "used-by-kept";
     }
     return "none";
 }

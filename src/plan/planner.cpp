@@ -9,7 +9,10 @@
 #include "converge/ownership.hpp"
 #include "plan/diff_rules.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -55,6 +58,90 @@ void check_protect(const Resource& r, const Change& c, Diagnostics& diags) {
     diags.error(r.location, msg + "; remove metadata.protect to allow it");
 }
 
+// The kind of an observed id (a resource group by its shape), or nullptr.
+const KindInfo* kind_of(const ResourceId& id) {
+    return id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
+}
+
+bool is_model_container(const ResourceId& id);
+
+// Where a resource's tags are: its kind's place (a model container: properties.tags), or nullopt.
+std::optional<TagsAt> tags_at(const ResourceId& id, const KindInfo* kind) {
+    if (kind != nullptr) {
+        return kind->tags;
+    }
+    if (is_model_container(id)) {
+        return TagsAt::properties;
+    }
+    return std::nullopt;
+}
+
+// Whose is an observed resource: its tags, or for a kind without tags here the nearest observed
+// enclosing resource that has them (a child is its parent's).
+ownership::Ownership owner_in(const ResourceId& id, const Json& body, const KindInfo* kind, const ObservedState& observed,
+                              std::string_view stack) {
+    const auto where = tags_at(id, kind);
+    ownership::Ownership o = where ? ownership::owner_of(body, stack, *where) : ownership::Ownership{ownership::Owner::no_tags, {}};
+    for (ResourceId up = id.parent(); o.owner == ownership::Owner::no_tags && !up.empty(); up = up.parent()) {
+        if (const Json* b = observed.find(up)) {
+            if (const auto w = tags_at(up, kind_of(up))) {
+                o = ownership::owner_of(*b, stack, *w);
+            }
+        }
+    }
+    return o;
+}
+
+std::string owner_text(const ownership::Ownership& o) {
+    switch (o.owner) {
+    case ownership::Owner::this_stack: return "this stack's";
+    case ownership::Owner::other_stack: return "stack " + o.stack;
+    case ownership::Owner::untagged: return "untagged";
+    case ownership::Owner::no_tags: return "no owner recorded";
+    }
+    return "";
+}
+
+// An existing desired resource that is not this stack's: adopted when allowed, else an error.
+void check_owner(const Resource& r, const Json& body, const ObservedState& observed, const PlanOptions& options,
+                 std::string_view stack, Change& c, Diagnostics& diags) {
+    if (c.action != Action::update && c.action != Action::replace && c.action != Action::noop) {
+        return;
+    }
+    const ownership::Ownership o = owner_in(r.id, body, r.kind, observed, stack);
+    const std::string label = resource_label(r);
+    if (o.owner == ownership::Owner::other_stack) {
+        if (o.stack != options.take_over_from) {
+            diags.error(r.location, fmt::format("conflict: {} is owned by stack \"{}\" (its converge-stack tag); "
+                                                "converge never writes another stack's resource. Remove it from these "
+                                                "manifests, or move it to this stack with --take-over-from {}",
+                                                label, o.stack, o.stack));
+            return;
+        }
+        if (c.action == Action::update) {
+            c.action = Action::adopt;
+            c.reason = Reason::take_over;
+            c.reason_detail = fmt::format("taken over from stack {} (--take-over-from)", o.stack);
+        }
+        return;
+    }
+    if (o.owner != ownership::Owner::untagged) {
+        return;
+    }
+    if (!r.adopt && !options.adopt) {
+        diags.error(r.location, fmt::format("{} already exists in Azure and no converge stack owns it (no managed-by/"
+                                            "converge-stack tags); to manage it with this stack, set `adopt: true` "
+                                            "under its metadata, or pass --adopt (the plan then shows it as adopt)",
+                                            label));
+        return;
+    }
+    if (c.action == Action::update) {
+        c.action = Action::adopt;
+        c.reason = Reason::untagged;
+        c.reason_detail = r.adopt ? "exists without ownership tags (metadata.adopt)" : "exists without ownership tags (--adopt)";
+    }
+}
+
 std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
     const auto deps = g.deps(i);
     std::vector<ResourceId> out;
@@ -69,7 +156,7 @@ std::vector<ResourceId> edges_of(const Graph& g, std::size_t i) {
 }
 
 // Observed resources this stack owns that the manifests no longer name, dependents first.
-std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& observed) {
+std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& observed, Reason reason) {
     std::unordered_set<ResourceId> keep;
     for (const auto& r : desired.resources) {
         for (ResourceId up = r.id; !up.empty(); up = up.parent()) {
@@ -79,7 +166,7 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::vector<GraphInput> inputs;
     std::vector<const KindInfo*> kinds;
     for (const auto& [id, body] : observed.resources) {
-        const KindInfo* kind = id.is_resource_group() ? find_kind("ResourceGroup") : find_kind_by_type(id.type());
+        const KindInfo* kind = kind_of(id);
         if (!kind || keep.count(id) || !ownership::owned(body, desired.stack, *kind)) {
             continue;
         }
@@ -91,7 +178,7 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::reverse(order.begin(), order.end());
     std::vector<Change> out;
     for (auto i : order) {
-        out.push_back(removal(g.id(i), std::string(kinds[i]->name), Reason::pruned, {}));
+        out.push_back(removal(g.id(i), std::string(kinds[i]->name), reason, {}));
         out.back().depends_on = edges_of(g, i);
     }
     return out;
@@ -306,6 +393,94 @@ void prefetch_ahead(const DesiredSet& desired, const std::vector<const Json*>& f
     }
 }
 
+std::string held_list(const std::vector<std::pair<ResourceId, ownership::Ownership>>& held) {
+    constexpr std::size_t k_shown = 5;
+    std::string out;
+    for (std::size_t k = 0; k < held.size() && k < k_shown; ++k) {
+        const KindInfo* kind = kind_of(held[k].first);
+        const std::string_view name = kind                                ? kind->name
+                                      : is_model_container(held[k].first) ? std::string_view(k_model_container_kind)
+                                                                          : held[k].first.type();
+        out += (k ? ", " : "") + resource_label(name, held[k].first) + " (" +
+               owner_text(held[k].second) + ")";
+    }
+    if (held.size() > k_shown) {
+        out += fmt::format(" and {} more", held.size() - k_shown);
+    }
+    return out;
+}
+
+// Deletes never take what is not deleted with them: a delete of a resource that holds (in
+// `observed`) anything this plan does not delete becomes a keep (or, with
+// --force-delete-contents, says what it takes along), and so does the delete of anything a kept
+// resource names or lives in. Runs after delete_edges (it follows their edges).
+void keep_holders(std::vector<Change>& changes, const DesiredSet& desired, const ObservedState& observed, bool force) {
+    std::unordered_map<ResourceId, std::size_t> removed;  // id -> change
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (changes[i].action == Action::remove) {
+            removed.emplace(changes[i].id, i);
+        }
+    }
+    if (removed.empty()) {
+        return;
+    }
+    std::unordered_map<std::size_t, std::vector<ResourceId>> inside;  // change -> observed ids inside it
+    for (const auto& [id, body] : observed.resources) {
+        for (ResourceId up = id.parent(); !up.empty(); up = up.parent()) {
+            if (auto it = removed.find(up); it != removed.end()) {
+                inside[it->second].push_back(id);
+            }
+        }
+    }
+    auto deleted = [&](const ResourceId& id) {
+        const auto it = removed.find(id);
+        return it != removed.end() && changes[it->second].action == Action::remove;
+    };
+    for (bool again = true; again;) {
+        again = false;
+        for (auto& [i, ids] : inside) {
+            Change& c = changes[i];
+            if (c.action != Action::remove || c.reason == Reason::holds_unowned) {
+                continue;
+            }
+            std::vector<std::pair<ResourceId, ownership::Ownership>> held;
+            bool all_foreign = true;
+            for (const auto& id : ids) {
+                if (!deleted(id)) {
+                    const Json& body = *observed.find(id);
+                    held.emplace_back(id, owner_in(id, body, kind_of(id), observed, desired.stack));
+                    all_foreign = all_foreign && held.back().second.owner != ownership::Owner::this_stack;
+                }
+            }
+            if (held.empty()) {
+                continue;
+            }
+            std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            c.reason = Reason::holds_unowned;
+            c.reason_detail = fmt::format("holds {} resource{} this {}: {}", held.size(), held.size() == 1 ? "" : "s",
+                                          all_foreign ? "stack does not own" : "plan does not delete", held_list(held));
+            if (!force) {
+                c.action = Action::keep;
+                again = true;
+            }
+        }
+        for (auto& k : changes) {  // what a kept resource names or lives in stays too
+            if (k.action != Action::keep) {
+                continue;
+            }
+            for (const auto& target : k.depends_on) {
+                if (auto it = removed.find(target); it != removed.end() && changes[it->second].action == Action::remove) {
+                    Change& p = changes[it->second];
+                    p.action = Action::keep;
+                    p.reason = Reason::used_by_kept;
+                    p.reason_detail = resource_label(k.kind, k.id) + ", which is kept, uses it";
+                    again = true;
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
@@ -331,9 +506,17 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
     if (options.destroy) {
         for (auto it = ordering.order.rbegin(); it != ordering.order.rend(); ++it) {
             const Resource& r = desired.resources[*it];
-            if (observed.find(r.id)) {
+            if (const Json* body = observed.find(r.id)) {
                 Change c = removal(r.id, r.kind ? std::string(r.kind->name) : r.arm_type, Reason::destroy, r.location);
                 c.depends_on = edges_of(g, *it);
+                const ownership::Ownership o = owner_in(r.id, *body, r.kind, observed, desired.stack);
+                if (o.owner != ownership::Owner::this_stack) {
+                    c.action = Action::keep;  // destroy deletes only what this stack owns
+                    c.reason = Reason::not_owned;
+                    c.reason_detail = o.owner == ownership::Owner::other_stack
+                                          ? "owned by stack " + o.stack
+                                          : "not created by this stack (no ownership tags); converge does not delete it";
+                }
                 check_protect(r, c, result.diagnostics);
                 result.plan.changes.push_back(std::move(c));
             }
@@ -345,6 +528,9 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             Change& c = diffs[i];
             c.depends_on = edges_of(g, i);
             scrub_change(c, scrubber);
+            if (found[i] != nullptr && !desired.stack.empty()) {
+                check_owner(r, *found[i], observed, options, desired.stack, c, result.diagnostics);
+            }
             check_protect(r, c, result.diagnostics);
         }
         // In dependency order, in place: a second vector of changes was 20 MB at 100k resources.
@@ -362,12 +548,21 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             result.diagnostics.error({}, "--prune needs a stack name (set `stack:` in converge.yaml)");
             return result;
         }
-        for (auto& c : pruned(desired, observed)) {
+        for (auto& c : pruned(desired, observed, Reason::pruned)) {
             result.plan.changes.push_back(std::move(c));
         }
+    } else if (!options.destroy && !desired.stack.empty()) {
+        for (auto& c : pruned(desired, observed, Reason::pruned)) {
+            c.action = Action::noop;  // listed, not deleted: Plan::orphans
+            c.depends_on.clear();
+            result.plan.orphans.push_back(std::move(c));
+        }
+        std::sort(result.plan.orphans.begin(), result.plan.orphans.end(),
+                  [](const Change& a, const Change& b) { return a.id < b.id; });
     }
     plan_model_containers(result.plan.changes, desired, observed);
     delete_edges(result.plan.changes, observed);
+    keep_holders(result.plan.changes, desired, observed, options.force_delete_contents);
     return result;
 }
 

@@ -45,7 +45,8 @@ Json change_json(const Change& c) {
 }
 
 std::optional<Action> parse_action(const std::string& s) {
-    for (Action a : {Action::noop, Action::create, Action::update, Action::replace, Action::remove}) {
+    for (Action a : {Action::noop, Action::create, Action::update, Action::replace, Action::remove, Action::adopt,
+                     Action::keep}) {
         if (s == action_name(a)) {
             return a;
         }
@@ -55,7 +56,8 @@ std::optional<Action> parse_action(const std::string& s) {
 
 std::optional<Reason> parse_reason(const std::string& s) {
     for (Reason r : {Reason::none, Reason::absent, Reason::drift, Reason::create_only_field, Reason::pruned,
-                     Reason::destroy}) {
+                     Reason::destroy, Reason::untagged, Reason::take_over, Reason::not_owned, Reason::holds_unowned,
+                     Reason::used_by_kept}) {
         if (s == reason_name(r)) {
             return r;
         }
@@ -112,16 +114,24 @@ Json plan_to_json(const Plan& plan) {
             changes.push_back(change_json(c));
         }
     }
+    Json orphans = Json::array();
+    for (const auto& c : plan.orphans) {
+        orphans.push_back({{"id", c.id.str()}, {"kind", c.kind}, {"name", change_label(c)}});
+    }
     return {{"format_version", Plan::k_format_version},
             {"summary",
              {{"create", plan.count(Action::create)},
               {"update", plan.count(Action::update)},
               {"replace", plan.count(Action::replace)},
               {"delete", plan.count(Action::remove)},
+              {"adopt", plan.count(Action::adopt)},
+              {"keep", plan.count(Action::keep)},
               {"no_op", plan.count(Action::noop)},
+              {"orphans", plan.orphans.size()},
               {"has_changes", plan.has_changes()},
               {"destructive", plan.destructive()}}},
-            {"changes", std::move(changes)}};
+            {"changes", std::move(changes)},
+            {"orphans", std::move(orphans)}};
 }
 
 std::string render_json(const Plan& plan) { return plan_to_json(plan).dump(2) + "\n"; }
@@ -136,6 +146,19 @@ std::optional<Plan> plan_from_json(const Json& json, std::string& error) {
         Plan plan;
         for (const auto& c : json.at("changes")) {
             plan.changes.push_back(change_from_json(c));
+        }
+        if (const auto it = json.find("orphans"); it != json.end()) {
+            for (const auto& o : *it) {
+                Change c;
+                const auto id = ResourceId::parse(o.at("id").get<std::string>());
+                if (!id) {
+                    throw std::runtime_error("not an ARM id: " + o.at("id").get<std::string>());
+                }
+                c.id = *id;
+                c.kind = o.at("kind").get<std::string>();
+                c.reason = Reason::pruned;
+                plan.orphans.push_back(std::move(c));
+            }
         }
         return plan;
     } catch (const std::exception& e) {

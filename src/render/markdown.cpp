@@ -13,6 +13,8 @@ const char* verb(Action a) {
     case Action::update: return "~ update";
     case Action::replace: return "-/+ replace";
     case Action::remove: return "- delete";
+    case Action::adopt: return "<= adopt";
+    case Action::keep: return "~ keep";
     case Action::noop: return "no-op";
     }
     return "";
@@ -76,9 +78,24 @@ private:
 
 }  // namespace
 
+std::string orphans_markdown(const Plan& plan) {
+    if (plan.orphans.empty()) {
+        return {};
+    }
+    std::string out = fmt::format("**Not in the manifests** (kept; `--prune` deletes them): {} resource{} of this stack\n\n",
+                                  plan.orphans.size(), plan.orphans.size() == 1 ? "" : "s");
+    for (const auto& c : plan.orphans) {
+        out += "- `" + change_label(c) + "`\n";
+    }
+    return out + "\n";
+}
+
 std::string render_markdown(const Plan& plan, std::size_t limit) {
     const std::string head = "### converge plan\n\n";
     if (!plan.has_changes()) {
+        if (!plan.orphans.empty()) {
+            return head + "**No changes** to what the manifests describe.\n\n" + orphans_markdown(plan);
+        }
         return head + "**No changes.** Azure matches the manifests.\n";
     }
     const std::size_t total = plan.changes.size() - plan.count(Action::noop);
@@ -103,6 +120,7 @@ std::string render_markdown(const Plan& plan, std::size_t limit) {
         }
     }
     b.add("\n");
+    b.add(orphans_markdown(plan));
     std::size_t detailed = 0;
     for (const auto& c : plan.changes) {
         if (c.action != Action::noop && b.add(details(c))) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace converge {
 
 namespace {
@@ -13,6 +15,8 @@ const char* symbol(Action a) {
     case Action::update: return "~";
     case Action::replace: return "-/+";
     case Action::remove: return "-";
+    case Action::adopt: return "<=";
+    case Action::keep: return "~";
     case Action::noop: return " ";
     }
     return " ";
@@ -21,7 +25,9 @@ const char* symbol(Action a) {
 const char* colour(Action a) {
     switch (a) {
     case Action::create: return "\x1b[32m";
-    case Action::update: return "\x1b[33m";
+    case Action::update:
+    case Action::adopt:
+    case Action::keep: return "\x1b[33m";
     case Action::replace:
     case Action::remove: return "\x1b[31m";
     case Action::noop: return "";
@@ -36,8 +42,13 @@ std::string headline(const Change& c) {
     case Action::update: return label + " will be updated in-place";
     case Action::replace: return label + " must be replaced: " + c.reason_detail;
     case Action::remove:
+        if (c.reason == Reason::holds_unowned) {  // --force-delete-contents
+            return label + " will be deleted WITH WHAT IT HOLDS (--force-delete-contents): " + c.reason_detail;
+        }
         return label + " will be deleted" +
                (c.reason == Reason::pruned ? " (pruned: tagged with this stack, no longer in the manifests)" : "");
+    case Action::adopt: return label + " will be adopted by this stack: " + c.reason_detail;
+    case Action::keep: return "keep " + label + ": " + c.reason_detail;
     case Action::noop: return label;
     }
     return label;
@@ -61,8 +72,31 @@ std::string field_line(const FieldChange& f, Action action) {
 std::string change_label(const Change& c) { return resource_label(c.kind, c.id); }
 
 std::string summary_line(const Plan& plan) {
-    return fmt::format("Plan: {} to create, {} to update, {} to replace, {} to delete.", plan.count(Action::create),
-                       plan.count(Action::update), plan.count(Action::replace), plan.count(Action::remove));
+    const bool destroy = std::any_of(plan.changes.begin(), plan.changes.end(),
+                                     [](const Change& c) { return c.reason == Reason::destroy || c.reason == Reason::not_owned; });
+    std::string out = destroy ? fmt::format("Destroy: {} to delete", plan.count(Action::remove))
+                              : fmt::format("Plan: {} to create, {} to update, {} to replace, {} to delete",
+                                            plan.count(Action::create), plan.count(Action::update),
+                                            plan.count(Action::replace), plan.count(Action::remove));
+    if (const std::size_t n = plan.count(Action::adopt)) {
+        out += fmt::format(", {} to adopt", n);
+    }
+    if (const std::size_t n = plan.count(Action::keep)) {
+        out += fmt::format(", {} kept", n);
+    }
+    return out + ".";
+}
+
+std::string orphans_text(const Plan& plan) {
+    if (plan.orphans.empty()) {
+        return {};
+    }
+    std::string out = fmt::format("\nNot in the manifests (kept; --prune deletes them): {} resource{} of this stack\n",
+                                  plan.orphans.size(), plan.orphans.size() == 1 ? "" : "s");
+    for (const auto& c : plan.orphans) {
+        out += "    " + change_label(c) + "\n      id: " + c.id.str() + "\n";
+    }
+    return out;
 }
 
 std::string display_value(const std::optional<Json>& value, bool sensitive) {
@@ -77,6 +111,9 @@ std::string display_value(const std::optional<Json>& value, bool sensitive) {
 
 std::string render_text(const Plan& plan, const TextOptions& options) {
     if (!plan.has_changes()) {
+        if (!plan.orphans.empty()) {
+            return "No changes to what the manifests describe.\n" + orphans_text(plan);
+        }
         return "No changes. Azure matches the manifests.\n";
     }
     std::string out = "converge will perform the following actions:\n";
@@ -93,7 +130,7 @@ std::string render_text(const Plan& plan, const TextOptions& options) {
             out += "      " + field_line(f, c.action) + "\n";
         }
     }
-    return out + "\n" + summary_line(plan) + "\n";
+    return out + orphans_text(plan) + "\n" + summary_line(plan) + "\n";
 }
 
 }  // namespace converge
