@@ -289,7 +289,7 @@ TEST_CASE("hostile server: a nextLink cycle of three pages is an error naming th
     CHECK(hostile.requests("/list/").size() == 3);  // each page once
 }
 
-TEST_CASE("hostile server: endless distinct pages stop at max_pages") {
+TEST_CASE("hostile server: endless distinct pages stop at max_pages and max_list_bytes") {
     HostileServer hostile;
     hostile.server.Get(R"(/pages/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
         hostile.record(req);
@@ -306,6 +306,21 @@ TEST_CASE("hostile server: endless distinct pages stop at max_pages") {
     CHECK(r.error().message.find("more than 5 pages (max_pages)") != std::string::npos);
     CHECK(r.error().path == "/pages/1?api-version=1");
     CHECK(hostile.requests("/pages/").size() == 5);
+
+    // Pages each under the response limit that add up past the list's.
+    options.max_pages = 10'000;
+    options.max_list_bytes = std::size_t{1} << 20;
+    hostile.server.Get(R"(/fat/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+        hostile.record(req);
+        const int n = std::stoi(req.matches[1].str());
+        const nlohmann::json page = {{"value", {{{"pad", std::string(100 * 1024, 'x')}}}},
+                                     {"nextLink", hostile.origin() + "/fat/" + std::to_string(n + 1)}};
+        res.set_content(page.dump(), "application/json");
+    });
+    auto fat = client_for(options)->list("/fat/1", "1");
+    REQUIRE_FALSE(fat);
+    CHECK(fat.error().message.find("more than 1 MiB (max_list_bytes); stopped at page 11") != std::string::npos);
+    CHECK(hostile.requests("/fat/").size() == 11);
 }
 
 TEST_CASE("hostile server: an Azure-AsyncOperation URL on a foreign host gets no Authorization header") {

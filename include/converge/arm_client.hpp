@@ -109,6 +109,8 @@ struct ClientOptions {
     /// Pages `list` follows before it gives up (every nextLink seen is remembered: a cycle of
     /// any length is an error before this).
     int max_pages = 10'000;
+    /// Bytes all pages of one `list` may add up to (each page is also under max_response_bytes).
+    std::size_t max_list_bytes = std::size_t{512} << 20;
     /// Where tokens for audiences other than ARM's may go (see TokenHosts).
     std::vector<TokenHosts> token_hosts = azure_public_token_hosts();
     RetryPolicy retry;
@@ -197,7 +199,8 @@ public:
     ApiResult<std::unique_ptr<LroOperation>> begin(std::string_view method, std::string_view path,
                                                    std::string_view api_version, const Json& body,
                                                    const CallOptions& options = {});
-    /// One request with auth, pacing and retries, but no LRO handling; any status returned.
+    /// One request with auth, pacing and retries, but no LRO handling; any status returned except
+    /// a 401 that the one token refresh did not cure (an auth error).
     ApiResult<HttpResponse> send(std::string_view method, std::string_view path, std::string_view api_version,
                                  const std::string& body, const CallOptions& options = {});
 

@@ -112,6 +112,7 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
     const std::string list_name = display_path(url);
     // Every page URL of this listing: a nextLink back to any of them is a cycle, whatever its length.
     std::unordered_set<std::string> seen{url};
+    std::size_t total_bytes = 0;
     for (int pages = 1; !url.empty(); ++pages) {
         HttpRequest request{"GET", url, options.headers, ""};
         auto response = execute(request, options, false);
@@ -120,6 +121,13 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
         }
         if (!response->ok()) {
             return tl::unexpected(make_error(request, *response));
+        }
+        total_bytes += response->body.size();
+        if (total_bytes > m_options.max_list_bytes) {
+            return tl::unexpected(decode_error(
+                request, list_name,
+                fmt::format("the pages of this list add up to more than {} MiB (max_list_bytes); stopped at page {}",
+                            m_options.max_list_bytes >> 20, pages)));
         }
         Json page = parse_body(response->body);
         if (!page.is_object() || (page.contains("value") && !page["value"].is_array())) {
