@@ -141,6 +141,10 @@ TEST_CASE("a 401 refreshes the token once") {
     auto denied = always.client->get(k_rg, "1");
     REQUIRE_FALSE(denied);
     CHECK(denied.error().status == 401);
+    CHECK(denied.error().kind == ApiErrorKind::auth);
+    CHECK(denied.error().credential == "counting");
+    CHECK(denied.error().message.find("the token for audience https://management.azure.com was refreshed and rejected again") !=
+          std::string::npos);
     CHECK(always.transport->count("GET") == 2);  // refreshed once, not forever
 }
 
@@ -164,6 +168,20 @@ TEST_CASE("list rejects a nextLink loop instead of spinning") {
     auto items = h.client->list("/x", "1");
     REQUIRE_FALSE(items);
     CHECK(items.error().kind == ApiErrorKind::decode);
+    CHECK(items.error().message.find("nextLink cycle: page 1") != std::string::npos);
+    CHECK(h.transport->count("GET") == 1);
+}
+
+TEST_CASE("list remembers every nextLink: a cycle of two pages ends too") {
+    ClientHarness h;
+    h.transport->on("GET", "p=2", json_response(200, {{"value", {{{"n", 2}}}}, {"nextLink", "https://arm.test/x?api-version=1&p=1"}}));
+    h.transport->on("GET", "p=1", json_response(200, {{"value", {{{"n", 1}}}}, {"nextLink", "https://arm.test/x?api-version=1&p=2"}}));
+    h.transport->on("GET", "x", json_response(200, {{"value", {{{"n", 0}}}}, {"nextLink", "https://arm.test/x?api-version=1&p=1"}}));
+    auto items = h.client->list("/x", "1");
+    REQUIRE_FALSE(items);
+    CHECK(items.error().path == "/x?api-version=1");
+    CHECK(items.error().message.find("nextLink cycle: page 3") != std::string::npos);
+    CHECK(h.transport->count("GET") == 3);
 }
 
 TEST_CASE("absolute URLs go to other hosts with the audience asked for, unpaced") {
@@ -186,14 +204,95 @@ TEST_CASE("absolute URLs go to other hosts with the audience asked for, unpaced"
     CHECK(h.events[0].path == "https://westeurope.api.azureml.ms/discovery");
 }
 
-TEST_CASE("no bearer token over plain http except to loopback") {
+TEST_CASE("no request over plain http except to loopback, and no https -> http downgrade") {
     ClientHarness h;
     auto r = h.client->get("http://example.test/x", "1");
     REQUIRE_FALSE(r);
     CHECK(r.error().kind == ApiErrorKind::config);
     CHECK(h.transport->count("*") == 0);
-    h.transport->on("GET", "127.0.0.1", json_response(200, {{"ok", true}}));
-    CHECK(h.client->get("http://127.0.0.1:8080/x", "1"));
+    // ARM is https: a plain-http URL, even on loopback, is a downgrade and is refused.
+    auto down = h.client->get("http://127.0.0.1:8080/x", "1");
+    REQUIRE_FALSE(down);
+    CHECK(down.error().message.find("https -> http downgrade") != std::string::npos);
+    CHECK(h.transport->count("*") == 0);
+    // A Location that downgrades ends the operation without following it.
+    h.transport->on("DELETE", "rg1", json_response(202, nullptr, {{"Location", "http://127.0.0.1:8080/op"}, {"Retry-After", "0"}}));
+    auto gone = h.client->remove(k_rg, "1");
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error().kind == ApiErrorKind::config);
+    CHECK(h.transport->count("GET") == 0);
+
+    ClientOptions plain;
+    plain.arm_endpoint = "http://127.0.0.1:8080";
+    auto transport = std::make_shared<FakeTransport>();
+    transport->on("GET", "127.0.0.1", json_response(200, {{"ok", true}}));
+    ArmClient local(plain, transport, std::make_shared<StaticTokenCredential>("t"), std::make_shared<ManualClock>(),
+                    std::make_shared<FixedRandom>(0.5));
+    CHECK(local.get("http://127.0.0.1:8080/x", "1"));  // an http loopback ARM (tests) is its own origin
+    CHECK(transport->requests().at(0).headers.get("Authorization") == "Bearer t");
+}
+
+TEST_CASE("which hosts a token belongs to") {
+    ClientOptions o;  // public cloud, ARM at https://management.azure.com
+    const std::string arm = "https://management.azure.com";
+    CHECK(token_belongs_to(o, "https://management.azure.com/subscriptions/s?x=1", arm));
+    CHECK(token_belongs_to(o, "https://Management.Azure.Com/x", arm + "/"));
+    CHECK_FALSE(token_belongs_to(o, "https://management.azure.com.evil.test/x", arm));
+    CHECK_FALSE(token_belongs_to(o, "https://management.azure.com@evil.test/x", arm));
+    CHECK_FALSE(token_belongs_to(o, "https://westeurope.api.azureml.ms/x", arm));  // not ARM's host
+    CHECK(token_belongs_to(o, "https://westeurope.api.azureml.ms/discovery", "https://ml.azure.com"));
+    CHECK_FALSE(token_belongs_to(o, "https://api.azureml.ms.evil.test/x", "https://ml.azure.com"));
+    CHECK_FALSE(token_belongs_to(o, "https://xapi.azureml.ms/x", "https://ml.azure.com"));
+    CHECK_FALSE(token_belongs_to(o, "http://westeurope.api.azureml.ms/x", "https://ml.azure.com"));
+    CHECK_FALSE(token_belongs_to(o, "https://management.azure.com/x", "https://ml.azure.com"));
+    CHECK(token_belongs_to(o, "https://acct.blob.core.windows.net/c/b", "https://storage.azure.com/"));
+    CHECK_FALSE(token_belongs_to(o, "https://acct.blob.core.windows.net/c/b", arm));
+    // The emulator: one loopback address stands for every Azure host, for every audience.
+    ClientOptions emu;
+    emu.arm_endpoint = "https://127.0.0.1:4443";
+    CHECK(token_belongs_to(emu, "https://127.0.0.1:4443/subscriptions/s", arm));
+    CHECK(token_belongs_to(emu, "https://127.0.0.1:4443/discovery", "https://ml.azure.com"));
+    CHECK_FALSE(token_belongs_to(emu, "https://127.0.0.1:4444/x", arm));  // another port, another origin
+    CHECK_FALSE(token_belongs_to(emu, "https://localhost:4443/x", arm));
+    // Another cloud's table replaces the public one.
+    ClientOptions sovereign;
+    sovereign.arm_endpoint = "https://management.chinacloudapi.cn";
+    sovereign.token_hosts = {TokenHosts{"https://ml.azure.cn", {".api.ml.azure.cn"}}};
+    CHECK(token_belongs_to(sovereign, "https://chinaeast2.api.ml.azure.cn/x", "https://ml.azure.cn"));
+    CHECK_FALSE(token_belongs_to(sovereign, "https://westeurope.api.azureml.ms/x", "https://ml.azure.com"));
+}
+
+TEST_CASE("a nextLink or status URL on a foreign host is followed without the token, with one warning") {
+    ClientOptions options;
+    std::vector<std::string> warnings;
+    options.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+    ClientHarness h(options);
+    h.transport->on("GET", "arm.test/x", json_response(200, {{"value", {{{"n", 1}}}}, {"nextLink", "https://evil.test/p2?sig=SAS"}}));
+    h.transport->on("GET", "evil.test/p2", json_response(200, {{"value", {{{"n", 2}}}}, {"nextLink", "https://evil.test/p3"}}));
+    h.transport->on("GET", "evil.test/p3", json_response(200, {{"value", {{{"n", 3}}}}}));
+    auto items = h.client->list("/x", "1");
+    REQUIRE(items);
+    CHECK(items->size() == 3);
+    const auto sent = h.transport->requests();
+    REQUIRE(sent.size() == 3);
+    CHECK(sent[0].headers.get("Authorization") == "Bearer tok-SECRET-123");
+    CHECK_FALSE(sent[1].headers.has("Authorization"));
+    CHECK_FALSE(sent[2].headers.has("Authorization"));
+    REQUIRE(warnings.size() == 1);  // once per host
+    CHECK(warnings[0].find("host evil.test") != std::string::npos);
+    CHECK(warnings[0].find("SAS") == std::string::npos);  // the URL is redacted
+
+    // The foreign host answers 401: no refresh (no token was sent), an auth error at once.
+    ClientHarness lro;
+    lro.transport->on("PUT", "rg1", json_response(201, nullptr, {{"Azure-AsyncOperation", "https://evil.test/op"}, {"Retry-After", "0"}}));
+    lro.transport->on("GET", "evil.test/op", json_response(401, {{"error", {{"code", "Unauthorized"}, {"message", "who are you"}}}}));
+    auto put = lro.client->put(k_rg, "1", Json::object());
+    REQUIRE_FALSE(put);
+    CHECK(put.error().kind == ApiErrorKind::auth);
+    CHECK(put.error().message.find("sent without a token: host evil.test") != std::string::npos);
+    CHECK(lro.transport->count("GET", "evil.test") == 1);
+    CHECK(lro.client->stats().auth_refreshes == 0);
+    CHECK(lro.clock->slept() == 0ms);
 }
 
 TEST_CASE("tokens and secret query values never reach events or errors") {

@@ -37,6 +37,13 @@ TEST_CASE("url helpers") {
     CHECK(is_loopback_url("http://[::1]:80/"));
     CHECK_FALSE(is_loopback_url("http://169.254.169.254/metadata"));
     CHECK_FALSE(is_loopback_url("http://127.0.0.1.evil.test/"));
+    CHECK(url_host("HTTPS://Arm.Test:8443/x?y") == "arm.test");
+    CHECK(url_host("https://westeurope.api.azureml.ms") == "westeurope.api.azureml.ms");
+    CHECK(url_host("https://[::1]:8443/x") == "[::1]");
+    CHECK(url_host("https://management.azure.com@evil.test/x") == "");  // userinfo: no host to trust
+    CHECK(url_host("https://evil.test\\@management.azure.com/") == "");
+    CHECK(url_host("https://ev%69l.test/") == "");
+    CHECK(url_host("/subscriptions/s") == "");
 }
 
 TEST_CASE("redaction: query secrets, bearer tokens, known values, headers") {

@@ -84,6 +84,25 @@ TEST_CASE("an unreadable status URL eventually fails with the last status error"
     CHECK(h.transport->count("GET", "workspaceOperationsStatus") == 5);
 }
 
+TEST_CASE("a status response over the size limit or a 401 after the refresh ends the operation at once") {
+    ClientHarness h;
+    h.transport->on("PUT", "/workspaces/ws1", json_response(201, nullptr, {{"Azure-AsyncOperation", k_op}, {"Retry-After", "1"}}));
+    h.transport->on("GET", "workspaceOperationsStatus", failure(TransportError::too_large, "response body exceeds the limit"));
+    auto ws = h.client->put(k_ws, "2025-12-01", Json::object());
+    REQUIRE_FALSE(ws);
+    CHECK(ws.error().code == "too_large");
+    CHECK(h.transport->count("GET", "workspaceOperationsStatus") == 1);  // not 5 polls, not retried
+
+    ClientHarness denied;
+    denied.transport->on("PUT", "/workspaces/ws1", json_response(201, nullptr, {{"Azure-AsyncOperation", k_op}, {"Retry-After", "1"}}));
+    denied.transport->on("GET", "workspaceOperationsStatus", json_response(401, {{"error", {{"code", "InvalidAuthenticationToken"}, {"message", "no"}}}}));
+    auto r = denied.client->put(k_ws, "2025-12-01", Json::object());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == ApiErrorKind::auth);
+    CHECK(denied.transport->count("GET", "workspaceOperationsStatus") == 2);  // one poll, refreshed once
+    CHECK(denied.clock->slept() == std::chrono::seconds(1));  // the first poll's Retry-After, nothing more
+}
+
 TEST_CASE("DELETE 202 + Location: 202 until done, then 204") {
     ClientHarness h;
     h.transport->on("DELETE", "/resourceGroups/rg1", json_response(202, nullptr, {{"Location", k_loc}, {"Retry-After", "2"}}));

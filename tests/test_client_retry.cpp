@@ -54,6 +54,7 @@ TEST_CASE("what is retried") {
     CHECK_FALSE(is_retryable_transport(TransportError::reset, false));
     CHECK(is_retryable_transport(TransportError::reset, true));
     CHECK_FALSE(is_retryable_transport(TransportError::tls, true));
+    CHECK_FALSE(is_retryable_transport(TransportError::too_large, true));  // the same body again
 }
 
 TEST_CASE("token bucket: burst of capacity, then the refill rate") {

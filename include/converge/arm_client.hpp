@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -80,6 +81,18 @@ struct ClientStats {
     long total() const { return reads + writes + deletes; }
 };
 
+/// Hosts that may receive tokens for one audience besides ARM's (whose only host is the ARM
+/// endpoint's origin). A host matches a suffix that starts with '.' when it ends with it
+/// ("westeurope.api.azureml.ms" matches ".api.azureml.ms"), else when it equals it; https only.
+struct TokenHosts {
+    std::string audience;                    ///< e.g. "https://ml.azure.com" (a trailing '/' is ignored)
+    std::vector<std::string> hosts;          ///< ".api.azureml.ms", "ml.azure.com", ...
+};
+
+/// The Azure public cloud's table: Azure ML's regional hosts (*.api.azureml.ms) for
+/// https://ml.azure.com, blob hosts (*.blob.core.windows.net) for https://storage.azure.com.
+std::vector<TokenHosts> azure_public_token_hosts();
+
 /// Everything configurable about the client. CLI flags and the environment fill it
 /// (client_options_from_env, src/cli/client_options.hpp).
 struct ClientOptions {
@@ -88,6 +101,18 @@ struct ClientOptions {
     std::string ca_bundle;                                       ///< --ca-bundle, SSL_CERT_FILE, CURL_CA_BUNDLE
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds request_timeout{120'000};
+    /// Largest response body, counted after decompression (and checked against Content-Length
+    /// first); a bigger one is a transport error `too_large`, not retried.
+    std::size_t max_response_bytes = std::size_t{64} << 20;
+    /// A response that has started and then sends nothing for this long is a timeout.
+    std::chrono::milliseconds stall_timeout{20'000};
+    /// Pages `list` follows before it gives up (every nextLink seen is remembered: a cycle of
+    /// any length is an error before this).
+    int max_pages = 10'000;
+    /// Bytes all pages of one `list` may add up to (each page is also under max_response_bytes).
+    std::size_t max_list_bytes = std::size_t{512} << 20;
+    /// Where tokens for audiences other than ARM's may go (see TokenHosts).
+    std::vector<TokenHosts> token_hosts = azure_public_token_hosts();
     RetryPolicy retry;
     PacingOptions pacing;
     std::chrono::milliseconds lro_default_interval{60'000};      ///< poll wait when no Retry-After
@@ -99,7 +124,16 @@ struct ClientOptions {
     std::string user_agent = "converge";
     CredentialOptions credentials;
     std::function<void(const RequestEvent&)> on_request;         ///< -v logging; called from any thread
+    /// Warnings for the user (e.g. a URL on a host the token does not belong to, sent without
+    /// it), each once per client; called from any thread. The client itself never prints.
+    std::function<void(const std::string&)> on_warning;
 };
+
+/// True when a token for `audience` may be sent with a request to `url` under `options`: the
+/// ARM audience to the ARM endpoint's origin; other audiences to their `token_hosts` over
+/// https; any audience to the ARM endpoint's origin when it is loopback (the emulator serves
+/// every Azure host at its one address).
+bool token_belongs_to(const ClientOptions& options, std::string_view url, std::string_view audience);
 
 class ArmClient;
 
@@ -165,7 +199,8 @@ public:
     ApiResult<std::unique_ptr<LroOperation>> begin(std::string_view method, std::string_view path,
                                                    std::string_view api_version, const Json& body,
                                                    const CallOptions& options = {});
-    /// One request with auth, pacing and retries, but no LRO handling; any status returned.
+    /// One request with auth, pacing and retries, but no LRO handling; any status returned except
+    /// a 401 that the one token refresh did not cure (an auth error).
     ApiResult<HttpResponse> send(std::string_view method, std::string_view path, std::string_view api_version,
                                  const std::string& body, const CallOptions& options = {});
 
@@ -185,6 +220,9 @@ private:
     struct Counters;
     ApiResult<HttpResponse> execute(HttpRequest request, const CallOptions& options, bool poll);
     tl::expected<void, ApiError> authorize(HttpRequest& request, const std::string& audience, std::string& token);
+    void warn_foreign_host(const HttpRequest& request, const std::string& audience);
+    ApiError unauthorized_error(const HttpRequest& request, const HttpResponse& response, const std::string& audience,
+                                const std::string& token) const;
     HttpResponse send_once(const HttpRequest& request, bool poll, int attempt, std::chrono::milliseconds paced);
     std::string display_path(const std::string& url) const;
     ApiResult<Json> write(std::string_view method, std::string_view path, std::string_view api_version,

@@ -48,6 +48,7 @@ enum class TransportError {
     reset,    ///< connection dropped while sending or receiving
     tls,      ///< certificate or handshake failure (not retried)
     other,    ///< anything else (bad URL, out of memory, ...)
+    too_large,  ///< the response (declared, received or decoded) exceeded the size limit (not retried)
 };
 
 /// Stable lower-case name of a transport error kind ("connect", "timeout", ...).
@@ -85,6 +86,11 @@ std::string url_encode(std::string_view text);
 
 /// "scheme://host[:port]" of an absolute URL, lower-cased; empty when not absolute.
 std::string url_origin(std::string_view url);
+
+/// The host of an absolute URL, lower-cased, without the port (an IPv6 literal keeps its
+/// brackets: "[::1]"); empty when the URL is not absolute, names a user
+/// ("https://a@b/"), or its host has characters no DNS name or IP literal has.
+std::string url_host(std::string_view url);
 
 /// The path and query of an absolute URL ("/a/b?x=1"); the input when it is already a path.
 std::string url_path_and_query(std::string_view url);

@@ -3,7 +3,10 @@
 
 #include "converge/resource_id.hpp"
 
+#include <fmt/format.h>
+
 #include <iterator>
+#include <unordered_set>
 
 namespace converge {
 
@@ -106,8 +109,11 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
                                              const CallOptions& options) {
     std::vector<Json> items;
     std::string url = url_for(path, api_version, options.query);
-    std::string previous;
-    while (!url.empty()) {
+    const std::string list_name = display_path(url);
+    // Every page URL of this listing: a nextLink back to any of them is a cycle, whatever its length.
+    std::unordered_set<std::string> seen{url};
+    std::size_t total_bytes = 0;
+    for (int pages = 1; !url.empty(); ++pages) {
         HttpRequest request{"GET", url, options.headers, ""};
         auto response = execute(request, options, false);
         if (!response) {
@@ -115,6 +121,13 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
         }
         if (!response->ok()) {
             return tl::unexpected(make_error(request, *response));
+        }
+        total_bytes += response->body.size();
+        if (total_bytes > m_options.max_list_bytes) {
+            return tl::unexpected(decode_error(
+                request, list_name,
+                fmt::format("the pages of this list add up to more than {} MiB (max_list_bytes); stopped at page {}",
+                            m_options.max_list_bytes >> 20, pages)));
         }
         Json page = parse_body(response->body);
         if (!page.is_object() || (page.contains("value") && !page["value"].is_array())) {
@@ -124,14 +137,23 @@ ApiResult<std::vector<Json>> ArmClient::list(std::string_view path, std::string_
             auto& page_items = value->get_ref<Json::array_t&>();
             items.insert(items.end(), std::make_move_iterator(page_items.begin()), std::make_move_iterator(page_items.end()));
         }
-        previous = std::move(url);
         url.clear();
         // Pages may be short or empty and still carry a nextLink: loop until it is absent/null.
         if (auto it = page.find("nextLink"); it != page.end() && it->is_string() && !it->get<std::string>().empty()) {
-            url = url_for(it->get<std::string>(), "");
-            if (url == previous) {
-                return tl::unexpected(decode_error(request, display_path(url), "nextLink points at the same page"));
+            std::string next = url_for(it->get<std::string>(), "");
+            if (!seen.insert(next).second) {
+                return tl::unexpected(decode_error(
+                    request, list_name,
+                    fmt::format("nextLink cycle: page {} of this list links back to an earlier page ({})", pages,
+                                display_path(next))));
             }
+            if (pages >= m_options.max_pages) {
+                return tl::unexpected(decode_error(
+                    request, list_name,
+                    fmt::format("this list has more than {} pages (max_pages); stopped following nextLink",
+                                m_options.max_pages)));
+            }
+            url = std::move(next);
         }
     }
     return items;

@@ -41,6 +41,8 @@ tl::expected<std::shared_ptr<ArmClient>, std::string> make_arm_client(const Clie
     curl.ca_bundle = options.ca_bundle;
     curl.connect_timeout = options.connect_timeout;
     curl.request_timeout = options.request_timeout;
+    curl.max_response_bytes = options.max_response_bytes;
+    curl.stall_timeout = options.stall_timeout;
     curl.max_connections = options.max_connections;
     curl.http2 = options.http2;
     curl.user_agent = options.user_agent;

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
@@ -16,17 +17,64 @@ namespace converge {
 namespace {
 std::once_flag g_curl_init;
 
+// Response headers larger than this in all are hostile (ARM sends a few KiB).
+constexpr std::size_t k_max_header_bytes = std::size_t{1} << 20;
+
+// What one transfer's callbacks share: where the response goes, its limits, and why an
+// abort happened (curl only reports "write error" or "aborted by callback").
+struct Transfer {
+    std::string* body = nullptr;
+    HttpHeaders* headers = nullptr;
+    std::size_t max_body = 0;
+    std::size_t header_bytes = 0;
+    std::chrono::milliseconds stall_timeout{0};
+    bool responding = false;  // a status line arrived: from now on a silence is a stall
+    curl_off_t received = 0;  // raw bytes seen by the progress callback
+    std::chrono::steady_clock::time_point last_data;
+    std::string too_large;    // why the size limit was hit, when it was
+    bool stalled = false;
+};
+
+// "64 MiB", "1 GiB", or a byte count when not a round number of KiB.
+std::string size_text(std::size_t bytes) {
+    static constexpr const char* k_units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (unit < 4 && bytes >= 1024 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return std::to_string(bytes) + " " + k_units[unit];
+}
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
+    auto* transfer = static_cast<Transfer*>(user);
+    const size_t n = size * count;
+    transfer->last_data = std::chrono::steady_clock::now();
+    if (transfer->body->size() + n > transfer->max_body) {
+        // Counted after decoding: a few KiB of gzip that inflate past the limit stop here.
+        transfer->too_large = "response body exceeds the limit of " + size_text(transfer->max_body) +
+                              " (max_response_bytes, counted after decompression)";
+        return 0;  // aborts the transfer
+    }
+    transfer->body->append(data, n);
+    return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
-    auto* headers = static_cast<HttpHeaders*>(user);
-    std::string_view line(data, size * count);
+    auto* transfer = static_cast<Transfer*>(user);
+    const size_t n = size * count;
+    transfer->last_data = std::chrono::steady_clock::now();
+    transfer->header_bytes += n;
+    if (transfer->header_bytes > k_max_header_bytes) {
+        transfer->too_large = "response headers exceed the limit of " + size_text(k_max_header_bytes);
+        return 0;
+    }
+    auto* headers = transfer->headers;
+    std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {
         *headers = HttpHeaders();  // a new response (after 100 Continue): start over
-        return size * count;
+        transfer->responding = true;
+        return n;
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
@@ -39,7 +87,22 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         }
         headers->add(std::string(line.substr(0, colon)), std::string(value));
     }
-    return size * count;
+    return n;
+}
+
+// Called about once a second while idle, more often while data flows.
+int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t dlnow, curl_off_t, curl_off_t) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const auto now = std::chrono::steady_clock::now();
+    if (dlnow != transfer->received) {
+        transfer->received = dlnow;
+        transfer->last_data = now;
+    }
+    if (transfer->responding && now - transfer->last_data > transfer->stall_timeout) {
+        transfer->stalled = true;
+        return 1;  // aborts the transfer
+    }
+    return 0;
 }
 
 TransportError classify(CURLcode code) {
@@ -99,8 +162,7 @@ struct CurlTransport::Impl {
         pool.push_back(handle);
     }
 
-    void configure(CURL* h, const HttpRequest& request, curl_slist* headers, std::string* body,
-                   HttpHeaders* response_headers) const {
+    void configure(CURL* h, const HttpRequest& request, curl_slist* headers, Transfer* transfer) const {
         curl_easy_reset(h);
         curl_easy_setopt(h, CURLOPT_SHARE, share);
         curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -122,9 +184,14 @@ struct CurlTransport::Impl {
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // Location is an LRO header, not a redirect here
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, transfer);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, response_headers);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, transfer);
+        // A declared Content-Length over the limit fails before any body byte is read.
+        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_response_bytes));
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, transfer);
         if (request.method == "HEAD") {
             curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
         } else if (request.method != "GET") {
@@ -167,7 +234,13 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
     }
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip on bodies
     CURL* handle = m_impl->take();
-    m_impl->configure(handle, request, headers, &response.body, &response.headers);
+    Transfer transfer;
+    transfer.body = &response.body;
+    transfer.headers = &response.headers;
+    transfer.max_body = m_impl->options.max_response_bytes;
+    transfer.stall_timeout = m_impl->options.stall_timeout;
+    transfer.last_data = std::chrono::steady_clock::now();
+    m_impl->configure(handle, request, headers, &transfer);
     char error_buffer[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
     const CURLcode code = curl_easy_perform(handle);
@@ -175,9 +248,25 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
         long status = 0;
         curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
         response.status = static_cast<int>(status);
+    } else if (!transfer.too_large.empty() || code == CURLE_FILESIZE_EXCEEDED) {
+        response.error = TransportError::too_large;
+        response.error_message = transfer.too_large;
+        if (response.error_message.empty()) {
+            // Content-Length over CURLOPT_MAXFILESIZE: the headers are still here to quote it.
+            const auto declared = response.headers.get("Content-Length");
+            response.error_message = "response declares " + (declared ? *declared + " bytes" : std::string("a body")) +
+                                     " (Content-Length), over the limit of " +
+                                     size_text(m_impl->options.max_response_bytes) + " (max_response_bytes)";
+        }
+    } else if (transfer.stalled) {
+        response.error = TransportError::timeout;
+        response.error_message = "the response stalled: no data for " +
+                                 std::to_string(m_impl->options.stall_timeout.count()) + " ms (stall_timeout)";
     } else {
         response.error = classify(code);
         response.error_message = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    }
+    if (code != CURLE_OK) {
         response.headers = HttpHeaders();
         response.body.clear();
     }

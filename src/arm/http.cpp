@@ -37,6 +37,7 @@ std::string_view to_string(TransportError kind) {
     case TransportError::reset: return "reset";
     case TransportError::tls: return "tls";
     case TransportError::other: return "other";
+    case TransportError::too_large: return "too_large";
     }
     return "other";
 }
@@ -100,6 +101,39 @@ std::string url_origin(std::string_view url) {
     }
     const auto path_start = url.find_first_of("/?#", scheme_end + 3);
     return to_lower(url.substr(0, path_start));
+}
+
+std::string url_host(std::string_view url) {
+    const std::string origin = url_origin(url);
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string::npos) {
+        return "";
+    }
+    std::string_view authority = std::string_view(origin).substr(scheme_end + 3);
+    if (authority.find('@') != std::string_view::npos || authority.find('\\') != std::string_view::npos) {
+        return "";  // userinfo (or a parser-confusing backslash): never a host a token may go to
+    }
+    std::string_view host = authority;
+    if (host.starts_with('[')) {
+        const auto close = host.find(']');
+        if (close == std::string_view::npos) {
+            return "";
+        }
+        host = host.substr(0, close + 1);
+    } else {
+        host = host.substr(0, host.find(':'));
+    }
+    if (host.empty()) {
+        return "";
+    }
+    for (char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+                        c == '[' || c == ']' || c == ':';
+        if (!ok) {
+            return "";
+        }
+    }
+    return std::string(host);
 }
 
 std::string url_path_and_query(std::string_view url) {

@@ -1,8 +1,12 @@
 #pragma once
-// Private to the ArmClient sources: the atomic counters behind ClientStats.
+// Private to the ArmClient sources: the atomic counters behind ClientStats, and the hosts
+// already warned about.
 #include "converge/arm_client.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
 
 namespace converge {
 
@@ -15,6 +19,8 @@ struct ArmClient::Counters {
     std::atomic<long> retries{0};
     std::atomic<long> throttled{0};
     std::atomic<long> auth_refreshes{0};
+    std::mutex warned_mutex;              ///< guards warned_hosts
+    std::set<std::string> warned_hosts;   ///< hosts already warned about (sent without a token)
 };
 
 }  // namespace converge

@@ -13,6 +13,18 @@ namespace {
 // After this many consecutive unreadable status responses (each already retried), give up.
 constexpr int k_max_status_failures = 5;
 
+// A 401 that survived the token refresh (or came from a host the token does not belong to), or
+// a response over the size limit: waiting will not change them, so the operation ends now
+// instead of polling on.
+bool hopeless(const ApiResult<HttpResponse>& response) {
+    if (response) {
+        return false;
+    }
+    const ApiError& error = response.error();
+    return (error.kind == ApiErrorKind::auth && error.status == 401) ||
+           (error.kind == ApiErrorKind::transport && error.code == to_string(TransportError::too_large));
+}
+
 Json parse_or_null(const std::string& body) {
     if (body.empty()) {
         return nullptr;
@@ -194,7 +206,7 @@ void ArmClient::lro_poll_async_status(LroOperation::State& op) {
     auto response = poll_get(op.poll_url, op);
     if (!response || !response->ok()) {
         // A 4xx/5xx from the status URL means "could not read status", not "failed".
-        if (++op.failures >= k_max_status_failures) {
+        if (++op.failures >= k_max_status_failures || hopeless(response)) {
             lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
                                                    : response.error()));
             return;
@@ -298,7 +310,7 @@ void ArmClient::lro_poll_resource(LroOperation::State& op) {
     auto response = poll_get(op.poll_url, op);
     if (!response || !response->ok()) {
         // 404 while a 202-created resource is still invisible; 5xx already retried.
-        if (++op.failures >= k_max_status_failures && !(response && response->status == 404)) {
+        if ((++op.failures >= k_max_status_failures && !(response && response->status == 404)) || hopeless(response)) {
             lro_finish(op, tl::unexpected(response ? make_error(HttpRequest{"GET", op.poll_url, {}, ""}, *response)
                                                    : response.error()));
             return;

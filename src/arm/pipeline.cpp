@@ -2,6 +2,7 @@
 #include "arm/internal.hpp"
 
 #include "converge/redact.hpp"
+#include "converge/resource_id.hpp"
 
 #include <fmt/format.h>
 
@@ -9,6 +10,92 @@
 #include <vector>
 
 namespace converge {
+
+namespace {
+std::string_view audience_key(std::string_view audience) {
+    while (!audience.empty() && audience.back() == '/') {
+        audience.remove_suffix(1);
+    }
+    return audience;
+}
+
+bool same_audience(std::string_view a, std::string_view b) { return iequals(audience_key(a), audience_key(b)); }
+
+bool host_matches(const std::string& host, const std::string& pattern) {
+    const std::string p = to_lower(pattern);
+    if (p.starts_with('.')) {
+        return host.size() > p.size() && host.ends_with(p);
+    }
+    return host == p;
+}
+
+// The application (or object) id a JWT names, for errors; "" when it is not a readable JWT.
+// Ids are not secrets; the token itself never leaves this function.
+std::string token_principal(const std::string& token) {
+    const auto first = token.find('.');
+    const auto second = first == std::string::npos ? first : token.find('.', first + 1);
+    if (second == std::string::npos) {
+        return "";
+    }
+    std::string decoded;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (char c : std::string_view(token).substr(first + 1, second - first - 1)) {
+        int v = -1;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '-' || c == '+') v = 62;
+        else if (c == '_' || c == '/') v = 63;
+        else if (c == '=') break;
+        else return "";
+        buffer = (buffer << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            decoded.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    const Json claims = Json::parse(decoded, nullptr, false);
+    for (const char* key : {"appid", "azp", "oid"}) {
+        if (const std::string id = string_field(claims, key); !id.empty()) {
+            return fmt::format("{} {}", key, id);
+        }
+    }
+    return "";
+}
+}  // namespace
+
+std::vector<TokenHosts> azure_public_token_hosts() {
+    return {TokenHosts{"https://ml.azure.com", {".api.azureml.ms"}},
+            TokenHosts{"https://storage.azure.com", {".blob.core.windows.net"}}};
+}
+
+bool token_belongs_to(const ClientOptions& options, std::string_view url, std::string_view audience) {
+    const std::string host = url_host(url);
+    if (host.empty()) {
+        return false;
+    }
+    const std::string origin = url_origin(url);
+    if (origin == url_origin(options.arm_endpoint)) {
+        // The emulator (a loopback ARM endpoint) serves every Azure host at its one address.
+        return same_audience(audience, options.arm_audience) || is_loopback_url(options.arm_endpoint);
+    }
+    if (!origin.starts_with("https://")) {
+        return false;
+    }
+    for (const auto& rule : options.token_hosts) {
+        if (!same_audience(rule.audience, audience)) {
+            continue;
+        }
+        for (const auto& pattern : rule.hosts) {
+            if (host_matches(host, pattern)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 std::string RequestEvent::to_string() const {
     std::string out = fmt::format("{} {} -> ", method, path);
@@ -108,7 +195,8 @@ ApiError ArmClient::make_error(const HttpRequest& request, const HttpResponse& r
         error.kind = ApiErrorKind::transport;
         error.code = std::string(to_string(response.error));
         error.message = redact(response.error_message);
-        error.retryable = response.error != TransportError::tls && response.error != TransportError::other;
+        error.retryable = response.error != TransportError::tls && response.error != TransportError::other &&
+                          response.error != TransportError::too_large;
     } else {
         error = api_error_from_response(response.status, response.body,
                                         response.headers.get("x-ms-request-id").value_or(""));
@@ -123,12 +211,26 @@ ApiError ArmClient::make_error(const HttpRequest& request, const HttpResponse& r
 
 tl::expected<void, ApiError> ArmClient::authorize(HttpRequest& request, const std::string& audience,
                                                   std::string& token) {
-    if (url_origin(request.url).starts_with("http://") && !is_loopback_url(request.url)) {
+    token.clear();
+    const std::string origin = url_origin(request.url);
+    if (origin.starts_with("http://")) {
         ApiError error{ApiErrorKind::config};
-        error.message = "refusing to send a bearer token over plain http to a non-loopback host";
         error.method = request.method;
         error.path = display_path(request.url);
-        return tl::unexpected(error);
+        if (!is_loopback_url(request.url)) {
+            error.message = "refusing to send a request over plain http to a non-loopback host";
+            return tl::unexpected(error);
+        }
+        if (!url_origin(m_options.arm_endpoint).starts_with("http://")) {
+            // A service (nextLink, Azure-AsyncOperation, Location) must not downgrade us.
+            error.message = "refusing an https -> http downgrade: the ARM endpoint is https, this URL is plain http";
+            return tl::unexpected(error);
+        }
+    }
+    if (!token_belongs_to(m_options, request.url, audience)) {
+        // Not a host this token belongs to: the request goes, the token does not.
+        warn_foreign_host(request, audience);
+        return {};
     }
     auto access = m_tokens->get(audience);
     if (!access) {
@@ -144,6 +246,40 @@ tl::expected<void, ApiError> ArmClient::authorize(HttpRequest& request, const st
     token = access->token;
     request.headers.set("Authorization", "Bearer " + token);
     return {};
+}
+
+void ArmClient::warn_foreign_host(const HttpRequest& request, const std::string& audience) {
+    const std::string host = url_host(request.url);
+    {
+        std::lock_guard lock(m_counters->warned_mutex);
+        if (!m_counters->warned_hosts.insert(host.empty() ? url_origin(request.url) : host).second) {
+            return;
+        }
+    }
+    if (m_options.on_warning) {
+        m_options.on_warning(fmt::format(
+            "{} {} is sent without the bearer token: host {} is not a host the token for audience {} belongs to",
+            request.method, display_path(request.url), host.empty() ? "(unparsable)" : host, audience));
+    }
+}
+
+ApiError ArmClient::unauthorized_error(const HttpRequest& request, const HttpResponse& response,
+                                       const std::string& audience, const std::string& token) const {
+    ApiError error = make_error(request, response);
+    error.kind = ApiErrorKind::auth;
+    error.credential = m_credential->name();
+    if (error.message.empty()) {
+        error.message = "unauthorized";
+    }
+    if (token.empty()) {
+        error.message += fmt::format(" (sent without a token: host {} is not a host of audience {})",
+                                     url_host(request.url), audience);
+    } else {
+        const std::string principal = token_principal(token);
+        error.message += fmt::format(" (the token for audience {}{} was refreshed and rejected again)", audience,
+                                     principal.empty() ? "" : ", principal " + principal);
+    }
+    return error;
 }
 
 HttpResponse ArmClient::send_once(const HttpRequest& request, bool poll, int attempt, std::chrono::milliseconds paced) {
@@ -204,13 +340,17 @@ ApiResult<HttpResponse> ArmClient::execute(HttpRequest request, const CallOption
         if (arm && response.has_response()) {
             m_pacer->observe(subscription, cls, response.headers);
         }
-        if (response.has_response() && response.status == 401 && !refreshed) {
-            // The token may have been revoked or rotated early: fetch a new one, once.
-            refreshed = true;
-            ++m_counters->auth_refreshes;
-            m_tokens->invalidate(audience, token);
-            --attempt;
-            continue;
+        if (response.has_response() && response.status == 401) {
+            if (!token.empty() && !refreshed) {
+                // The token may have been revoked or rotated early: fetch a new one, once, and
+                // send again at once.
+                refreshed = true;
+                ++m_counters->auth_refreshes;
+                m_tokens->invalidate(audience, token);
+                --attempt;
+                continue;
+            }
+            return tl::unexpected(unauthorized_error(request, response, audience, token));
         }
         const bool retryable = response.has_response()
                                    ? is_retryable_status(response.status) && (idempotent || response.status == 429)

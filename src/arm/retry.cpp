@@ -27,7 +27,8 @@ bool is_retryable_transport(TransportError error, bool idempotent) {
     case TransportError::reset: return idempotent;
     case TransportError::none:
     case TransportError::tls:
-    case TransportError::other: return false;
+    case TransportError::other:
+    case TransportError::too_large: return false;  // the same server sends the same body again
     }
     return false;
 }

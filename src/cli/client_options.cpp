@@ -50,4 +50,13 @@ std::function<void(const RequestEvent&)> stderr_request_logger() {
     };
 }
 
+std::function<void(const std::string&)> stderr_warning_logger() {
+    auto mutex = std::make_shared<std::mutex>();
+    return [mutex](const std::string& warning) {
+        const std::string line = "converge: warning: " + warning + "\n";
+        std::lock_guard lock(*mutex);
+        std::fputs(line.c_str(), stderr);
+    };
+}
+
 }  // namespace converge::cli

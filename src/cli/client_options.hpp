@@ -14,4 +14,7 @@ void add_client_options(CLI::App& command, ClientOptions& options);
 /// Line-per-request logger for -v: writes RequestEvent::to_string() to stderr, thread-safe.
 std::function<void(const RequestEvent&)> stderr_request_logger();
 
+/// The client's warnings (ClientOptions::on_warning) to stderr as "converge: warning: ...".
+std::function<void(const std::string&)> stderr_warning_logger();
+
 }  // namespace converge::cli

@@ -109,6 +109,7 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
     if (global.verbose > 0) {
         client.on_request = stderr_request_logger();
     }
+    client.on_warning = stderr_warning_logger();
     auto made = make_arm_client(client);
     {
         // The token and the connections are fetched while the manifests load; only reads that
