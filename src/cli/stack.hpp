@@ -26,6 +26,7 @@ struct StackOptions {
     std::string emulator_state = ".converge/emulator";
     std::string refresh = "list";
     bool prune = false;
+    bool strict = false;  ///< --strict: warnings are errors
     ClientOptions client;
 };
 
