@@ -104,6 +104,10 @@ std::string default_string(const YamlDocument& doc, const std::string& pointer, 
 void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_environment, Diagnostics& diagnostics) {
     const InterpolationContext context{&config, nullptr, require_environment};
     Interpolated ignored;
+    if (const auto d = doc.root.find("defaults"); d != doc.root.end() && !d->is_object()) {
+        // A schema error: no resource says again that it has no default.
+        config.unusable = {"/defaults/subscription", "/defaults/resourceGroup", "/defaults/location", "/defaults/workspace"};
+    }
     config.subscription = default_string(doc, "/defaults/subscription", context, ignored, diagnostics, config);
     config.resource_group = default_string(doc, "/defaults/resourceGroup", context, ignored, diagnostics, config);
     config.location = default_string(doc, "/defaults/location", context, ignored, diagnostics, config);

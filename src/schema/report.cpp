@@ -219,8 +219,13 @@ struct Reporter {
         }
         const auto schemas = schemas_at(s.schema, s.doc.root, pointer);
         const Json* v = instance_at(s.doc.root, pointer);
-        if (v != nullptr && v->is_string() && v->get_ref<const std::string&>().find("<unset:") != std::string::npos) {
-            return;  // validate's placeholder for an unset environment variable, warned about where it is used
+        if (v != nullptr && v->is_string() && !d.starts_with("Value type not permitted") &&
+            (v->get_ref<const std::string&>().find("<unset:") != std::string::npos ||
+             v->get_ref<const std::string&>().find("${") != std::string::npos)) {
+            // validate's placeholder for an unset environment variable (warned about where it is
+            // used), an interpolation that failed (reported) or a ${ref:...:field} that apply
+            // fills in: its value is not the one to check.
+            return;
         }
         const std::string path = where(pointer);
         if (d.starts_with("Missing required property '")) {
