@@ -51,9 +51,13 @@ public:
 
     /// Runs `converge <args> --emulator --emulator-state <state>` (no stack directory added).
     Run run(const std::string& args) const {
-        const std::string cmd = std::string(CONVERGE_BINARY) + " " + args + " --emulator --emulator-state " +
-                                state_dir().string() + " </dev/null >" + (m_root / "out").string() + " 2>" +
-                                (m_root / "err").string();
+        return bare(args + " --emulator --emulator-state " + state_dir().string());
+    }
+
+    /// Runs `converge <args>`, nothing added.
+    Run bare(const std::string& args) const {
+        const std::string cmd = std::string(CONVERGE_BINARY) + " " + args + " </dev/null >" +
+                                (m_root / "out").string() + " 2>" + (m_root / "err").string();
         const int status = std::system(cmd.c_str());
         return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(m_root / "out"), slurp(m_root / "err")};
     }

@@ -56,13 +56,17 @@ const std::string& E2e::subscription() const { return m_emulator->credentials().
 
 LoadResult E2e::load(const std::map<std::string, std::string>& files, const std::string& config) const {
     std::vector<SourceFile> sources;
+    bool uses_tenant = config.find("${var:tenant}") != std::string::npos;
     for (const auto& [name, text] : files) {
         sources.push_back(SourceFile{name, text});
+        uses_tenant = uses_tenant || text.find("${var:tenant}") != std::string::npos;
     }
     LoadOptions options;
     options.default_subscription = subscription();
     options.require_subscription = true;
-    options.vars.emplace_back("tenant", m_emulator->credentials().tenant_id);
+    if (uses_tenant) {  // a --var nothing uses is an error
+        options.vars.emplace_back("tenant", m_emulator->credentials().tenant_id);
+    }
     return load_sources(sources, SourceFile{"converge.yaml", config}, "e2e", options);
 }
 

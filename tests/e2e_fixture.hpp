@@ -30,7 +30,7 @@ public:
     ~E2e();
 
     /// Loads in-memory manifests ("name.yaml" -> text) with converge.yaml `config`;
-    /// the emulator's subscription and tenant are the defaults (`${var:tenant}` is set).
+    /// the emulator's subscription and tenant are the defaults (`${var:tenant}` is set when a manifest uses it).
     LoadResult load(const std::map<std::string, std::string>& files, const std::string& config) const;
     ObservedState observe(const DesiredSet& desired, bool orphans = false);
     PlanResult plan(const DesiredSet& desired, PlanOptions options = {});

@@ -68,3 +68,72 @@ TEST_CASE("converge binary: an invalid manifest is an error before anything is s
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("e2e") {
+
+TEST_CASE("converge binary: global flags after the subcommand, unknown commands, -o FORMAT, version") {
+    CliStack stack;
+    const std::string dir = stack.stack_dir().string();
+
+    // -v, --no-color and --log-format work after the subcommand as before it.
+    const Run after = stack.converge("plan -v --no-color --log-format text");
+    CHECK_MESSAGE(after.code == 0, (after.out + after.err));
+    CHECK(after.err.find("GET ") != std::string::npos);  // -v: one line per request
+    const Run before = stack.converge("-v plan");
+    CHECK_MESSAGE(before.code == 0, (before.out + before.err));
+    CHECK(before.err.find("GET ") != std::string::npos);
+
+    const Run typo = stack.bare("plna " + dir);
+    CHECK(typo.code == 1);
+    CHECK(typo.err.find("converge: error: unknown command \"plna\" (did you mean \"plan\"?)") != std::string::npos);
+    CHECK(stack.bare("-v frobnicate").err.find("unknown command \"frobnicate\"\n") != std::string::npos);
+
+    for (const std::string format : {"json", "yaml", "markdown"}) {
+        const Run out = stack.converge("plan -o " + format);
+        CHECK(out.code == 1);
+        CHECK(out.err.find("-o/--out FILE saves the plan to a file; for the output format use --format") !=
+              std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(format));
+    }
+    CHECK(stack.converge("plan -o json").err.find("use --format json (to save to a file named \"json\", write -o ./json)")
+          != std::string::npos);
+
+    for (const std::string args : {"version", "--version"}) {
+        const Run v = stack.bare(args);
+        CHECK(v.code == 0);
+        CHECK(v.out.starts_with("converge "));
+        CHECK(v.out.find(" (commit ") != std::string::npos);
+    }
+}
+
+TEST_CASE("converge binary: --var without '=', unknown --var names, validate --strict") {
+    CliStack stack;
+    const std::string dir = stack.stack_dir().string();
+    const Run no_eq = stack.converge("plan --var pw");
+    CHECK(no_eq.code == 1);
+    CHECK(no_eq.err.find("expects NAME=VALUE, got \"pw\"") != std::string::npos);
+    CHECK(stack.bare("validate " + dir + " --var pw").code == 1);
+
+    const Run unknown = stack.converge("plan --var pww=1");
+    CHECK(unknown.code == 1);
+    CHECK(unknown.err.find("--var pww: error: unknown variable \"pww\": converge.yaml declares no such variable and no "
+                           "manifest uses it (did you mean \"pw\"?)") != std::string::npos);
+    CHECK(unknown.err.find("=1") == std::string::npos);  // the value is never shown
+    CHECK(stack.bare("validate " + dir + " --var pww=1").code == 1);
+    // One value per --var: the directory after it is not taken for a second variable.
+    const Run before_dir = stack.bare("validate --var pw=x " + dir);
+    CHECK_MESSAGE(before_dir.code == 0, before_dir.err);
+
+    stack.write("rg.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-cli}\n"
+                           "spec: {tags: {owner: \"${env:CONVERGE_E2E_SURELY_UNSET}\"}}\n");
+    const Run lenient = stack.bare("validate " + dir);
+    CHECK_MESSAGE(lenient.code == 0, lenient.err);
+    CHECK(lenient.err.find("rg.yaml:4:22: warning: environment variable \"CONVERGE_E2E_SURELY_UNSET\" is not set "
+                           "(plan and apply need it)") != std::string::npos);
+    const Run strict = stack.bare("validate --strict " + dir);
+    CHECK(strict.code == 1);
+    CHECK(strict.err.find("rg.yaml:4:22: error: environment variable") != std::string::npos);
+    CHECK(stack.bare("validate " + dir + " --strict").code == 1);
+}
+
+}  // TEST_SUITE

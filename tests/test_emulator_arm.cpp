@@ -58,6 +58,20 @@ TEST_SUITE("emulator") {
         CHECK(Json::parse(child->body)["error"]["code"] == "ResourceGroupNotFound");
     }
 
+    TEST_CASE("key vault: enablePurgeProtection does not accept false (keyvault.json 2025-05-01)") {
+        Emu e;
+        e.make_rg("rg");
+        std::string kv = e.rg_path("rg") + "/providers/Microsoft.KeyVault/vaults/kv-two?api-version=2023-07-01";
+        Json body = {{"location", "westeurope"},
+                     {"properties", {{"sku", {{"family", "A"}, {"name", "standard"}}}, {"enablePurgeProtection", false}}}};
+        auto refused = e.put(kv, body);
+        CHECK(refused->status == 400);
+        CHECK(Json::parse(refused->body)["error"]["target"] == "properties.enablePurgeProtection");
+        body["properties"]["enablePurgeProtection"] = true;
+        CHECK(e.put(kv, body)->status == 201);
+        CHECK(e.patch(kv, Json{{"properties", {{"enablePurgeProtection", false}}}})->status == 400);
+    }
+
     TEST_CASE("generic resources: PUT 201 then 200, merge-patch properties, wholesale tags, DELETE 200 then 204") {
         Emu e;
         e.make_rg("rg");

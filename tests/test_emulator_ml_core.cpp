@@ -130,6 +130,40 @@ TEST_SUITE("emulator") {
               "azureuser");
     }
 
+    TEST_CASE("compute PUT refuses the cross-field rules converge's loader checks (docs/manifests.md)") {
+        Emu e;
+        make_workspace(e, "rg", "wsa");
+        const std::string c = ws_path(e, "rg", "wsa") + "/computes/cpu1" + k_ml;
+        const auto refused = [&](const Json& body, const std::string& target) {
+            auto r = e.put(c, body);
+            CHECK(r->status == 400);
+            const Json err = Json::parse(r->body)["error"];
+            CHECK(err["code"] == "BadRequest");
+            CHECK(err["target"] == target);
+        };
+        Json above = aml_compute(2);
+        above["properties"]["properties"]["scaleSettings"]["minNodeCount"] = 5;
+        refused(above, "properties.properties.scaleSettings.minNodeCount");
+
+        Json bare_subnet = aml_compute(2);
+        bare_subnet["properties"]["properties"]["subnet"] = {
+            {"id", "/subscriptions/" + e.sub() + "/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-ml"}};
+        refused(bare_subnet, "properties.properties.subnet.id");
+        Json private_nodes = aml_compute(2);
+        private_nodes["properties"]["properties"]["enableNodePublicIp"] = false;
+        refused(private_nodes, "properties.properties.enableNodePublicIp");
+        Json instance = {{"properties",
+                          {{"computeType", "ComputeInstance"},
+                           {"properties", {{"vmSize", "STANDARD_DS3_V2"}, {"enableNodePublicIp", false}}}}}};
+        refused(instance, "properties.properties.enableNodePublicIp");
+
+        // The same bodies with a subnet's full id are accepted.
+        const std::string subnet = "/subscriptions/" + e.sub() + "/resourceGroups/rg-net/providers/"
+                                   "Microsoft.Network/virtualNetworks/vnet-ml/subnets/snet-training";
+        private_nodes["properties"]["properties"]["subnet"] = {{"id", subnet}};
+        CHECK(e.put(c, private_nodes)->status == 201);
+    }
+
     TEST_CASE("compute PATCH changes scaleSettings only; create-only fields are refused by name") {
         Emu e;
         make_workspace(e, "rg", "wsa");

@@ -100,3 +100,161 @@ TEST_CASE("mutated manifests are reported with a line, never crash the loader") 
 }
 
 }  // TEST_SUITE
+
+namespace {
+
+/// One value of every YAML/JSON type, as YAML text, with the type's name.
+const std::vector<std::pair<std::string, std::string>> k_typed_values = {
+    {"boolean", "true"}, {"integer", "7"}, {"number", "1.5"}, {"string", "\"text\""},
+    {"null", "null"},    {"list", "[a, b]"}, {"mapping", "{a: 1}"}};
+
+/// A manifest document and converge.yaml that load without an error, with one line marked
+/// "@FIELD" to substitute.
+const std::string k_model = "apiVersion: converge/v1\n"
+                            "kind: Model\n"
+                            "metadata:\n"
+                            "  name: churn\n"
+                            "  version: 1\n"
+                            "  workspace: ws\n"
+                            "  resourceGroup: rg\n"
+                            "  subscription: 00000000-0000-0000-0000-000000000002\n"
+                            "  apiVersion: 2025-12-01\n"
+                            "  labels: {team: ml}\n"
+                            "  dependsOn: []\n"
+                            "  protect: false\n"
+                            "spec:\n"
+                            "  properties: {modelUri: \"azureml://x\"}\n";
+
+const std::string k_config = "apiVersion: converge/v1\n"
+                             "stack: demo\n"
+                             "defaults:\n"
+                             "  subscription: 00000000-0000-0000-0000-000000000001\n"
+                             "  resourceGroup: rg\n"
+                             "  location: westeurope\n"
+                             "  workspace: ws\n"
+                             "  tags:\n"
+                             "    owner: dev\n"
+                             "variables:\n"
+                             "  team: ml\n"
+                             "  pw:\n"
+                             "    value: abc\n"
+                             "    env: CONVERGE_TEST_UNSET_PW\n"
+                             "    sensitive: true\n"
+                             "    description: a password\n";
+
+/// `text` with the line whose key is `key` (at `indent` spaces) given `value`.
+std::string with_value(const std::string& text, const std::string& key, int indent, const std::string& value) {
+    const std::string prefix = std::string(static_cast<std::size_t>(indent), ' ') + key + ":";
+    std::string out;
+    bool replaced = false;
+    for (const auto& line : lines_of(text)) {
+        if (!replaced && line.starts_with(prefix)) {
+            out += prefix + " " + value + "\n";
+            replaced = true;
+            // A replaced mapping's members (deeper lines) go with it.
+            continue;
+        }
+        out += line + "\n";
+    }
+    REQUIRE_MESSAGE(replaced, key);
+    return out;
+}
+
+/// Drops the lines below a key that `with_value` replaced (its nested members).
+std::string drop_children(const std::string& text, const std::string& key, int indent) {
+    const std::string prefix = std::string(static_cast<std::size_t>(indent), ' ') + key + ":";
+    std::string out;
+    bool inside = false;
+    for (const auto& line : lines_of(text)) {
+        const auto depth = static_cast<int>(line.find_first_not_of(' '));
+        if (inside && depth > indent) {
+            continue;
+        }
+        inside = line.starts_with(prefix);
+        out += line + "\n";
+    }
+    return out;
+}
+
+struct Field {
+    std::string key;
+    int indent;
+    std::vector<std::string> accepted;  ///< type names that are not an error
+};
+
+/// Loads, and checks: no exception, every diagnostic in a file with a line, and an error
+/// when the value's type is not accepted.
+void check_typed(const std::string& manifest, const std::string& config, const Field& f, const std::string& type) {
+    CAPTURE(f.key);
+    CAPTURE(type);
+    CAPTURE(manifest);
+    CAPTURE(config);
+    LoadResult r;
+    REQUIRE_NOTHROW(r = load_inline({{"m.yaml", manifest}}, config));
+    for (const auto& d : r.diagnostics.items()) {
+        CAPTURE(d.to_string());
+        CHECK((d.location.file == "m.yaml" || d.location.file == "converge.yaml"));
+        CHECK(d.location.line >= 1);
+    }
+    const bool accepted = std::find(f.accepted.begin(), f.accepted.end(), type) != f.accepted.end();
+    if (!accepted) {
+        CHECK_MESSAGE(r.diagnostics.has_errors(), r.diagnostics.to_string());
+    }
+}
+
+}  // namespace
+
+TEST_SUITE("manifest") {
+
+TEST_CASE("every metadata field given every wrong type: located errors, never an exception") {
+    REQUIRE_FALSE(load_inline({{"m.yaml", k_model}}, k_config).diagnostics.has_errors());
+    const std::vector<Field> fields = {
+        {"name", 2, {"string"}},
+        {"version", 2, {"string", "integer", "number", "boolean"}},  // written as numbers, sent as text
+        {"workspace", 2, {"string"}},
+        {"resourceGroup", 2, {"string"}},
+        {"subscription", 2, {"string"}},
+        {"apiVersion", 2, {}},  // "text" is a string but not an api-version
+        {"labels", 2, {"mapping"}},
+        {"dependsOn", 2, {"list"}},  // [a, b] are refs to nothing: an error too
+        {"protect", 2, {"boolean"}},
+    };
+    int cases = 0;
+    for (const auto& f : fields) {
+        for (const auto& [type, value] : k_typed_values) {
+            const std::string manifest = with_value(drop_children(k_model, f.key, f.indent), f.key, f.indent, value);
+            check_typed(manifest, k_config, f, type);
+            ++cases;
+        }
+    }
+    CHECK(cases == static_cast<int>(fields.size() * k_typed_values.size()));
+}
+
+TEST_CASE("every converge.yaml field given every wrong type: located errors, never an exception") {
+    const std::vector<Field> fields = {
+        {"apiVersion", 0, {}},  // only "converge/v1"
+        {"stack", 0, {"string"}},
+        {"defaults", 0, {}},  // {a: 1}: "a" is not a default
+        {"subscription", 2, {"string"}},
+        {"resourceGroup", 2, {"string"}},
+        {"location", 2, {"string"}},
+        {"workspace", 2, {"string"}},
+        {"tags", 2, {"mapping"}},
+        {"owner", 4, {"string", "boolean", "integer", "number"}},  // a tag value: sent as text
+        {"variables", 0, {"mapping"}},  // {a: 1}: a variable "a"
+        {"team", 2, {"boolean", "integer", "number", "string", "null", "list", "mapping"}},  // any value
+        {"value", 4, {"boolean", "integer", "number", "string", "null", "list", "mapping"}},
+        {"env", 4, {"string"}},
+        {"sensitive", 4, {"boolean"}},
+        {"description", 4, {"string"}},
+    };
+    const std::string manifest = "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg}\nspec: {}\n";
+    REQUIRE_FALSE(load_inline({{"m.yaml", manifest}}, k_config).diagnostics.has_errors());
+    for (const auto& f : fields) {
+        for (const auto& [type, value] : k_typed_values) {
+            check_typed(manifest, with_value(drop_children(k_config, f.key, f.indent), f.key, f.indent, value), f, type);
+        }
+    }
+}
+
+}  // TEST_SUITE

@@ -81,6 +81,48 @@ TEST_CASE("near-miss warnings follow each document's own if/then branch, not the
           "(did you mean \"scaleSettings\"?)\n");
 }
 
+namespace {
+// Every "pattern" below `node`, with whether it says what to write (x-converge-description,
+// or description next to an x-converge-name pattern).
+void patterns(const Json& node, const std::string& where, std::vector<std::pair<std::string, bool>>& out) {
+    if (node.is_object()) {
+        if (const auto p = node.find("pattern"); p != node.end() && p->is_string()) {
+            const bool named = where.ends_with("/x-converge-name");
+            out.emplace_back(where, node.contains("x-converge-description") || (named && node.contains("description")));
+        }
+        for (const auto& [k, v] : node.items()) {
+            patterns(v, where + "/" + k, out);
+        }
+    } else if (node.is_array()) {
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            patterns(node[i], where + "/" + std::to_string(i), out);
+        }
+    }
+}
+}  // namespace
+
+TEST_CASE("every pattern in the input schemas says what to write, so no message shows a regex") {
+    std::vector<std::string> names = {"manifest", "converge"};
+    for (const auto& kind : all_kinds()) {
+        names.push_back(schema::schema_name(kind));
+    }
+    std::size_t count = 0;
+    for (const auto& name : names) {
+        std::vector<std::pair<std::string, bool>> found;
+        patterns(Json::parse(schema::embedded(name)), name, found);
+        for (const auto& [where, described] : found) {
+            CAPTURE(where);
+            CHECK(described);
+            ++count;
+        }
+    }
+    CHECK(count >= 10);
+    CHECK(errors_of("  properties:\n    computeType: AmlCompute\n    properties:\n      scaleSettings:\n"
+                    "        maxNodeCount: 2\n        nodeIdleTimeBeforeScaleDown: 30m\n") ==
+          "c.yaml:10:38: error: invalid value \"30m\" for spec.properties.properties.scaleSettings."
+          "nodeIdleTimeBeforeScaleDown: expected an ISO-8601 duration such as PT30M (30 minutes) or PT2H\n");
+}
+
 TEST_CASE("every kind has an embedded schema, and the envelope lists every kind") {
     const Json envelope = Json::parse(schema::embedded("manifest"));
     std::vector<std::string> listed = envelope["properties"]["kind"]["enum"];

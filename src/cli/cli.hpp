@@ -1,6 +1,8 @@
 #pragma once
 // The command line: one register function per subcommand, each in its own cmd_*.cpp.
 // Only the CLI writes to stdout and stderr.
+#include "converge/diagnostic.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -30,6 +32,19 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+/// "converge 0.1.0 (commit 1a2b3c4d5e6f)": what `converge version` and `--version` print.
+std::string fmt_version();
+
+/// True when an -o/--out FILE argument is a bare output format name ("json", "yaml", "table",
+/// "markdown", "text"): the az/kubectl habit, which would save the plan to a file of that name.
+bool is_format_name(const std::string& out_file);
+
+/// Checks --var NAME=VALUE at parse time (without '=' it is an error, not a null value).
+CLI::Validator var_validator();
+
+/// --strict: the same diagnostics with every warning made an error.
+Diagnostics warnings_as_errors(const Diagnostics& diagnostics);
 
 /// Parses argv, runs the chosen subcommand, returns the process exit code.
 int run(int argc, char** argv);

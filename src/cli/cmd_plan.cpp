@@ -70,6 +70,13 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
         print_error("--destroy already deletes everything this stack owns; drop --prune");
         return k_exit_error;
     }
+    if (is_format_name(cmd.out_file)) {
+        const bool known = cmd.out_file == "json" || cmd.out_file == "markdown" || cmd.out_file == "text";
+        print_error("-o/--out FILE saves the plan to a file; for the output format use --format " +
+                    (known ? cmd.out_file : std::string("text, json or markdown")) + " (to save to a file named \"" +
+                    cmd.out_file + "\", write -o ./" + cmd.out_file + ")");
+        return k_exit_error;
+    }
     if (is_saved_plan_argument(cmd.stack.paths)) {
         print_error(cmd.stack.paths[0] + " is a file, not manifests: plan reads manifest directories or *.yaml files; "
                     "apply a saved plan with `converge apply " + cmd.stack.paths[0] + "`");

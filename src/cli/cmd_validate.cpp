@@ -15,6 +15,7 @@ struct ValidateOptions {
     std::vector<std::string> paths;
     std::vector<std::string> values_files;
     std::vector<std::string> vars;
+    bool strict = false;
 };
 
 /// "error:" / "warning:" in colour, the rest as is.
@@ -35,16 +36,15 @@ int run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     options.paths = o.paths;
     options.values_files = o.values_files;
     for (const auto& kv : o.vars) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::fprintf(stderr, "error: --var expects NAME=VALUE, got \"%s\"\n", kv.c_str());
-            return k_exit_error;
-        }
+        const auto eq = kv.find('=');  // var_validator checked there is one
         options.vars.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
     options.require_subscription = false;
     options.require_environment = false;
-    const LoadResult result = load_manifests(options);
+    LoadResult result = load_manifests(options);
+    if (o.strict) {
+        result.diagnostics = warnings_as_errors(result.diagnostics);
+    }
     const bool color = global.color_stderr();
     for (const auto& d : result.diagnostics.sorted()) {
         const std::string line = color ? colorize(d) : d.to_string();
@@ -71,8 +71,14 @@ void register_validate(CLI::App& app, const GlobalOptions& global, int& exit_cod
     auto options = std::make_shared<ValidateOptions>();
     auto* sub = app.add_subcommand("validate", "Check manifests offline: syntax, schemas, references, cycles");
     sub->add_option("paths", options->paths, "Manifest directories or files")->required();
-    sub->add_option("--values", options->values_files, "YAML file of variable values (repeatable; later wins)");
-    sub->add_option("--var", options->vars, "Set a variable: NAME=VALUE (repeatable; wins over --values)");
+    // One value per flag, so `--var a=1 DIR` leaves DIR to the positional arguments.
+    sub->add_option("--values", options->values_files, "YAML file of variable values (repeatable; later wins)")
+        ->allow_extra_args(false);
+    sub->add_option("--var", options->vars, "Set a variable: NAME=VALUE (repeatable; wins over --values)")
+        ->check(var_validator())
+        ->allow_extra_args(false);
+    sub->add_flag("--strict", options->strict,
+                  "Treat warnings (unset ${env:} variables, near-miss keys, ...) as errors");
     sub->callback([options, &global, &exit_code] { exit_code = run_validate(*options, global); });
 }
 

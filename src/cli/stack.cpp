@@ -32,11 +32,48 @@ std::pair<std::string, std::string> split_var(const std::string& text) {
 
 void print_error(const std::string& text) { std::fprintf(stderr, "converge: error: %s\n", text.c_str()); }
 
+Diagnostics warnings_as_errors(const Diagnostics& diagnostics) {
+    Diagnostics out;
+    for (Diagnostic d : diagnostics.items()) {
+        if (d.severity == Severity::warning) {
+            d.severity = Severity::error;
+        }
+        out.add(std::move(d));
+    }
+    return out;
+}
+
+bool is_format_name(const std::string& out_file) {
+    for (const char* format : {"json", "yaml", "yml", "table", "markdown", "md", "text", "tsv"}) {
+        if (out_file == format) {
+            return true;
+        }
+    }
+    return false;
+}
+
+CLI::Validator var_validator() {
+    return CLI::Validator(
+        [](const std::string& text) -> std::string {
+            const auto eq = text.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                return "expects NAME=VALUE, got \"" + text + "\"";  // no '=': no value to hide
+            }
+            return {};
+        },
+        "NAME=VALUE");
+}
+
 void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune) {
     options.client = client_options_from_env();
     command.add_option("paths", options.paths, "Manifest directories or *.yaml files (apply: or one saved plan file)")->required();
-    command.add_option("--values", options.values_files, "YAML file of variable values (repeatable)");
-    command.add_option("--var", options.vars, "Variable value name=value (repeatable)");
+    // One value per flag, so `--var a=1 DIR` leaves DIR to the positional arguments.
+    command.add_option("--values", options.values_files, "YAML file of variable values (repeatable)")
+        ->allow_extra_args(false);
+    command.add_option("--var", options.vars, "Variable value name=value (repeatable)")
+        ->check(var_validator())
+        ->allow_extra_args(false);
+    command.add_flag("--strict", options.strict, "Treat warnings (unset ${env:}, near-miss keys, ...) as errors");
     command.add_option("--subscription", options.subscription, "Default subscription id (also AZURE_SUBSCRIPTION_ID)");
     command.add_flag("--emulator", options.emulator, "Run against the embedded emulator (started in-process)");
     command.add_option("--emulator-state", options.emulator_state, "State directory of the embedded emulator")
@@ -119,6 +156,9 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
             warm_up = std::jthread([arm = *made, n = observe_parallelism(options)] { arm->warm_up(n); });
         }
         stack->m_loaded = load_manifests(load);
+    }
+    if (options.strict) {
+        stack->m_loaded.diagnostics = warnings_as_errors(stack->m_loaded.diagnostics);
     }
     if (!stack->m_loaded.diagnostics.empty()) {
         std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);

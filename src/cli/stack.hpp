@@ -29,6 +29,7 @@ struct StackOptions {
     bool adopt = false;                  ///< --adopt: take over existing untagged resources the manifests name
     std::string take_over_from;          ///< --take-over-from STACK
     bool force_delete_contents = false;  ///< --force-delete-contents
+    bool strict = false;  ///< --strict: warnings are errors
     ClientOptions client;
 };
 

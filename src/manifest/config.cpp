@@ -32,8 +32,12 @@ void read_variables(const YamlDocument& doc, StackConfig& config, Diagnostics& d
         }
         Variable var;
         var.declared = doc.key_at(pointer);
+        var.in_config = true;
         if (v.is_object()) {
-            var.sensitive = v.value("sensitive", false);
+            // Anything but `false` counts as sensitive: a mistyped flag (a schema error) must
+            // not print the value in the messages that follow.
+            const auto flag = v.find("sensitive");
+            var.sensitive = flag != v.end() && !(flag->is_boolean() && !flag->get<bool>());
             if (v.contains("env") && v["env"].is_string()) {
                 var.env = v["env"].get<std::string>();
             }
@@ -83,9 +87,13 @@ void read_values_file(const std::string& path, StackConfig& config, Diagnostics&
 
 /// A default that may use ${env:} and ${var:}; must end up a string.
 std::string default_string(const YamlDocument& doc, const std::string& pointer, const InterpolationContext& context,
-                           Interpolated& out, Diagnostics& diagnostics) {
+                           Interpolated& out, Diagnostics& diagnostics, StackConfig& config) {
     Json::json_pointer p(pointer);
-    if (!doc.root.contains(p) || !doc.root.at(p).is_string()) {
+    if (!doc.root.contains(p)) {
+        return {};
+    }
+    if (!doc.root.at(p).is_string()) {
+        config.unusable.push_back(pointer);  // a schema error: nothing more is said about it
         return {};
     }
     const std::string& s = doc.root.at(p).get_ref<const std::string&>();
@@ -96,12 +104,16 @@ std::string default_string(const YamlDocument& doc, const std::string& pointer, 
 void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_environment, Diagnostics& diagnostics) {
     const InterpolationContext context{&config, nullptr, require_environment};
     Interpolated ignored;
-    config.subscription = default_string(doc, "/defaults/subscription", context, ignored, diagnostics);
-    config.resource_group = default_string(doc, "/defaults/resourceGroup", context, ignored, diagnostics);
-    config.location = default_string(doc, "/defaults/location", context, ignored, diagnostics);
-    config.workspace = default_string(doc, "/defaults/workspace", context, ignored, diagnostics);
+    if (const auto d = doc.root.find("defaults"); d != doc.root.end() && !d->is_object()) {
+        // A schema error: no resource says again that it has no default.
+        config.unusable = {"/defaults/subscription", "/defaults/resourceGroup", "/defaults/location", "/defaults/workspace"};
+    }
+    config.subscription = default_string(doc, "/defaults/subscription", context, ignored, diagnostics, config);
+    config.resource_group = default_string(doc, "/defaults/resourceGroup", context, ignored, diagnostics, config);
+    config.location = default_string(doc, "/defaults/location", context, ignored, diagnostics, config);
+    config.workspace = default_string(doc, "/defaults/workspace", context, ignored, diagnostics, config);
     if (doc.root.contains("stack")) {
-        if (auto s = default_string(doc, "/stack", context, ignored, diagnostics); !s.empty()) {
+        if (auto s = default_string(doc, "/stack", context, ignored, diagnostics, config); !s.empty()) {
             config.stack = s;
         }
     }
@@ -110,7 +122,7 @@ void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_en
         for (const auto& [k, v] : doc.root.at(tags).items()) {
             const std::string pointer = "/defaults/tags/" + json_pointer::escape(k);
             if (v.is_string()) {
-                config.tags[k] = default_string(doc, pointer, context, ignored, diagnostics);
+                config.tags[k] = default_string(doc, pointer, context, ignored, diagnostics, config);
             } else if (const std::string* raw = doc.raw(pointer)) {
                 config.tags[k] = *raw;
             } else if (!v.is_null()) {
@@ -121,6 +133,24 @@ void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_en
 }
 
 }  // namespace
+
+void check_variables_used(const StackConfig& config, Diagnostics& diagnostics) {
+    std::vector<std::string> known;
+    for (const auto& [name, v] : config.variables) {
+        if (v.in_config || v.used) {
+            known.push_back(name);
+        }
+    }
+    for (const auto& [name, v] : config.variables) {
+        if (v.in_config || v.used) {
+            continue;
+        }
+        const auto guess = did_you_mean(name, known);
+        diagnostics.error(v.declared, fmt::format("unknown variable \"{}\": converge.yaml declares no such variable and "
+                                                  "no manifest uses it{}", name,
+                                                  guess.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", guess)));
+    }
+}
 
 StackConfig load_config(const SourceFile& file, const std::string& stack_dir, const LoadOptions& options,
                         Diagnostics& diagnostics) {
@@ -148,6 +178,9 @@ StackConfig load_config(const SourceFile& file, const std::string& stack_dir, co
     }
     for (const auto& [name, value] : options.vars) {
         Variable& var = config.variables[name];
+        if (!var.declared.known()) {
+            var.declared = {"--var " + name, 0, 0};  // never the value: it may be a secret
+        }
         var.value = value;
         var.has_value = true;
         var.text = true;

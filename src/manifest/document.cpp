@@ -70,14 +70,31 @@ bool check_envelope(const YamlDocument& doc, const KindInfo*& kind, Diagnostics&
     return true;
 }
 
-/// metadata.<key>, else the converge.yaml default, else an error naming both.
-std::string scoped(const YamlDocument& doc, const char* key, const std::string& fallback, const KindInfo& kind,
-                   const std::string& name, Diagnostics& diagnostics) {
+/// A metadata member that is there but not a string (the schema reports its type).
+bool mistyped(const YamlDocument& doc, const char* key) {
+    const auto m = doc.root.find("metadata");
+    if (m == doc.root.end() || !m->is_object()) {
+        return false;
+    }
+    const auto v = m->find(key);
+    return v != m->end() && !v->is_string();
+}
+
+/// metadata.<key>, else the converge.yaml default, else an error naming both; "" without a
+/// message when either is there with a wrong type (one root cause, one error).
+std::string scoped(const YamlDocument& doc, const char* key, const std::string& fallback, const StackConfig& config,
+                   const KindInfo& kind, const std::string& name, Diagnostics& diagnostics) {
     if (const std::string* v = string_at(doc.root, "metadata", key)) {
         return *v;
     }
+    if (mistyped(doc, key)) {
+        return {};
+    }
     if (!fallback.empty()) {
         return fallback;
+    }
+    if (config.is_unusable(std::string("/defaults/") + key)) {
+        return {};
     }
     diagnostics.error(doc.value_at("/metadata/name"),
                       fmt::format("no {} for {}/{}: set metadata.{} or defaults.{} in converge.yaml", key, kind.name,
@@ -185,6 +202,9 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
         subscription = *s;
     }
     if (subscription.empty()) {
+        if (mistyped(p.doc, "subscription") || config.is_unusable("/defaults/subscription")) {
+            return p;  // the schema reports the type
+        }
         if (options.require_subscription) {
             diagnostics.error(p.doc.value_at("/metadata/name"),
                               fmt::format("no subscription for {}/{}: set defaults.subscription in converge.yaml, "
@@ -205,7 +225,7 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
         reject(p.doc, "resourceGroup", "does not apply to a ResourceGroup (its name is the group)", diagnostics);
         identity.id = ResourceId::for_resource_group(subscription, *name);
     } else {
-        const std::string group = scoped(p.doc, "resourceGroup", config.resource_group, kind, *name, diagnostics);
+        const std::string group = scoped(p.doc, "resourceGroup", config.resource_group, config, kind, *name, diagnostics);
         if (group.empty()) {
             return p;
         }
@@ -221,7 +241,7 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
             }
             identity.id = ResourceId::for_resource(subscription, group, p.arm_type, *name);
         } else {
-            const std::string ws = scoped(p.doc, "workspace", config.workspace, kind, *name, diagnostics);
+            const std::string ws = scoped(p.doc, "workspace", config.workspace, config, kind, *name, diagnostics);
             if (ws.empty()) {
                 return p;
             }
@@ -230,6 +250,9 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                 identity.id = in_workspace_id(subscription, group, ws, k_computes, {*name});
             } else {
                 const std::string* version = string_at(p.doc.root, "metadata", "version");
+                if (version == nullptr && mistyped(p.doc, "version")) {
+                    return p;  // the schema reports the type
+                }
                 if (version == nullptr) {
                     diagnostics.error(p.doc.key_at("/metadata"),
                                       "missing required field \"version\" in metadata (a Model is one model version)");

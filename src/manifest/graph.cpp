@@ -183,8 +183,8 @@ void default_location(Resource& r, const DesiredSet& desired, const Enclosing& u
         }
     }
     if (config.location.empty()) {
-        if (misspells_location(r.body)) {
-            return;  // "unknown field ... (did you mean "location"?)" already points at it
+        if (misspells_location(r.body) || config.is_unusable("/defaults/location")) {
+            return;  // "unknown field ... (did you mean "location"?)" or a type error already points at it
         }
         diagnostics.error(r.location, fmt::format("missing location for {}: set spec.location or defaults.location "
                                                   "in converge.yaml", resource_label(r)));

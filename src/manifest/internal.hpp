@@ -7,6 +7,7 @@
 #include "converge/manifest.hpp"
 #include "converge/model.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -90,6 +91,10 @@ struct Variable {
     bool text = false;  ///< came from --var or the environment: typed like a plain YAML scalar when whole
     std::string env;  ///< environment variable that supplies the value (converge.yaml `env:`)
     Location declared;
+    bool in_config = false;  ///< declared under `variables:` in converge.yaml
+    /// Some ${var:} named it (set while interpolating, which only reads the config otherwise):
+    /// a --var or --values name that is neither declared nor used is an error.
+    mutable bool used = false;
 };
 
 /// converge.yaml after interpolation of env/var in its defaults.
@@ -102,11 +107,21 @@ struct StackConfig {
     Json tags = Json::object();
     std::map<std::string, Variable> variables;
     Location file;
+    /// Pointers of defaults present with a wrong type (a schema error): resources that would
+    /// fall back on them report nothing more (one root cause, one error).
+    std::vector<std::string> unusable;
+    bool is_unusable(std::string_view pointer) const {
+        return std::find(unusable.begin(), unusable.end(), pointer) != unusable.end();
+    }
 };
 
 /// Reads converge.yaml (empty text = none), then values files, then --var.
 StackConfig load_config(const SourceFile& config, const std::string& stack_dir,
                         const LoadOptions& options, Diagnostics& diagnostics);
+
+/// Errors for --var and --values names that converge.yaml does not declare and no ${var:}
+/// used (call once every document is interpolated).
+void check_variables_used(const StackConfig& config, Diagnostics& diagnostics);
 
 /// Reads a file into `text`; false (with a diagnostic) when it cannot be read.
 bool read_file(const std::string& path, std::string& text, Diagnostics& diagnostics);

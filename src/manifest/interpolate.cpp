@@ -62,6 +62,7 @@ private:
         if (m_context.require_environment) {
             return fail(at, fmt::format("environment variable \"{}\" is not set", name));
         }
+        m_diagnostics.warning(at, fmt::format("environment variable \"{}\" is not set (plan and apply need it)", name));
         return {Json(fmt::format("<unset:{}>", name)), false};
     }
 
@@ -74,9 +75,12 @@ private:
                                         guess.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", guess)));
         }
         const Variable& v = it->second;
+        v.used = true;
         sensitive = sensitive || v.sensitive;
         if (!v.has_value) {
             if (!v.env.empty() && !m_context.require_environment) {
+                m_diagnostics.warning(at, fmt::format("variable \"{}\" has no value: environment variable \"{}\" is not "
+                                                      "set (plan and apply need it, or --var {}=...)", name, v.env, name));
                 return {Json(fmt::format("<unset:{}>", v.env)), false};
             }
             return fail(at, v.env.empty() ? fmt::format("variable \"{}\" has no value (pass --var {}=...)", name, name)

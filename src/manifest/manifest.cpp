@@ -161,14 +161,23 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
     Building building{result.desired.resources, {}, {}};
     std::vector<std::pair<std::size_t, Pending>> waiting;
     std::size_t seq = 0;
+    // Every document was interpolated (none lost to a YAML error or an unknown kind): only
+    // then can a variable nothing used be called unknown.
+    bool all_interpolated = true;
     for (std::size_t i = 0; i < count; ++i) {
         const auto file = read(i, diagnostics);
         if (!file) {
             continue;
         }
         ++result.file_count;
-        for (auto& doc : parse_yaml(*file->first, file->second, diagnostics)) {
+        const std::size_t before = diagnostics.items().size();
+        auto docs = parse_yaml(*file->first, file->second, diagnostics);
+        for (std::size_t k = before; k < diagnostics.items().size(); ++k) {
+            all_interpolated = all_interpolated && diagnostics.items()[k].severity != Severity::error;
+        }
+        for (auto& doc : docs) {
             Pending p = identify(std::move(doc), config, options, identities, diagnostics);
+            all_interpolated = all_interpolated && p.kind != nullptr;
             if (p.doc.may_ref) {
                 waiting.emplace_back(seq++, std::move(p));
             } else {
@@ -183,6 +192,9 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
     restore_document_order(building);
     building.seq = {};
     resolve_graph(result.desired, std::move(building.declared), config, identities, diagnostics);
+    if (all_interpolated) {
+        check_variables_used(config, diagnostics);
+    }
 
     auto& secrets = result.desired.secret_values;
     // Every sensitive variable's value, used or not: a value a manifest no longer uses can

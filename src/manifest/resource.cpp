@@ -171,7 +171,8 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
         }
     }
     const auto protect = metadata.find("protect");
-    r.protect = protect != metadata.end() && protect->get<bool>();  // throws as value() did on a non-bool
+    // A non-boolean is a schema error already reported: not protected, and no exception.
+    r.protect = protect != metadata.end() && protect->is_boolean() && protect->get<bool>();
     const auto adopt = metadata.find("adopt");
     r.adopt = adopt != metadata.end() && adopt->is_boolean() && adopt->get<bool>();
     r.depends_on = std::move(p.found.depends_on);

@@ -77,7 +77,13 @@ std::string Diagnostics::to_string() const {
 }
 
 namespace {
+bool same_letter(char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours: "plna" is one from "plan").
 std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> before(b.size() + 1);  // row i - 2
     std::vector<std::size_t> prev(b.size() + 1);
     std::vector<std::size_t> cur(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) {
@@ -86,10 +92,13 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     for (std::size_t i = 1; i <= a.size(); ++i) {
         cur[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            const bool same = same_letter(a[i - 1], b[j - 1]);
             cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) && same_letter(a[i - 2], b[j - 1])) {
+                cur[j] = std::min(cur[j], before[j - 2] + 1);
+            }
         }
+        std::swap(before, prev);
         std::swap(prev, cur);
     }
     return prev[b.size()];

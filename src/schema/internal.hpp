@@ -19,10 +19,14 @@ struct Subject {
     const Json& schema;      ///< the composed schema (envelope + kind)
     const KindInfo* kind;    ///< nullptr for converge.yaml or an unknown kind
     const std::vector<std::string>& sensitive;
+    bool config = false;     ///< converge.yaml (the loader checks a manifest's apiVersion and kind itself)
 };
 
 /// Turns validator errors into diagnostics: location, expected type or values, did-you-mean.
 void report_errors(const Subject& subject, const std::vector<RawError>& errors, Diagnostics& diagnostics);
+
+/// Cross-field rules Azure enforces for the kind (schema/rules.cpp): min <= max node counts, ...
+void check_rules(const manifest::YamlDocument& doc, const KindInfo& kind, Diagnostics& diagnostics);
 
 /// Warns about unknown keys in pass-through objects that look like a known field.
 void warn_near_misses(const Subject& subject, Diagnostics& diagnostics);

@@ -9,6 +9,14 @@ namespace converge::schema {
 
 namespace {
 
+const Json* member(const Json& j, std::string_view key) {
+    if (!j.is_object()) {
+        return nullptr;
+    }
+    const auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+}
+
 std::string type_name(const Json& v) {
     switch (v.type()) {
     case Json::value_t::null: return "null";
@@ -120,6 +128,55 @@ const Json* instance_at(const Json& root, const std::string& pointer) {
     }
 }
 
+/// The keys of `object` that no closed schema (additionalProperties: false) among `schemas`
+/// declares, in document order.
+std::vector<std::string> unknown_keys(const std::vector<const Json*>& schemas, const Json* object) {
+    std::vector<std::string> out;
+    if (object == nullptr || !object->is_object()) {
+        return out;
+    }
+    for (const auto& [k, v] : object->items()) {
+        for (const Json* s : schemas) {
+            const Json* additional = member(*s, "additionalProperties");
+            if (additional == nullptr || *additional != false) {
+                continue;
+            }
+            const Json* properties = member(*s, "properties");
+            if (properties == nullptr || !properties->contains(k)) {
+                out.push_back(k);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+/// " (did you mean ...?)" for an unknown key; at the root of converge.yaml, a key that belongs
+/// under `defaults:` (or nearly matches one there) says so.
+std::string unknown_hint(const Subject& s, const std::string& pointer, const std::string& name,
+                         const std::vector<std::string>& known) {
+    const std::string near = suggestion(name, known);
+    if (!near.empty() || !pointer.empty()) {
+        return near;
+    }
+    const Json* properties = member(s.schema, "properties");
+    const Json* defaults = properties != nullptr ? member(*properties, "defaults") : nullptr;
+    const Json* fields = defaults != nullptr ? member(*defaults, "properties") : nullptr;
+    if (fields == nullptr || !fields->is_object()) {
+        return "";
+    }
+    std::vector<std::string> names;
+    for (const auto& [k, v] : fields->items()) {
+        names.push_back(k);
+    }
+    const auto guess = did_you_mean(name, names);
+    if (guess.empty()) {
+        return "";
+    }
+    return guess == name ? " (it belongs under \"defaults:\")"
+                         : fmt::format(" (did you mean \"{}\" under \"defaults:\"?)", guess);
+}
+
 struct Reporter {
     const Subject& s;
     Diagnostics& out;
@@ -157,11 +214,19 @@ struct Reporter {
         if (d.starts_with("Failed to validate against") || d.starts_with("Failed to validate item")) {
             return;  // wrappers around the errors of children
         }
-        if (pointer == "/apiVersion" || pointer == "/kind") {
+        if (!s.config && (pointer == "/apiVersion" || pointer == "/kind")) {
             return;  // checked first, with better messages, by the loader
         }
         const auto schemas = schemas_at(s.schema, s.doc.root, pointer);
         const Json* v = instance_at(s.doc.root, pointer);
+        if (v != nullptr && v->is_string() && !d.starts_with("Value type not permitted") &&
+            (v->get_ref<const std::string&>().find("<unset:") != std::string::npos ||
+             v->get_ref<const std::string&>().find("${") != std::string::npos)) {
+            // validate's placeholder for an unset environment variable (warned about where it is
+            // used), an interpolation that failed (reported) or a ${ref:...:field} that apply
+            // fills in: its value is not the one to check.
+            return;
+        }
         const std::string path = where(pointer);
         if (d.starts_with("Missing required property '")) {
             const std::string name = d.substr(27, d.size() - 29);
@@ -172,11 +237,13 @@ struct Reporter {
                  pointer.empty() ? fmt::format("missing required field \"{}\"", name)
                                  : fmt::format("missing required field \"{}\" in {}", name, path));
         } else if (d.starts_with("Object contains a property that could not be validated")) {
-            const auto q = d.rfind("'", d.size() - 3);
-            const std::string name = d.substr(q + 1, d.size() - q - 3);
+            // The validator names only the first unknown key of an object: report them all.
             const std::string in = pointer.empty() ? "" : " in " + path;
-            emit(s.doc.key_at(pointer + "/" + json_pointer::escape(name)),
-                 fmt::format("unknown field \"{}\"{}{}", name, in, suggestion(name, known_fields(schemas))));
+            const auto known = known_fields(schemas);
+            for (const std::string& name : unknown_keys(schemas, v)) {
+                emit(s.doc.key_at(pointer + "/" + json_pointer::escape(name)),
+                     fmt::format("unknown field \"{}\"{}{}", name, in, unknown_hint(s, pointer, name, known)));
+            }
         } else if (v == nullptr) {
             emit(s.doc.value_at(pointer), fmt::format("{}: {}", path, d));
         } else if (d.starts_with("Value type not permitted")) {
@@ -224,11 +291,11 @@ struct Reporter {
                                                                                 : "another name"));
             return;
         }
-        const Json* pattern = keyword(schemas, "pattern");
+        // Every pattern in schemas/ carries an x-converge-description (a unit test checks it):
+        // a message says what to write, never the regex.
         emit(s.doc.value_at(pointer),
-             fmt::format("invalid value{} for {}: {}", shown(pointer, v), path,
-                         description ? "expected " + description->get<std::string>()
-                                     : "expected a match for " + (pattern ? pattern->get<std::string>() : "a pattern")));
+             fmt::format("invalid value{} for {}: expected {}", shown(pointer, v), path,
+                         description ? description->get<std::string>() : "another value"));
     }
 
     void report_range(const std::string& pointer, const std::string& path, const Json& v,
@@ -269,11 +336,12 @@ void report_errors(const Subject& subject, const std::vector<RawError>& errors, 
     std::set<std::pair<std::string, std::string>> misspelled;
     for (const auto& e : errors) {
         if (e.description.starts_with("Object contains a property that could not be validated")) {
-            const auto q = e.description.rfind("'", e.description.size() - 3);
-            const std::string name = e.description.substr(q + 1, e.description.size() - q - 3);
             const std::string pointer = to_pointer(e.context, subject.doc.root);
-            const auto guess = did_you_mean(name, known_fields(schemas_at(subject.schema, subject.doc.root, pointer)));
-            misspelled.emplace(pointer, guess);
+            const auto schemas = schemas_at(subject.schema, subject.doc.root, pointer);
+            const auto known = known_fields(schemas);
+            for (const auto& name : unknown_keys(schemas, instance_at(subject.doc.root, pointer))) {
+                misspelled.emplace(pointer, did_you_mean(name, known));
+            }
         }
     }
     for (const auto& e : errors) {

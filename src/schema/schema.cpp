@@ -92,11 +92,11 @@ const Registry& registry() {
 }
 
 void validate(const Compiled& compiled, const manifest::YamlDocument& doc, const KindInfo* kind,
-              const std::vector<std::string>& sensitive, Diagnostics& diagnostics) {
+              const std::vector<std::string>& sensitive, Diagnostics& diagnostics, bool config = false) {
     // One validator per thread: it caches compiled regexes, which cost more than a check.
     thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::adapters::NlohmannJsonAdapter target(doc.root);
-    const Subject subject{doc, compiled.json, kind, sensitive};
+    const Subject subject{doc, compiled.json, kind, sensitive, config};
     // Fast path: stop at the first error and collect nothing when the document is valid.
     if (!validator.validate(compiled.schema, target, nullptr)) {
         valijson::ValidationResults results;
@@ -128,10 +128,13 @@ void validate_document(const manifest::YamlDocument& doc, const KindInfo* kind,
     const Registry& reg = registry();
     const Compiled& compiled = kind != nullptr ? *reg.kinds.at(kind->name) : *reg.envelope;
     validate(compiled, doc, kind, sensitive, diagnostics);
+    if (kind != nullptr) {
+        check_rules(doc, *kind, diagnostics);
+    }
 }
 
 void validate_config(const manifest::YamlDocument& doc, Diagnostics& diagnostics) {
-    validate(*registry().config, doc, nullptr, {}, diagnostics);
+    validate(*registry().config, doc, nullptr, {}, diagnostics, true);
 }
 
 }  // namespace converge::schema

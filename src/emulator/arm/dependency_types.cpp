@@ -114,6 +114,20 @@ Response registry_list_credentials(Context& ctx) {
                                     {"passwords", rec->secrets.value("passwords", Json::array())}});
 }
 
+/// VaultProperties.enablePurgeProtection (keyvault.json 2025-05-01): "the property does not
+/// accept false as its value". The same rule as converge's loader (docs/manifests.md).
+std::optional<ArmError> check_vault(WriteContext& w) {
+    const Json& properties = w.body.value("properties", Json::object());
+    if (properties.is_object() && properties.contains("enablePurgeProtection") &&
+        properties["enablePurgeProtection"] == false) {
+        return ArmError{400, "BadRequest",
+                        "The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection "
+                        "for a vault is an irreversible action.",
+                        "properties.enablePurgeProtection"};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 void install_arm_types(Registry& r) {
@@ -133,6 +147,7 @@ void install_arm_types(Registry& r) {
     vault.api_versions = {"2023-07-01", "2023-02-01", "2022-07-01", "2021-10-01", "2019-09-01"};
     vault.name_pattern = "^[a-zA-Z0-9-]{3,24}$";
     vault.server_fields.push_back(vault_fields);
+    vault.validate.push_back(check_vault);
     r.add_type(std::move(vault));
 
     TypeBehaviour insights;

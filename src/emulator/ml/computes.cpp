@@ -22,6 +22,48 @@ std::string compute_type(const Json& body) {
                : "";
 }
 
+/// "/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Network/virtualNetworks/{v}/subnets/{n}".
+bool is_subnet_id(const std::string& id) {
+    std::vector<std::string> parts;
+    std::size_t at = 0;
+    while (at <= id.size()) {
+        const auto next = std::min(id.find('/', at), id.size());
+        parts.push_back(id.substr(at, next - at));
+        at = next + 1;
+    }
+    return parts.size() == 11 && parts[0].empty() && iequals(parts[1], "subscriptions") && !parts[2].empty() &&
+           iequals(parts[3], "resourceGroups") && !parts[4].empty() && iequals(parts[5], "providers") &&
+           iequals(parts[6], "Microsoft.Network") && iequals(parts[7], "virtualNetworks") && !parts[8].empty() &&
+           iequals(parts[9], "subnets") && !parts[10].empty();
+}
+
+/// The subnet is a subnet's resource id (AmlComputeProperties.subnet, a ResourceId: "for a
+/// subnet, it is the resource URL for the subnet"); no public IP needs a subnet
+/// (how-to-secure-training-vnet). The same rules as converge's loader (docs/manifests.md).
+std::optional<ArmError> check_network(const Json& inner) {
+    const bool has_subnet = inner.contains("subnet") && !inner["subnet"].is_null();
+    if (has_subnet) {
+        const Json& subnet = inner["subnet"];
+        const std::string id = subnet.is_object() && subnet.contains("id") && subnet["id"].is_string()
+                                   ? subnet["id"].get<std::string>()
+                                   : "";
+        // An ARM id must name the virtual network and the subnet; other text (the API
+        // reference's examples write "test-subnet-resource-id") is accepted as is.
+        if (id.size() >= 15 && iequals(id.substr(0, 15), "/subscriptions/") && !is_subnet_id(id)) {
+            return ArmError{400, "BadRequest",
+                            "Invalid subnet id '" + id + "': expected /subscriptions/{subscriptionId}/resourceGroups/"
+                            "{resourceGroup}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}.",
+                            "properties.properties.subnet.id"};
+        }
+    }
+    if (inner.contains("enableNodePublicIp") && inner["enableNodePublicIp"] == false && !has_subnet) {
+        return ArmError{400, "BadRequest", "enableNodePublicIp can be false only for a compute in a virtual network: "
+                                           "properties.properties.subnet is required.",
+                        "properties.properties.enableNodePublicIp"};
+    }
+    return std::nullopt;
+}
+
 std::optional<ArmError> check_compute(WriteContext& w) {
     std::string type = compute_type(w.body);
     if (type.empty()) {
@@ -46,6 +88,9 @@ std::optional<ArmError> check_compute(WriteContext& w) {
             return ArmError{400, "BadRequest", "scaleSettings.minNodeCount must not exceed maxNodeCount.",
                             "properties.properties.scaleSettings.minNodeCount"};
         }
+    }
+    if (iequals(type, "AmlCompute") || iequals(type, "ComputeInstance")) {
+        return check_network(w.body["properties"].value("properties", Json::object()));
     }
     return std::nullopt;
 }
