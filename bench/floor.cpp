@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace bench {
 
@@ -36,6 +37,15 @@ ReadFloor read_floor(const EstateShape& shape, std::size_t page_size) {
     const std::size_t per_type = pages(shape.workspaces, page_size);
     f.type_lists = k_top_level_types * per_type;
     f.longest_chain = std::max(f.longest_chain, per_type);
+    // A group holds its workspaces and their four dependencies (top-level resources).
+    std::vector<std::size_t> group_items(shape.groups, 0);
+    for (std::size_t w = 0; w < shape.workspaces; ++w) {
+        group_items[shape.group_of(w)] += 1 + k_top_level_types - 1;
+    }
+    for (const std::size_t items : group_items) {
+        f.scope_lists += pages(items, page_size);
+    }
+    f.scope_lists += shape.workspaces * pages(shape.models_per_workspace, page_size);
     for (std::size_t w = 0; w < shape.workspaces; ++w) {
         const std::size_t c = pages(shape.computes[w], page_size);
         f.compute_lists += c;

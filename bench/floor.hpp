@@ -26,9 +26,12 @@ struct ReadFloor {
     std::size_t type_lists = 0;       ///< one subscription-wide list per top-level type (pages)
     std::size_t compute_lists = 0;    ///< one per workspace (pages)
     std::size_t version_lists = 0;    ///< one per model (pages)
+    /// What plan also reads to list the stack's orphans and what its scopes hold (as the CLI
+    /// does): one generic `.../resources` list per group, one model-container list per workspace.
+    std::size_t scope_lists = 0;
     std::size_t longest_chain = 1;    ///< most pages any one collection needs (sequential)
 
-    std::size_t requests() const { return group_lists + type_lists + compute_lists + version_lists; }
+    std::size_t requests() const { return group_lists + type_lists + compute_lists + version_lists + scope_lists; }
     /// max(rounds at `concurrency` x rtt, longest page chain x rtt, read-bucket time).
     double seconds(std::size_t concurrency, double rtt_seconds, const Bucket& reads = k_arm_reads) const;
 };

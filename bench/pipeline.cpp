@@ -52,6 +52,7 @@ converge::ObservedState observe_estate(const converge::DesiredSet& desired, conv
     converge::ObserveOptions options;
     options.mode = per_resource ? converge::RefreshMode::per_resource : converge::RefreshMode::list;
     options.parallelism = observe_parallelism;
+    options.find_orphans = true;  // as the CLI: orphans and what the stack's scopes hold
     auto observed = converge::observe(desired, api, options);
     if (!observed) {
         throw std::runtime_error("observe failed: " + observed.error().to_string());

@@ -169,8 +169,8 @@ void run_plan(const Options& options, Session& s, Report& report, const std::fun
     report.add(wall);
     Row req{"plan", "requests", static_cast<double>(plan.requests.total()), static_cast<double>(floor.requests()), "floor"};
     req.max_ratio = k_plan_vs_floor;
-    req.note = fmt::format("floor: {} group + {} type + {} compute + {} version lists", floor.group_lists,
-                           floor.type_lists, floor.compute_lists, floor.version_lists);
+    req.note = fmt::format("floor: {} group + {} type + {} compute + {} version + {} scope lists", floor.group_lists,
+                           floor.type_lists, floor.compute_lists, floor.version_lists, floor.scope_lists);
     report.add(req);
     const double base_floor = paced_seconds(n, options.baseline_in_flight, s.rtt(), k_arm_reads);
     Row speed{"plan", "per-resource refresh: wall s", base.wall, plan.wall, "converge plan"};

@@ -123,6 +123,42 @@ TEST_CASE("with faults on (5xx, 429, resets, failed operations) reruns converge 
     CHECK(computes->size() == 3);
 }
 
+TEST_CASE("a resource Azure left Failed is not converged: plan shows it, apply repairs it, children wait") {
+    E2e e2e;
+    const DesiredSet desired = load(e2e);
+    emulator::FaultRates faults;
+    faults.async_failure = 1.0;  // every async operation ends Failed
+    e2e.emu().set_faults(faults);
+    const auto first = e2e.apply(desired);
+    CHECK_FALSE(first.ok());
+    e2e.emu().set_faults({});
+    const auto planned = e2e.plan(desired);
+    REQUIRE_MESSAGE(planned.ok(), planned.diagnostics.to_string());
+    const std::string text = render_text(planned.plan);
+    // Everything that ended Failed is shown as such, with the service's message, and repaired.
+    std::size_t failed = 0;
+    for (const auto& c : planned.plan.changes) {
+        if (c.reason == Reason::failed) {
+            ++failed;
+            CHECK(c.reason_detail.rfind("is Failed", 0) == 0);
+            CHECK((c.kind == "Compute" ? c.action == Action::replace : c.action == Action::update));
+        }
+    }
+    CHECK(failed > 0);
+    CHECK_MESSAGE(text.find("  ! ") != std::string::npos, text);
+    CHECK(planned.plan.has_changes());
+    // Children never start below a parent that has not succeeded: their writes wait for the repair.
+    for (const auto& c : planned.plan.changes) {
+        if (c.kind == "Compute" && c.action == Action::create) {
+            CHECK_FALSE(c.depends_on.empty());
+        }
+    }
+    const auto repaired = e2e.apply(desired);
+    CHECK(repaired.ok());
+    const auto again = e2e.plan(desired);
+    CHECK_MESSAGE(!again.plan.has_changes(), render_text(again.plan));
+}
+
 TEST_CASE("an interrupted apply stops starting steps; a rerun converges") {
     E2e e2e;
     const DesiredSet desired = load(e2e);

@@ -1,5 +1,6 @@
 #include "converge/planner.hpp"
 #include "converge/render.hpp"
+#include "converge/resource_ops.hpp"
 #include "plan_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -111,6 +112,28 @@ TEST_CASE("prune deletes only what this stack owns, dependents first") {
     set.stack.clear();
     CHECK(build_plan(set, obs, {true, false}).diagnostics.to_string() ==
           "error: --prune needs a stack name (set `stack:` in converge.yaml)\n");
+}
+
+TEST_CASE("a Failed or unsettled resource is repaired: a compute is replaced, a workspace written again") {
+    const auto set = stack();
+    auto obs = observed_all(set);
+    auto& compute = obs.resources[rid(k_ml + "/computes", "ws/cpu")];
+    compute["properties"]["provisioningState"] = "Failed";
+    compute["properties"]["provisioningErrors"] = Json::parse(R"([{"error":{"code":"QuotaExceeded","message":"no cores left"}}])");
+    obs.resources[rid(k_ml, "ws")]["properties"]["provisioningState"] = "Updating";
+    const auto r = build_plan(set, obs, {});
+    REQUIRE(r.ok());
+    CHECK(summary(r.plan) == std::vector<std::string>{"update Workspace/ws", "replace Compute/cpu"});
+    CHECK(r.plan.changes.size() == 5);
+    const std::string text = render_text(r.plan);
+    CHECK(text.find("  ! Workspace/ws is Updating; written again\n") != std::string::npos);
+    CHECK(text.find("!/+ Compute/cpu is Failed: no cores left; deleted and created again\n") != std::string::npos);
+    CHECK(plan_to_json(r.plan)["changes"][1]["reason"] == "failed");
+    // The repair writes the whole body (a PUT), not a PATCH of the fields that differ.
+    const Change& ws = *std::find_if(r.plan.changes.begin(), r.plan.changes.end(),
+                                     [](const Change& c) { return c.kind == "Workspace"; });
+    CHECK(ws.reason == Reason::unsettled);
+    CHECK_FALSE(update_request(set.resources[2], ws).patch);
 }
 
 TEST_CASE("destroy deletes what exists, in reverse dependency order") {

@@ -80,6 +80,9 @@ struct KindInfo {
     std::vector<std::string_view> dependencies = {};
     /// (name, value): query parameters a DELETE requires, e.g. Compute underlyingResourceAction=Delete.
     std::vector<std::pair<std::string_view, std::string_view>> delete_query = {};
+    /// A resource left in provisioningState Failed is repaired by deleting and creating it again
+    /// (Compute), not by writing it again in place (docs/plan.md "Provisioning states").
+    bool replace_when_failed = false;
 };
 
 /// Every kind, in a stable order.

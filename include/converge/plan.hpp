@@ -34,6 +34,8 @@ enum class Reason {
     not_owned,          ///< keep: destroy of a resource this stack does not own
     holds_unowned,      ///< keep (or remove with --force-delete-contents): holds what is not deleted
     used_by_kept,       ///< keep: a kept resource names it or lives in it
+    failed,             ///< update or replace: Azure left it Failed/Canceled (reason_detail: the service's message)
+    unsettled,          ///< update: still in a non-terminal provisioningState (Creating, Updating, ...)
 };
 
 /// One field that differs; values are already redacted when `sensitive`.

@@ -31,7 +31,10 @@ Json patch_subset(const Json& body, const std::vector<std::string_view>& pattern
 
 UpdateRequest update_request(const Resource& desired, const Change& change) {
     const KindInfo& kind = *desired.kind;
-    if (kind.update_verb == UpdateVerb::patch && !change.fields.empty() && all_fields_match(change, kind.patchable)) {
+    // A repair (Failed, unsettled) writes the whole body again, as the service needs it.
+    const bool repair = change.reason == Reason::failed || change.reason == Reason::unsettled;
+    if (kind.update_verb == UpdateVerb::patch && !repair && !change.fields.empty() &&
+        all_fields_match(change, kind.patchable)) {
         return {true, patch_subset(desired.body, kind.patchable)};
     }
     return {false, desired.body};

@@ -173,6 +173,8 @@ const std::vector<KindInfo>& registry() {
             .resolved_at_create = {{"/properties/properties/remoteLoginPortPublicAccess", "NotSpecified"}},
             // 2025-12-01 Compute_Delete: underlyingResourceAction (Delete|Detach) is required.
             .delete_query = {{"underlyingResourceAction", "Delete"}},
+            // A cluster or instance that failed to provision is deleted and created again.
+            .replace_when_failed = true,
         },
         {
             .name = "Model",

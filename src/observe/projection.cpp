@@ -18,11 +18,27 @@ using Segments = std::vector<std::string>;
 using Paths = std::vector<const Segments*>;  // pointers still followed, all matched up to `depth`
 
 // Read of every item: the ownership tags (tag drift, prune, destroy, orphan discovery, model
-// containers). Nothing reads id, name, type or provisioningState of an observed body once
-// observe has stored it by id: apply reads states from its own requests.
+// containers). Nothing reads id, name or type of an observed body once observe has stored it by
+// id; its provisioningState only when it is not Succeeded (unsettled_kept).
 const std::vector<Segments>& always_kept() {
     static const std::vector<Segments> paths = {{"tags"}, {"properties", "tags"}};
     return paths;
+}
+
+// Read of an item whose provisioningState is not Succeeded (plan repairs or waits for it): the
+// state and the service's errors.
+const std::vector<Segments>& unsettled_kept() {
+    static const std::vector<Segments> paths = {{"properties", "provisioningState"}, {"properties", "provisioningErrors"}};
+    return paths;
+}
+
+bool unsettled(const Json& item) {
+    const auto props = item.find("properties");
+    if (props == item.end() || !props->is_object()) {
+        return false;
+    }
+    const auto state = props->find("provisioningState");
+    return state != props->end() && state->is_string() && !iequals(state->get_ref<const std::string&>(), "Succeeded");
 }
 
 // "properties.a~1b" (a ref's field, read as a JSON pointer by apply) -> {"properties", "a/b"}.
@@ -169,6 +185,11 @@ Json ObservedNeeds::project(const ResourceId& id, Json item) const {
     Paths paths;
     for (const auto& p : always_kept()) {
         paths.push_back(&p);
+    }
+    if (unsettled(item)) {
+        for (const auto& p : unsettled_kept()) {
+            paths.push_back(&p);
+        }
     }
     if (const auto it = m_ref_fields.find(id); it != m_ref_fields.end()) {
         for (const auto& p : it->second) {

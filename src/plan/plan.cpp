@@ -46,6 +46,8 @@ const char* reason_name(Reason reason) {
     case Reason::not_owned: return "not-owned";
     case Reason::holds_unowned: return "holds-unowned";
     case Reason::used_by_kept: return "used-by-kept";
+    case Reason::failed: return "failed";
+    case Reason::unsettled: return "unsettled";
     }
     return "none";
 }

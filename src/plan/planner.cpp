@@ -102,6 +102,55 @@ std::string owner_text(const ownership::Ownership& o) {
     return "";
 }
 
+// The first message the service gave for a failed provisioning (provisioningErrors), or "".
+std::string service_message(const Json& props) {
+    const auto errors = props.find("provisioningErrors");
+    if (errors == props.end() || !errors->is_array()) {
+        return {};
+    }
+    for (const auto& e : *errors) {
+        const Json* error = e.is_object() && e.contains("error") ? &e["error"] : &e;
+        if (error->is_object() && error->contains("message") && (*error)["message"].is_string()) {
+            return (*error)["message"].get<std::string>();
+        }
+    }
+    return {};
+}
+
+// A resource Azure left Failed or Canceled, or still in a non-terminal provisioningState, is not
+// converged (observe keeps the state only when it is not Succeeded): it is written again, or
+// replaced when its kind recovers only that way (KindInfo::replace_when_failed). Its dependents'
+// writes wait for the repair through the plan's edges, so nothing is created below a parent that
+// has not succeeded.
+void check_state(const Resource& r, const Json& body, Change& c) {
+    if (c.action == Action::create || c.action == Action::remove || !body.is_object()) {
+        return;
+    }
+    const auto props = body.find("properties");
+    if (props == body.end() || !props->is_object()) {
+        return;
+    }
+    const auto it = props->find("provisioningState");
+    if (it == props->end() || !it->is_string() || iequals(it->get_ref<const std::string&>(), "Succeeded")) {
+        return;
+    }
+    const std::string& state = it->get_ref<const std::string&>();
+    const bool failed = iequals(state, "Failed") || iequals(state, "Canceled") || iequals(state, "Cancelled");
+    const std::string message = service_message(*props);
+    std::string detail = "is " + state + (message.empty() ? "" : ": " + message);
+    if (failed && r.kind != nullptr && r.kind->replace_when_failed) {
+        c.action = Action::replace;
+        c.reason = Reason::failed;
+        c.reason_detail = detail + "; deleted and created again";
+    } else if (c.action == Action::replace) {
+        c.reason_detail += " (it " + detail + ")";
+    } else {
+        c.action = Action::update;
+        c.reason = failed ? Reason::failed : Reason::unsettled;
+        c.reason_detail = detail + "; written again";
+    }
+}
+
 // An existing desired resource that is not this stack's: adopted when allowed, else an error.
 void check_owner(const Resource& r, const Json& body, const ObservedState& observed, const PlanOptions& options,
                  std::string_view stack, Change& c, Diagnostics& diags) {
@@ -528,6 +577,9 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             Change& c = diffs[i];
             c.depends_on = edges_of(g, i);
             scrub_change(c, scrubber);
+            if (found[i] != nullptr) {
+                check_state(r, *found[i], c);
+            }
             if (found[i] != nullptr && !desired.stack.empty()) {
                 check_owner(r, *found[i], observed, options, desired.stack, c, result.diagnostics);
             }

@@ -39,8 +39,16 @@ std::string headline(const Change& c) {
     const std::string label = change_label(c);
     switch (c.action) {
     case Action::create: return label + " will be created";
-    case Action::update: return label + " will be updated in-place";
-    case Action::replace: return label + " must be replaced: " + c.reason_detail;
+    case Action::update:
+        if (c.reason == Reason::failed || c.reason == Reason::unsettled) {
+            return label + " " + c.reason_detail;
+        }
+        return label + " will be updated in-place";
+    case Action::replace:
+        if (c.reason == Reason::failed) {
+            return label + " " + c.reason_detail;
+        }
+        return label + " must be replaced: " + c.reason_detail;
     case Action::remove:
         if (c.reason == Reason::holds_unowned) {  // --force-delete-contents
             return label + " will be deleted WITH WHAT IT HOLDS (--force-delete-contents): " + c.reason_detail;
@@ -121,7 +129,9 @@ std::string render_text(const Plan& plan, const TextOptions& options) {
         if (c.action == Action::noop) {
             continue;
         }
-        const std::string sym = symbol(c.action);
+        // `!` marks a resource Azure left Failed or unsettled (repaired by this plan).
+        const bool repair = c.reason == Reason::failed || c.reason == Reason::unsettled;
+        const std::string sym = repair ? (c.action == Action::replace ? "!/+" : "!") : symbol(c.action);
         const std::string pad(3 - sym.size(), ' ');
         const std::string shown = options.color ? std::string(colour(c.action)) + sym + "\x1b[0m" : sym;
         out += "\n" + pad + shown + " " + headline(c) + "\n";
