@@ -1,0 +1,143 @@
+// Hostile manifests: every input costs bounded time, memory and stack, and a limit that is hit
+// is a located error naming it (issue 21). Inputs that are files live in tests/data/hostile/
+// (also the fuzzers' seed corpus); the large ones are generated here.
+#include "manifest_helpers.hpp"
+
+#include <chrono>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+
+using namespace converge;
+using converge::test::load_inline;
+
+namespace {
+
+const std::string k_head = "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata:\n  name: rg\nspec:\n  location: westeurope\n";
+
+std::string hostile(const std::string& name) {
+    std::ifstream in(std::string(CONVERGE_TEST_DATA) + "/hostile/" + name, std::ios::binary);
+    REQUIRE(in);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// Loads one file and returns its diagnostics, checking it took well under a second.
+std::string load_fast(const std::string& text, double seconds = 0.5) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = load_inline({{"m.yaml", text}});
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+    CHECK(took.count() < seconds);
+    return r.diagnostics.to_string();
+}
+
+long peak_rss_kib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+std::string repeat(const std::string& s, int n) {
+    std::string out;
+    out.reserve(s.size() * n);
+    for (int i = 0; i < n; ++i) {
+        out += s;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_SUITE("manifest") {
+
+TEST_CASE("limits: a billion laughs stops at the alias limit, fast and small") {
+    const long before = peak_rss_kib();
+    const auto d = load_fast(hostile("billion-laughs.yaml"));
+    CHECK(d.find("m.yaml:14:") != std::string::npos);
+    CHECK(d.find("error: aliases expand to more than 100000 nodes in one document (the limit)") != std::string::npos);
+    // Unbounded it takes ~3 GB; the peak may only grow by what the limit allows.
+    CHECK(peak_rss_kib() - before < 200 * 1024);
+}
+
+TEST_CASE("limits: alias count and alias text size") {
+    // Many cheap aliases: the count limit.
+    std::string many = k_head + "  tags:\n    a: &a x\n    b: [" + repeat("*a, ", 1200) + "*a]\n";
+    auto d = load_fast(many);
+    CHECK(d.find("m.yaml:9:4009:") != std::string::npos);
+    CHECK(d.find("error: more than 1000 aliases in one document (the limit)") != std::string::npos);
+    // Few aliases of a long string: the text limit.
+    const std::string big(1 << 20, 'x');
+    std::string wide = k_head + "  tags:\n    a: &a " + big + "\n    b: [" + repeat("*a, ", 20) + "*a]\n";
+    d = load_fast(wide);
+    CHECK(d.find("error: aliases expand to more than 16 MiB of text in one document (the limit)") != std::string::npos);
+    // Ordinary anchors and merge keys are untouched.
+    const auto ok = load_inline({{"m.yaml", k_head + "  tags:\n    base: &b {owner: x}\n    t: {<<: *b, team: y}\n"
+                                                     "    u: *b\n"}});
+    CHECK(ok.diagnostics.to_string().find("alias") == std::string::npos);
+}
+
+TEST_CASE("limits: a chain of merge keys stops at the alias limit, fast") {
+    std::string chain = k_head + "  tags:\n    k0: &k0 {a0: x}\n";
+    for (int i = 1; i < 3000; ++i) {
+        chain += "    k" + std::to_string(i) + ": &k" + std::to_string(i) + " {<<: *k" + std::to_string(i - 1) + ", a" +
+                 std::to_string(i) + ": x}\n";
+    }
+    const auto d = load_fast(chain);
+    CHECK(d.find("error: aliases expand to more than 100000 nodes in one document (the limit)") != std::string::npos);
+}
+
+TEST_CASE("limits: nesting depth, flow and block") {
+    const int n = 20000;
+    auto d = load_fast(k_head + "  tags: {x: " + std::string(n, '[') + std::string(n, ']') + "}\n");
+    CHECK(d.find("m.yaml:7:74: error: nesting deeper than 64 levels (the limit for mappings and lists)") !=
+          std::string::npos);
+    std::string block = k_head + "  tags:\n";
+    std::string indent = "    ";
+    for (int i = 0; i < 3000; ++i) {
+        block += indent + "a:\n";
+        indent += " ";
+    }
+    block += indent + "b\n";
+    d = load_fast(block);
+    CHECK(d.find("error: nesting deeper than 64 levels (the limit for mappings and lists)") != std::string::npos);
+    // 64 levels are allowed.
+    d = load_fast(k_head + "  tags: {x: " + std::string(61, '[') + std::string(61, ']') + "}\n");
+    CHECK(d.find("nesting") == std::string::npos);
+}
+
+TEST_CASE("limits: a very long string against a pattern is an error, not a stack overflow") {
+    const std::string name(200000, 'a');
+    std::string text = k_head;
+    text.replace(text.find("name: rg"), 8, "name: " + name);
+    const auto d = load_fast(text);
+    CHECK(d.find("m.yaml:4:9: error: \"name\" is 200000 characters long, more than the 1024 that a pattern is "
+                 "checked on (the limit)") != std::string::npos);
+    // Long strings where no pattern applies are fine.
+    const auto ok = load_inline({{"m.yaml", k_head + "  tags: {t: " + std::string(5000, 'x') + "}\n"}});
+    CHECK(ok.diagnostics.to_string().find("the limit") == std::string::npos);
+}
+
+TEST_CASE("limits: ${ nested 10,000 deep is an error, not a stack overflow") {
+    const int n = 10000;
+    auto d = load_fast(k_head + "  tags: {t: '" + repeat("${", n) + std::string(n, '}') + "'}\n");
+    CHECK(d.find("m.yaml:7:") != std::string::npos);
+    CHECK(d.find("error: \"${\" nested 10000 levels deep (the limit is 16)") != std::string::npos);
+    d = load_fast(k_head + "  tags: {t: '" + repeat("${", n) + "'}\n");
+    CHECK(d.find("unterminated") != std::string::npos);
+}
+
+TEST_CASE("a UTF-8 byte order mark is accepted at the start of the file and of each document") {
+    for (const char* file : {"bom-single.yaml", "bom-multi.yaml", "bom-each-document.yaml", "non-ascii-multi.yaml"}) {
+        CAPTURE(file);
+        const auto r = load_inline({{"m.yaml", hostile(file)}});
+        CHECK(r.diagnostics.to_string() == "");
+        CHECK(r.desired.resources.size() == (std::string(file) == "bom-single.yaml" ? 1U : 2U));
+    }
+    // Positions are unchanged by the mark.
+    const auto r = load_inline({{"m.yaml", hostile("bom-each-document.yaml") + "  bad: 1\n"}});
+    CHECK(r.diagnostics.to_string().find("m.yaml:14:3: error: unknown field \"bad\"") != std::string::npos);
+}
+
+}  // TEST_SUITE
