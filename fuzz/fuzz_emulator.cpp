@@ -20,31 +20,35 @@ namespace {
 
 std::atomic<std::int64_t> g_now{1'700'000'000'000};
 
-/// One emulator for the whole run (its state grows like a long-lived emulator's); time moves
-/// a second per reading, so async operations finish without sleeping.
+/// The emulator, with the state earlier inputs left (as a long-lived emulator has), opened
+/// afresh every 2,000 inputs so that memory stays bounded in long runs; time moves a second
+/// per reading, so async operations finish without sleeping.
+std::unique_ptr<Services> g_services;
+std::string g_token;
+std::size_t g_inputs = 0;
+
 Services& services() {
-    static const std::unique_ptr<Services> svc = [] {
+    if (!g_services || ++g_inputs % 2000 == 0) {
         Options o;
         o.throttling = false;
         o.clock = [] { return g_now.fetch_add(1000); };
-        return open_in_process(o);
-    }();
-    return *svc;
+        g_services.reset();
+        g_services = open_in_process(o);
+        g_token = mint_token(*g_services, "https://management.azure.com/", 3600 * 24 * 365);
+    }
+    return *g_services;
 }
 
-const std::string& token() {
-    static const std::string t = mint_token(services(), "https://management.azure.com/", 3600 * 24 * 365);
-    return t;
-}
+const std::string& token() { return g_token; }
 
 /// A route's pattern with its "{param}" segments filled from the input.
-std::string fill(const RouteSpec& route, FuzzedDataProvider& input) {
+std::string fill(const Services& svc, const RouteSpec& route, FuzzedDataProvider& input) {
     std::string path;
     for (const auto& segment : route.segments) {
         path += '/';
         if (segment.size() > 2 && segment.front() == '{' && segment.back() == '}') {
             if (segment == "{subscriptionId}" && input.ConsumeBool()) {
-                path += services().credentials.subscription_id;
+                path += svc.credentials.subscription_id;
             } else {
                 static const char* const k_names[] = {"rg", "ws", "c1", "m", "1", "default", "westeurope"};
                 path += input.ConsumeBool() ? std::string(input.PickValueInArray(k_names))
@@ -69,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!routes.empty() && input.ConsumeIntegralInRange(0, 7) != 0) {
         route = &routes[input.ConsumeIntegralInRange<std::size_t>(0, routes.size() - 1)];
         req.method = input.ConsumeIntegralInRange(0, 7) != 0 ? route->method : input.PickValueInArray(k_methods);
-        req.path = fill(*route, input);
+        req.path = fill(svc, *route, input);
     } else {
         req.method = input.PickValueInArray(k_methods);
         req.path = input.ConsumeRandomLengthString(256);
