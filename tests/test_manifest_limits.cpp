@@ -141,6 +141,16 @@ TEST_CASE("a UTF-8 byte order mark is accepted at the start of the file and of e
         CHECK(r.diagnostics.to_string() == "");
         CHECK(r.desired.resources.size() == (std::string(file) == "bom-single.yaml" ? 1U : 2U));
     }
+    // Multi-byte characters in long lines before each '---' (libyaml counts characters).
+    std::string text;
+    for (int i = 0; i < 5; ++i) {
+        std::string doc = k_head;
+        doc.replace(doc.find("name: rg"), 8, "name: rg" + std::to_string(i));
+        text += (i > 0 ? "---\n" : "") + doc + "  tags: {a: '" + repeat("é", 30 * i) + std::string(101, 'x') + repeat("日本", 5) + "'}\n";
+    }
+    const auto many = load_inline({{"m.yaml", text}});
+    CHECK(many.diagnostics.to_string() == "");
+    CHECK(many.desired.resources.size() == 5U);
     // Positions are unchanged by the mark.
     const auto r = load_inline({{"m.yaml", hostile("bom-each-document.yaml") + "  bad: 1\n"}});
     CHECK(r.diagnostics.to_string().find("m.yaml:14:3: error: unknown field \"bad\"") != std::string::npos);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
 #include <deque>
 #include <unordered_map>
@@ -362,6 +363,15 @@ private:
         if (index < m_offset_chars) {
             m_offset_chars = 0;
             m_offset_bytes = 0;
+        }
+        while (index - m_offset_chars >= 8 && m_text.size() - m_offset_bytes >= 9) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, m_text.data() + m_offset_bytes + 1, 8);
+            if ((word & 0x8080808080808080ULL) != 0) {
+                break;  // not ASCII: one character at a time below
+            }
+            m_offset_bytes += 8;
+            m_offset_chars += 8;
         }
         while (m_offset_chars < index && m_offset_bytes < m_text.size()) {
             ++m_offset_bytes;
