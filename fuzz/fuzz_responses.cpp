@@ -4,16 +4,22 @@
 // clock is manual. See docs/reliability.md, "Fuzzing".
 #include "converge/api_error.hpp"
 #include "converge/arm_client.hpp"
+#include "converge/arm_client_api.hpp"
 #include "converge/clock.hpp"
 #include "converge/credentials.hpp"
 #include "converge/http.hpp"
+#include "converge/manifest.hpp"
+#include "converge/observe.hpp"
 #include "converge/operation_state.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 
 using namespace converge;
@@ -32,6 +38,7 @@ public:
     explicit FuzzTransport(FuzzedDataProvider& input) : m_input(input) {}
 
     HttpResponse send(const HttpRequest& request) override {
+        const std::lock_guard lock(m_mutex);  // observe may send from several threads
         HttpResponse r;
         if (m_input.remaining_bytes() == 0 || ++m_count > 64) {
             r.status = request.method == "DELETE" ? 404 : 200;
@@ -68,15 +75,34 @@ public:
     }
 
 private:
+    std::mutex m_mutex;
     FuzzedDataProvider& m_input;
     int m_count = 0;
 };
+
+/// What observe reads for: the examples of manifests/examples (every kind, refs between them).
+const DesiredSet& desired() {
+    static const DesiredSet set = [] {
+        LoadOptions options;
+        options.paths = {std::string(CONVERGE_SOURCE_DIR) + "/manifests/examples"};
+        options.require_environment = false;
+        options.default_subscription = "00000000-0000-0000-0000-000000000001";
+        auto result = load_manifests(options);
+        if (result.diagnostics.has_errors() || result.desired.resources.empty()) {
+            std::fprintf(stderr, "fuzz_responses: manifests/examples do not load:\n%s\n",
+                         result.diagnostics.to_string().c_str());
+            std::abort();
+        }
+        return std::move(result.desired);
+    }();
+    return set;
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider input(data, size);
-    const int operation = input.ConsumeIntegralInRange(0, 8);
+    const int operation = input.ConsumeIntegralInRange(0, 10);
     {
         // The pure parsers on a body of their own.
         const std::string body = input.ConsumeRandomLengthString(1 << 12);
@@ -85,6 +111,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!parsed.is_discarded()) {
             (void)resource_outcome(parsed);
             (void)provisioning_error(parsed);
+            static const ObservedNeeds needs(desired());
+            for (const auto& r : desired().resources) {
+                (void)needs.project(r.id, parsed);
+            }
         }
     }
     ClientOptions options;
@@ -92,8 +122,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.retry.max_attempts = 3;
     options.lro_timeout = std::chrono::hours(2);
     auto clock = std::make_shared<ManualClock>();
-    ArmClient client(options, std::make_shared<FuzzTransport>(input), std::make_shared<StaticTokenCredential>("token"),
-                     clock, std::make_shared<FixedRandom>(0.5));
+    auto client_ptr = std::make_shared<ArmClient>(options, std::make_shared<FuzzTransport>(input),
+                                                  std::make_shared<StaticTokenCredential>("token"), clock,
+                                                  std::make_shared<FixedRandom>(0.5));
+    ArmClient& client = *client_ptr;
     const Json body = {{"location", "westeurope"}, {"properties", {{"friendlyName", "x"}}}};
     switch (operation) {
     case 0: (void)client.get(k_path, "2025-12-01"); break;
@@ -104,6 +136,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5: (void)client.patch(k_path, "2025-12-01", body); break;
     case 6: (void)client.post(k_path + "/listKeys", "2025-12-01", Json::object(), {.idempotent = true}); break;
     case 7: (void)client.remove(k_path, "2025-12-01"); break;
+    case 9:
+    case 10: {
+        // Observe: lists per collection (or one GET per resource) and keeps what plan reads.
+        ArmClientApi api(client_ptr);
+        ObserveOptions observe_options;
+        observe_options.mode = operation == 9 ? RefreshMode::list : RefreshMode::per_resource;
+        observe_options.find_orphans = input.ConsumeBool();
+        observe_options.parallelism = 1;
+        (void)observe(desired(), api, observe_options);
+        break;
+    }
     default: {
         auto op = client.begin("PUT", k_path, "2025-12-01", body);
         for (int i = 0; op && !(*op)->done() && i < 100; ++i) {
