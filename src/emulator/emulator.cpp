@@ -212,6 +212,16 @@ void open_state(Services& svc) {
 
 }  // namespace
 
+std::unique_ptr<Services> open_in_process(Options options) {
+    options.state_dir.clear();
+    options.tls = false;
+    auto svc = std::make_unique<Services>(std::move(options));
+    install_modules(svc->registry);
+    open_state(*svc);
+    svc->base_url = "http://127.0.0.1";
+    return svc;
+}
+
 Emulator::Emulator(Options options) : m_services(std::make_unique<Services>(std::move(options))) {
     install_modules(m_services->registry);
 }

@@ -2,6 +2,7 @@
 // expressions nest (${ref:Workspace/${var:ws}}). "$${" is a literal "${".
 #include "manifest/internal.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -125,12 +126,19 @@ private:
     Diagnostics& m_diagnostics;
 };
 
+/// How deeply expressions may nest: ${ref:Workspace/${var:ws}} is 2. Each level is expanded by
+/// a recursive call, so without a limit a long enough "${${${..." overflows the stack.
+constexpr int k_max_nesting = 16;
+
 /// The '}' that closes the "${" before `from`, skipping nested "${...}" pairs; npos if none.
-std::size_t find_close(const std::string& text, std::size_t from) {
+/// `*nesting` is set to the deepest level of "${" inside, the outer one counted.
+std::size_t find_close(const std::string& text, std::size_t from, int* nesting) {
     int depth = 0;
+    *nesting = 1;
     for (std::size_t i = from; i < text.size(); ++i) {
         if (text.compare(i, 2, "${") == 0) {
             ++depth;
+            *nesting = std::max(*nesting, depth + 1);
             ++i;
         } else if (text[i] == '}') {
             if (depth == 0) {
@@ -200,9 +208,14 @@ std::optional<Json> interpolate_string(const std::string& text, bool plain, cons
         if (plain && single_line && at.column > 0) {
             at.column += static_cast<int>(p);
         }
-        const auto close = find_close(text, p + 2);
+        int nesting = 0;
+        const auto close = find_close(text, p + 2, &nesting);
         if (close == std::string::npos) {
             diagnostics.error(at, "unterminated \"${\" (expected \"}\")");
+            return std::nullopt;
+        }
+        if (nesting > k_max_nesting) {
+            diagnostics.error(at, fmt::format("\"${{\" nested {} levels deep (the limit is {})", nesting, k_max_nesting));
             return std::nullopt;
         }
         std::string inner = text.substr(p + 2, close - p - 2);

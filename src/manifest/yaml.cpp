@@ -8,13 +8,30 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace converge::manifest {
 
 namespace {
+
+// Limits on what one document may cost, whatever the input (as YAML libraries recommend
+// against "billion laughs": SnakeYAML caps aliases and nesting depth, go-yaml and others
+// the nodes that aliases expand to). A manifest document describes one resource; these are
+// orders of magnitude above what one needs.
+constexpr std::size_t k_max_depth = 64;                    ///< nested mappings and lists
+constexpr std::size_t k_max_aliases = 1000;                ///< alias uses (*name) per document
+constexpr std::size_t k_max_alias_nodes = 100000;          ///< nodes copied by aliases per document
+constexpr std::size_t k_max_alias_bytes = 16 * 1024 * 1024;  ///< text copied by aliases per document
+/// Keys of one mapping: objects are sorted vectors, so a key inserted out of order moves the
+/// ones after it (200,000 keys in reverse order took 230 s; 5,000 take a few milliseconds).
+constexpr std::size_t k_max_keys = 5000;
+
+/// The UTF-8 byte order mark, accepted at the start of the file and of each document.
+constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 
 bool all_digits(std::string_view s, int base) {
     if (s.empty()) {
@@ -156,7 +173,16 @@ struct Frame {
     bool merge_key = false;  ///< the pending key is "<<"
     int complex_key_depth = 0;
     Json merge_value;                 ///< the value of "<<" while it is built
-    std::vector<std::string> merged;  ///< keys that came from "<<" (explicit keys override them)
+    std::unordered_set<std::string> merged;  ///< keys that came from "<<" (explicit keys override them)
+    std::size_t nodes_at_open = 0;    ///< the document's node count when this node opened
+    std::size_t bytes_at_open = 0;    ///< and its text size
+};
+
+/// An anchored value and what copying it costs.
+struct Anchor {
+    Json value;
+    std::size_t nodes = 1;
+    std::size_t bytes = 0;
 };
 
 /// The position of a libyaml mark, 1-based.
@@ -199,8 +225,20 @@ public:
 
     std::vector<YamlDocument> documents;
     bool failed = false;
+    bool stopped = false;  ///< a limit was hit: the rest of the file is not read
 
     void handle(const yaml_event_t& e) {
+        if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT) {
+            // Counted here, not in open(): complex keys nest too. Stopping early also keeps
+            // libyaml from its quadratic scan of deeply nested flow collections.
+            if (++m_nesting > k_max_depth) {
+                limit(e.start_mark, fmt::format("nesting deeper than {} levels (the limit for mappings and lists)",
+                                                k_max_depth));
+                return;
+            }
+        } else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            --m_nesting;
+        }
         switch (e.type) {
         case YAML_DOCUMENT_START_EVENT:
             document_start(e.start_mark);
@@ -248,6 +286,11 @@ private:
         m_doc->root = nullptr;
         m_have_root = false;
         m_anchors.clear();
+        m_nodes = 0;
+        m_bytes = 0;
+        m_aliases = 0;
+        m_alias_nodes = 0;
+        m_alias_bytes = 0;
         if (documents.size() > 1 && !starts_document(mark)) {
             error(pos(mark), "unexpected content after the end of the document "
                              "(wrong indentation, or a missing '---'?)");
@@ -259,7 +302,49 @@ private:
             return;
         }
         auto it = m_anchors.find(std::string(anchor));
-        value(pos(mark), it == m_anchors.end() ? Json(nullptr) : it->second, {}, {}, false);
+        if (it == m_anchors.end()) {
+            value(pos(mark), Json(nullptr), {}, {}, false);
+            return;
+        }
+        const Anchor& a = it->second;
+        m_alias_nodes += a.nodes;
+        m_alias_bytes += a.bytes;
+        if (++m_aliases > k_max_aliases) {
+            limit(mark, fmt::format("more than {} aliases in one document (the limit)", k_max_aliases));
+            return;
+        }
+        if (m_alias_nodes > k_max_alias_nodes) {
+            limit(mark, fmt::format("aliases expand to more than {} nodes in one document (the limit)",
+                                    k_max_alias_nodes));
+            return;
+        }
+        if (m_alias_bytes > k_max_alias_bytes) {
+            limit(mark, fmt::format("aliases expand to more than {} MiB of text in one document (the limit)",
+                                    k_max_alias_bytes / (1024 * 1024)));
+            return;
+        }
+        // The copy counts as nodes of the document (an anchor around it copies them again).
+        m_nodes += a.nodes;
+        m_bytes += a.bytes;
+        m_counted = true;
+        value(pos(mark), a.value, {}, {}, false);
+        m_counted = false;
+    }
+
+    /// Reports a limit and stops reading the file.
+    void limit(const yaml_mark_t& mark, std::string message) { limit(pos(mark), std::move(message)); }
+    void limit(Pos p, std::string message) {
+        error(p, std::move(message));
+        stopped = true;
+    }
+
+    /// False (and reported) when a mapping has more keys than k_max_keys.
+    bool keys_within_limit(const Frame& f, Pos p) {
+        if (f.node->size() <= k_max_keys) {
+            return true;
+        }
+        limit(p, fmt::format("more than {} keys in one mapping (the limit)", k_max_keys));
+        return false;
     }
 
     void on_scalar(const yaml_mark_t& mark, Style style, std::string_view tag, std::string_view anchor,
@@ -279,10 +364,36 @@ private:
         failed = true;
     }
 
-    bool starts_document(const yaml_mark_t& mark) const {
-        const std::size_t start = mark.index - mark.column;
+    bool starts_document(const yaml_mark_t& mark) {
+        const std::size_t start = byte_offset(mark.index - mark.column);
         const std::string_view line = m_text.substr(std::min(start, m_text.size()));
         return line.starts_with("---") || line.starts_with("%");
+    }
+
+    /// libyaml's marks count characters; the byte offset of character `index` in m_text.
+    /// Marks mostly move forward, so the walk resumes from the last answer.
+    std::size_t byte_offset(std::size_t index) {
+        if (index < m_offset_chars) {
+            m_offset_chars = 0;
+            m_offset_bytes = 0;
+        }
+        while (index - m_offset_chars >= 8 && m_text.size() - m_offset_bytes >= 9) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, m_text.data() + m_offset_bytes + 1, 8);
+            if ((word & 0x8080808080808080ULL) != 0) {
+                break;  // not ASCII: one character at a time below
+            }
+            m_offset_bytes += 8;
+            m_offset_chars += 8;
+        }
+        while (m_offset_chars < index && m_offset_bytes < m_text.size()) {
+            ++m_offset_bytes;
+            while (m_offset_bytes < m_text.size() && (static_cast<unsigned char>(m_text[m_offset_bytes]) & 0xC0) == 0x80) {
+                ++m_offset_bytes;  // a UTF-8 continuation byte
+            }
+            ++m_offset_chars;
+        }
+        return m_offset_bytes;
     }
 
     Json scalar(const yaml_mark_t& mark, Style style, std::string_view tag, std::string_view text) {
@@ -323,7 +434,7 @@ private:
 
     void report_complex_key(const yaml_mark_t& mark) {
         // `a: {{X}}` parses as a mapping whose key is the mapping {X: null}.
-        const std::size_t p = mark.index;
+        const std::size_t p = byte_offset(mark.index);
         if (p > 0 && m_text.substr(p - 1).starts_with("{{")) {
             const auto end = m_text.find("}}", p);
             const auto text = m_text.substr(p - 1, end == std::string_view::npos ? 2 : end + 3 - p);
@@ -369,7 +480,7 @@ private:
             m_hints.note(f.path.hash, members.size());
         }
         if (!f.anchor.empty()) {
-            m_anchors[f.anchor] = *f.node;
+            m_anchors[f.anchor] = Anchor{*f.node, m_nodes - f.nodes_at_open, m_bytes - f.bytes_at_open};
         }
         if (m_depth > 1 && m_frames[m_depth - 2].merge_key) {
             merge(m_frames[m_depth - 2], *f.node);  // *f.node is the parent's merge_value
@@ -387,7 +498,7 @@ private:
 
     void value(Pos p, Json v, std::string_view anchor, std::string_view text, bool plain) {
         if (!anchor.empty()) {
-            m_anchors[std::string(anchor)] = v;
+            m_anchors[std::string(anchor)] = Anchor{v, 1, v.is_string() ? v.get_ref<const std::string&>().size() : 0};
         }
         if (m_depth > 0 && top().merge_key) {
             merge(top(), v);
@@ -435,6 +546,9 @@ private:
         f.have_key = false;
         f.merge_key = false;
         const auto add = [&](const Json& m) {
+            if (stopped) {
+                return;
+            }
             if (!m.is_object()) {
                 error(f.key_pos, "a merge key ('<<') needs a mapping or a list of mappings");
                 return;
@@ -442,8 +556,11 @@ private:
             for (const auto& [k, item] : m.items()) {
                 if (!f.node->contains(k)) {
                     (*f.node)[k] = item;
-                    f.merged.push_back(k);
+                    f.merged.insert(k);
                     m_doc->positions.push_back(f.path.child(k).at(NodePosition{f.key_pos, f.key_pos}));
+                    if (!keys_within_limit(f, f.key_pos)) {
+                        return;
+                    }
                 }
             }
         };
@@ -467,6 +584,12 @@ private:
     }
 
     void place(Pos p, Json v, Json*& node, Path& path) {
+        if (!m_counted) {
+            ++m_nodes;
+            if (v.is_string()) {
+                m_bytes += v.get_ref<const std::string&>().size();
+            }
+        }
         if (m_depth == 0) {
             if (m_have_root) {
                 return;
@@ -488,8 +611,8 @@ private:
         if (f.is_map) {
             f.have_key = false;
             path = f.path.child(f.key);
-            if (const auto m = std::find(f.merged.begin(), f.merged.end(), f.key); m != f.merged.end()) {
-                f.merged.erase(m);
+            m_bytes += f.key.size();
+            if (!f.merged.empty() && f.merged.erase(f.key) > 0) {
                 f.node->erase(f.key);
             }
             const auto [it, inserted] = f.node->emplace(f.key, std::move(v));
@@ -506,6 +629,7 @@ private:
             }
             m_doc->positions.push_back(path.at(NodePosition{f.key_pos, p}));
             node = &*it;
+            keys_within_limit(f, f.key_pos);  // when over, the file's reading stops after this event
             return;
         }
         path = f.path.child(std::to_string(f.node->size()));
@@ -541,6 +665,8 @@ private:
         f.merge_key = false;
         f.complex_key_depth = 0;
         f.merged.clear();
+        f.nodes_at_open = m_nodes - 1;  // place() counted the node itself
+        f.bytes_at_open = m_bytes;
     }
 
     void pop() {
@@ -550,7 +676,16 @@ private:
         }
         --m_depth;
     }
-    std::unordered_map<std::string, Json> m_anchors;
+    std::unordered_map<std::string, Anchor> m_anchors;
+    bool m_counted = false;         ///< the value being placed is an alias's copy, already counted
+    std::size_t m_nesting = 0;      ///< open mappings and lists, complex keys included
+    std::size_t m_nodes = 0;        ///< nodes of the current document, alias copies included
+    std::size_t m_bytes = 0;        ///< and the size of their text (strings and keys)
+    std::size_t m_aliases = 0;      ///< aliases used in the current document
+    std::size_t m_alias_nodes = 0;  ///< nodes they copied
+    std::size_t m_alias_bytes = 0;  ///< text they copied
+    std::size_t m_offset_chars = 0; ///< byte_offset()'s last answer: a character index
+    std::size_t m_offset_bytes = 0; ///< and its byte offset
     Hints& m_hints = hints();
     std::deque<Json> m_discarded;  // values of duplicate keys (a deque: frames point into it)
 };
@@ -609,12 +744,45 @@ Diagnostic parse_error(const std::string& file, const yaml_parser_t& parser) {
     return {Severity::error, {file, at.line, at.column}, fmt::format("invalid YAML: {}{}", problem, hint)};
 }
 
+
+/// The text without the byte order marks YAML allows at the start of each document: at the
+/// start of the file (libyaml reads it but its marks then count from after it) and before a
+/// "---" or "%" line (libyaml takes it for content). `storage` holds the copy when one is needed.
+std::string_view without_boms(std::string_view text, std::string& storage) {
+    if (text.starts_with(k_bom)) {
+        text.remove_prefix(k_bom.size());
+    }
+    const auto document_bom = [&](std::size_t from) {
+        for (auto at = text.find(k_bom, from); at != std::string_view::npos; at = text.find(k_bom, at + 1)) {
+            const auto rest = text.substr(at + k_bom.size());
+            if (text[at - 1] == '\n' && (rest.starts_with("---") || rest.starts_with("%"))) {
+                return at;
+            }
+        }
+        return std::string_view::npos;
+    };
+    auto at = text.empty() ? std::string_view::npos : document_bom(1);
+    if (at == std::string_view::npos) {
+        return text;
+    }
+    storage.reserve(text.size());
+    std::size_t from = 0;
+    for (; at != std::string_view::npos; at = document_bom(at + k_bom.size())) {
+        storage.append(text.substr(from, at - from));
+        from = at + k_bom.size();
+    }
+    storage.append(text.substr(from));
+    return storage;
+}
+
 }  // namespace
 
 Json resolve_plain_scalar(const std::string& text) { return resolve_plain(text); }
 
-std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view text,
+std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view original,
                                      Diagnostics& diagnostics) {
+    std::string storage;
+    const std::string_view text = without_boms(original, storage);
     if (!check_tabs(file, text, diagnostics)) {
         return {};
     }
@@ -633,7 +801,7 @@ std::vector<YamlDocument> parse_yaml(const std::string& file, std::string_view t
             break;
         }
         builder.handle(event);
-        done = event.type == YAML_STREAM_END_EVENT;
+        done = event.type == YAML_STREAM_END_EVENT || builder.stopped;
         yaml_event_delete(&event);
     }
     yaml_parser_delete(&parser);

@@ -350,8 +350,16 @@ ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi&
     run_parallel(desired.resources.size(), parallelism, [&](std::size_t i) {
         const Resource& r = desired.resources[i];
         auto got = api.get(r.id.str(), api_version_of(r));
+        if (got && !got->is_object()) {
+            // A 200 whose body is a list, a string or a number (found by fuzz_responses: it threw
+            // in this worker thread and ended the process).
+            got = tl::unexpected(make_api_error(
+                "InvalidResponse", "GET " + r.id.str() + ": the response body is not a JSON object", 200));
+        }
         if (got) {
-            (*got)["id"] = got->value("id", r.id.str());
+            if (!got->contains("id") || !(*got)["id"].is_string()) {
+                (*got)["id"] = r.id.str();
+            }
             *got = needs.project(r.id, std::move(*got));
         }
         std::lock_guard guard(mutex);

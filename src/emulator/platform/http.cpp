@@ -76,7 +76,9 @@ void Response::remove_header(std::string_view name) {
 Response Response::json(int status, const Json& body) {
     Response r;
     r.status = status;
-    r.body = body.dump();
+    // Replace, not throw: request paths and headers are echoed in messages and need not be
+    // UTF-8 (a tenant of bytes 0xFF aborted the emulator; found by fuzz_emulator).
+    r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     return r;
 }
 

@@ -50,6 +50,10 @@ struct Services {
     int retry_after() const;
 };
 
+/// Services with in-memory state that answer dispatch() in-process and listen nowhere
+/// (the request-routing fuzz target): what Emulator::start() opens, without the server.
+std::unique_ptr<Services> open_in_process(Options options);
+
 /// ISO-8601 UTC with milliseconds for an epoch-ms instant.
 std::string iso_time(std::int64_t epoch_ms);
 
