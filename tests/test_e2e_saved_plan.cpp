@@ -164,4 +164,37 @@ TEST_CASE("saved plan: a pruning plan deletes what it saved, and only with --pru
     CHECK(again.err.find("StorageAccount/stextra was deleted since the plan was saved") != std::string::npos);
 }
 
+TEST_CASE("saved plan: a rotated secret (with \" and \\) is planned, saved and applied without either value") {
+    const std::string a = R"(Rot"ate\Saved-A-11)";
+    const std::string b = R"(Rot"ate\Saved-B-22)";
+    auto absent = [&](const std::string& text) {
+        for (const std::string& s : {a, b}) {
+            const std::string escaped = emutest::Json(s).dump();
+            CHECK(text.find(s) == std::string::npos);
+            CHECK(text.find(escaped.substr(1, escaped.size() - 2)) == std::string::npos);
+        }
+    };
+    ::setenv("CONVERGE_TEST_SAVED_PW", a.c_str(), 1);
+    SavedStack stack;
+    const Run created = stack.converge("apply --auto-approve");
+    REQUIRE_MESSAGE(created.code == 0, (created.out + created.err));
+    CHECK(stack.converge("plan --detailed-exitcode").code == 0);
+
+    ::setenv("CONVERGE_TEST_SAVED_PW", b.c_str(), 1);
+    const std::string file = stack.plan_file("rotate.json");
+    const Run plan = stack.converge("plan --detailed-exitcode -o " + file);
+    CHECK_MESSAGE(plan.code == 2, (plan.out + plan.err));
+    CHECK_MESSAGE(plan.out.find("~ tags.pw: (sensitive) -> (sensitive)") != std::string::npos, plan.out);
+    const std::string saved = slurp(file);
+    CHECK(saved.find("pbkdf2") == std::string::npos);
+    const Run applied = stack.run("apply " + file);
+    CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+    const Run after = stack.converge("plan --detailed-exitcode");
+    CHECK_MESSAGE(after.code == 0, (after.out + after.err));
+    for (const std::string* text : {&created.out, &created.err, &plan.out, &plan.err, &saved, &applied.out, &applied.err,
+                                    &after.out, &after.err}) {
+        absent(*text);
+    }
+}
+
 }  // TEST_SUITE

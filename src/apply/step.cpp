@@ -4,6 +4,8 @@
 // it ended: a Failed provisioningState arrives here as an error with the service's message.
 #include "apply/internal.hpp"
 
+#include "converge/secret_digest.hpp"
+
 namespace converge::detail {
 
 TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun& run, const PhaseCallback& phase) {
@@ -20,10 +22,13 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
     }
     if (step.action == Action::create) {
         phase("creating");
-        return send(step, create_request(*input.resource), run, phase);
+        WriteRequest request = create_request(*input.resource);
+        secrets::stamp(request.body, *input.resource, m_stack, true);  // docs/secrets.md
+        return send(step, std::move(request), run, phase);
     }
     static const Change k_no_change;
     WriteRequest request = change_request(*input.resource, input.change ? *input.change : k_no_change);
+    secrets::stamp(request.body, *input.resource, m_stack, request.verb == Verb::put);
     phase(request.verb == Verb::patch ? "updating (PATCH)" : "updating (PUT)");
     return send(step, std::move(request), run, phase);
 }

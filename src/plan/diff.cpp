@@ -4,6 +4,7 @@
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
 #include "converge/ownership.hpp"
+#include "converge/secret_digest.hpp"
 #include "plan/diff_rules.hpp"
 
 #include <cmath>
@@ -169,14 +170,14 @@ void Differ::visit_object(const Json& d, const Json* o, const RuleTree::Cursor& 
 }
 
 // Top-level tags are one map: a tag Azure has that the manifest lacks is drift (it will be
-// removed), except the ownership tags apply adds. Keys compare ignoring case, values exactly.
+// removed), except the ownership tags and the secrets record (docs/secrets.md) apply adds. Keys compare ignoring case, values exactly.
 void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at) {
     visit_object(d, o, at);
     if (!o || !o->is_object() || m_creating) {
         return;
     }
     for (auto it = o->begin(); it != o->end(); ++it) {
-        if (ownership::is_ownership_tag(it.key()) || detail::find_member(d, it.key())) {
+        if (ownership::is_ownership_tag(it.key()) || secrets::is_record_tag(it.key()) || detail::find_member(d, it.key())) {
             continue;
         }
         const std::size_t len = path.size();

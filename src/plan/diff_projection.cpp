@@ -3,6 +3,7 @@
 
 #include "converge/json_pointer.hpp"
 #include "converge/resource_id.hpp"
+#include "converge/secret_digest.hpp"
 #include "plan/diff_rules.hpp"
 
 namespace converge {
@@ -36,14 +37,15 @@ struct Projector {
         return out;
     }
 
-    // The observed tags map without the tags whose value is secret (a saved plan holds no secret).
+    // The observed tags map without the tags whose value is secret (a saved plan holds no secret)
+    // and without the secrets record (no digest of a secret either; docs/secrets.md).
     Json tags(const Json* o) const {
         if (!o || !o->is_object()) {
             return o ? *o : Json();
         }
         Json out = *o;
         for (auto it = o->begin(); it != o->end(); ++it) {
-            if (sensitive.count(json_pointer::join("/tags", it.key()))) {
+            if (sensitive.count(json_pointer::join("/tags", it.key())) || secrets::is_record_tag(it.key())) {
                 out.erase(it.key());
             }
         }

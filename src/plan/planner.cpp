@@ -1,6 +1,7 @@
 #include "converge/planner.hpp"
 
 #include "plan/permute.hpp"
+#include "plan/secret_rotation.hpp"
 
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
@@ -546,6 +547,7 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
         prefetch_ahead(desired, found, i);
         detail::diff_fields(desired.resources[i], found[i], diffs[i]);
     }
+    detail::check_secret_rotation(desired, found, diffs, result.diagnostics);
     const Graph g = build_graph(desired);
     const Ordering ordering = topological_order(g);
     result.diagnostics.append(ordering.diagnostics);
