@@ -269,6 +269,21 @@ std::vector<ResourceId> orphan_scopes(const DesiredSet& desired, const ObservedS
     return out;
 }
 
+// The groups and workspaces the manifests name (whether they exist yet or not).
+std::vector<ResourceId> desired_scopes(const DesiredSet& desired) {
+    std::unordered_set<ResourceId> seen;
+    std::vector<ResourceId> out;
+    const std::string_view workspace = scope_type(Parent::workspace);
+    for (const auto& r : desired.resources) {
+        for (ResourceId p = r.id; !p.empty() && seen.insert(p).second; p = p.parent()) {
+            if (p.is_resource_group() || iequals(p.type(), workspace)) {
+                out.push_back(p);
+            }
+        }
+    }
+    return out;
+}
+
 // Adds to `scopes` every observed scope (a workspace) in one of its resource groups.
 void add_scopes_in_groups(std::vector<ResourceId>& scopes, const ObservedState& seen) {
     std::unordered_set<ResourceId> known(scopes.begin(), scopes.end());
@@ -389,6 +404,13 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
     Collections wanted;
     for (const auto& r : desired.resources) {
         add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent(), 1);
+    }
+    if (options.find_orphans) {
+        // What the named groups and workspaces hold goes out with the rest (no extra round trip
+        // on a converged estate); the rounds below only list scopes found on the way.
+        for (auto& [key, c] : orphan_collections(desired_scopes(desired))) {
+            wanted.try_emplace(key, std::move(c));
+        }
     }
     const ObservedNeeds needs(desired);
     Lister lister(api, needs, options.parallelism);
