@@ -34,6 +34,8 @@ enum class Reason {
     not_owned,          ///< keep: destroy of a resource this stack does not own
     holds_unowned,      ///< keep (or remove with --force-delete-contents): holds what is not deleted
     used_by_kept,       ///< keep: a kept resource names it or lives in it
+    recover,            ///< create: a soft-deleted key vault of that name is recovered (--recover, createMode: recover)
+    purge_soft_deleted, ///< create: the soft-deleted key vault of that name is purged first (--purge-soft-deleted)
 };
 
 /// One field that differs; values are already redacted when `sensitive`.
