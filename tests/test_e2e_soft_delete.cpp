@@ -3,6 +3,7 @@
 // --recover restores it (createMode: recover) and --purge-soft-deleted purges it first, and
 // either way the next plan is empty. Observe reads the deleted vaults only when a vault is to be
 // created: a converged estate costs no extra request.
+#include "cli_stack.hpp"
 #include "e2e_fixture.hpp"
 
 #include "converge/render.hpp"
@@ -202,6 +203,27 @@ TEST_CASE("soft-delete: observe lists the deleted vaults only when the plan crea
     options.mode = RefreshMode::per_resource;
     REQUIRE(converge::observe(desired, api, options));
     CHECK(api.deleted_lists == 0);
+}
+
+TEST_CASE("soft-delete through the binary: plan error (exit 1), --purge-soft-deleted is destructive (exit 3), --recover applies") {
+    converge::testing::CliStack stack("e2e-soft-delete");
+    stack.write("converge.yaml", k_config);
+    stack.write("kv.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-kv}\nspec: {}\n---\n"
+                           "apiVersion: converge/v1\nkind: KeyVault\nmetadata: {name: kv-cli}\nspec:\n  properties:\n"
+                           "    tenantId: 00000000-0000-0000-0000-000000000001\n    sku: {family: A, name: standard}\n");
+    REQUIRE(stack.converge("apply --auto-approve").code == 0);
+    REQUIRE(stack.converge("destroy --auto-approve").code == 0);
+    const converge::testing::Run refused = stack.converge("plan");
+    CHECK(refused.code == 1);
+    CHECK_MESSAGE(refused.err.find("error: KeyVault/kv-cli cannot be created: a key vault of that name was deleted and "
+                                   "is soft-deleted") != std::string::npos,
+                  refused.err);
+    CHECK(stack.converge("plan --recover --purge-soft-deleted").code != 0);
+    CHECK(stack.converge("plan --detailed-exitcode --purge-soft-deleted").code == 3);
+    CHECK(stack.converge("plan --detailed-exitcode --recover").code == 2);
+    const converge::testing::Run recovered = stack.converge("apply --auto-approve --recover");
+    CHECK_MESSAGE(recovered.code == 0, (recovered.out + recovered.err));
+    CHECK(stack.converge("plan --detailed-exitcode").code == 0);
 }
 
 }  // TEST_SUITE
