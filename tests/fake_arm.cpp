@@ -46,7 +46,7 @@ public:
 
 private:
     void settle(Json body) {
-        if (m_request.verb == Verb::remove) {
+        if (m_request.verb == Verb::remove || m_request.verb == Verb::post) {
             m_report.outcome = Outcome::succeeded;
             m_result = Json();
             return;
@@ -227,6 +227,9 @@ ApiResult<Json> FakeArm::write(const WriteRequest& request) {
             const bool child = it->first.rfind(key + "/", 0) == 0;
             it = (it->first == key || child) ? m_store.erase(it) : std::next(it);
         }
+        return Json();
+    case Verb::post:
+        sent["POST " + path] = request.body;
         return Json();
     }
     return Json();

@@ -26,9 +26,9 @@ inline ApiError make_api_error(std::string code, std::string message, int status
 using Query = std::map<std::string, std::string>;
 
 /// The HTTP verb of a write: chosen once per step (resource_ops.hpp), sent as is.
-enum class Verb { put, patch, remove };
+enum class Verb { put, patch, remove, post };
 
-/// "PUT", "PATCH", "DELETE".
+/// "PUT", "PATCH", "DELETE", "POST".
 const char* verb_name(Verb verb);
 
 /// One write: verb, resource path, api-version, body (null for a DELETE) and extra query.

@@ -117,6 +117,9 @@ struct ObservedState {
     std::unordered_map<ResourceId, Json> resources;
     /// Collections that were listed (their ids), so plan can tell "absent" from "not read".
     std::vector<ResourceId> listed_scopes;
+    /// Soft-deleted key vaults whose names the plan would create, each as the id of the vault it
+    /// was (the deleted vault's properties.vaultId, from GET .../Microsoft.KeyVault/deletedVaults).
+    std::vector<ResourceId> soft_deleted;
 
     const Json* find(const ResourceId& id) const {
         auto it = resources.find(id);

@@ -36,6 +36,8 @@ enum class Reason {
     used_by_kept,       ///< keep: a kept resource names it or lives in it
     failed,             ///< update or replace: Azure left it Failed/Canceled (reason_detail: the service's message)
     unsettled,          ///< update: still in a non-terminal provisioningState (Creating, Updating, ...)
+    recover,            ///< create: a soft-deleted key vault of that name is recovered (--recover, createMode: recover)
+    purge_soft_deleted, ///< create: the soft-deleted key vault of that name is purged first (--purge-soft-deleted)
 };
 
 /// One field that differs; values are already redacted when `sensitive`.

@@ -23,6 +23,11 @@ struct PlanOptions {
     /// Delete a resource group or workspace even when it holds resources this stack does not own
     /// (else the delete becomes a keep, Reason::holds_unowned).
     bool force_delete_contents = false;
+    /// A key vault to create whose name is soft-deleted is recovered (createMode: recover);
+    /// without this or purge_soft_deleted it is an error.
+    bool recover = false;
+    /// DESTRUCTIVE: such a soft-deleted vault is purged first, then created anew.
+    bool purge_soft_deleted = false;
 };
 
 /// A plan, and the problems that forbid applying it (cycles, protected resources).

@@ -16,6 +16,10 @@ WriteRequest create_request(const Resource& desired);
 WriteRequest change_request(const Resource& desired, const Change& change);
 /// A delete with the query parameters its kind requires (KindInfo::delete_query).
 WriteRequest delete_request(const ResourceId& id);
+/// The purge of the soft-deleted key vault a create of `desired` collides with (--purge-soft-deleted):
+/// POST /subscriptions/{s}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}/purge,
+/// the location being the desired vault's (a recreate after destroy has the deleted vault's).
+WriteRequest purge_soft_deleted_request(const Resource& desired);
 /// The body of a model container converge creates: this stack's ownership tags.
 Json model_container_body(const std::string& stack);
 

@@ -28,6 +28,8 @@ struct StepRun {
     std::string path;
     std::string api_version;
     std::unique_ptr<Operation> operation;  ///< the write's, polled until done()
+    /// The write sent once `operation` has succeeded (a create after the purge of a soft-deleted vault).
+    std::optional<WriteRequest> then;
 };
 
 /// What a step's write needs: the resource with its deferred refs resolved (null for a
@@ -51,7 +53,7 @@ public:
 
 private:
     TaskOutcome send(const Step& step, WriteRequest request, StepRun& run, const PhaseCallback& phase);
-    TaskOutcome ended(const Step& step, StepRun& run);
+    TaskOutcome ended(const Step& step, StepRun& run, const PhaseCallback& phase);
     TaskOutcome start_container(const Step& step, StepRun& run, const PhaseCallback& phase);
 
     ArmApi& m_api;

@@ -3,6 +3,7 @@
 #include "converge/ownership.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace converge {
 
@@ -63,6 +64,20 @@ WriteRequest delete_request(const ResourceId& id) {
             request.query[std::string(name)] = std::string(value);
         }
     }
+    return request;
+}
+
+WriteRequest purge_soft_deleted_request(const Resource& desired) {
+    std::string location;
+    for (char c : desired.body.value("location", std::string())) {
+        if (c != ' ') {
+            location += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    WriteRequest request;
+    request.verb = Verb::post;
+    request.path = "/subscriptions/" + desired.id.subscription() + "/providers/Microsoft.KeyVault/locations/" + location +
+                   "/deletedVaults/" + desired.id.name() + "/purge";
     return request;
 }
 

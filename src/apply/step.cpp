@@ -21,10 +21,21 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
             tl::unexpected(make_api_error("NotInManifests", step.id.str() + " is not in the manifests")));
     }
     if (step.action == Action::create) {
+        WriteRequest create = create_request(*input.resource);
+        secrets::stamp(create.body, *input.resource, m_stack, true);  // docs/secrets.md
+        const Reason reason = input.change != nullptr ? input.change->reason : Reason::absent;
+        if (reason == Reason::recover) {  // docs/apply.md "Soft-delete"
+            create.body["properties"]["createMode"] = "recover";
+            phase("recovering (createMode: recover)");
+            return send(step, std::move(create), run, phase);
+        }
+        if (reason == Reason::purge_soft_deleted) {
+            phase("purging the soft-deleted vault");
+            run.then = std::move(create);
+            return send(step, purge_soft_deleted_request(*input.resource), run, phase);
+        }
         phase("creating");
-        WriteRequest request = create_request(*input.resource);
-        secrets::stamp(request.body, *input.resource, m_stack, true);  // docs/secrets.md
-        return send(step, std::move(request), run, phase);
+        return send(step, std::move(create), run, phase);
     }
     static const Change k_no_change;
     WriteRequest request = change_request(*input.resource, input.change ? *input.change : k_no_change);
@@ -48,7 +59,9 @@ TaskOutcome StepTasks::start_container(const Step& step, StepRun& run, const Pha
 }
 
 TaskOutcome StepTasks::send(const Step& step, WriteRequest request, StepRun& run, const PhaseCallback& phase) {
-    request.path = run.path;
+    if (request.path.empty()) {
+        request.path = run.path;
+    }
     request.api_version = run.api_version;
     auto started = m_api.begin(request);
     if (!started) {
@@ -57,13 +70,13 @@ TaskOutcome StepTasks::send(const Step& step, WriteRequest request, StepRun& run
     run.operation = std::move(*started);
     run.next = StepRun::Next::operation;
     if (run.operation->done()) {
-        return ended(step, run);
+        return ended(step, run, phase);
     }
     phase("waiting for the operation");
     return TaskOutcome::after(run.operation->wait());
 }
 
-TaskOutcome StepTasks::resume(const Step& step, StepRun& run, const PhaseCallback& /*phase*/) {
+TaskOutcome StepTasks::resume(const Step& step, StepRun& run, const PhaseCallback& phase) {
     if (run.next == StepRun::Next::read_back) {
         return TaskOutcome::done(m_api.get(run.path, run.api_version));
     }
@@ -71,14 +84,20 @@ TaskOutcome StepTasks::resume(const Step& step, StepRun& run, const PhaseCallbac
     if (!run.operation->done()) {
         return TaskOutcome::after(run.operation->wait());
     }
-    return ended(step, run);
+    return ended(step, run, phase);
 }
 
 // The operation is done: its error, or the final body. A write that ended without a body
 // (a service that answers 200 with none) is read once, for the refs that point at it.
-TaskOutcome StepTasks::ended(const Step& step, StepRun& run) {
+TaskOutcome StepTasks::ended(const Step& step, StepRun& run, const PhaseCallback& phase) {
     ApiResult<Json> result = run.operation->result();
     run.operation.reset();
+    if (result && run.then) {
+        WriteRequest next = std::move(*run.then);
+        run.then.reset();
+        phase("creating");
+        return send(step, std::move(next), run, phase);
+    }
     if (!result || step.action == Action::remove) {
         return TaskOutcome::done(result ? ApiResult<Json>(Json()) : std::move(result));
     }

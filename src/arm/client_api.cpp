@@ -7,6 +7,7 @@ const char* verb_name(Verb verb) {
     case Verb::put: return "PUT";
     case Verb::patch: return "PATCH";
     case Verb::remove: return "DELETE";
+    case Verb::post: return "POST";
     }
     return "PUT";
 }

@@ -87,6 +87,11 @@ void add_stack_options(CLI::App& command, StackOptions& options, bool with_refre
                          "Take over existing resources the manifests name that no stack owns (untagged)");
         command.add_option("--take-over-from", options.take_over_from,
                            "Take over the resources the manifests name that this other stack owns");
+        auto* recover = command.add_flag("--recover", options.recover,
+                                         "Recover a soft-deleted key vault whose name the plan creates (createMode: recover)");
+        command.add_flag("--purge-soft-deleted", options.purge_soft_deleted,
+                         "DESTRUCTIVE: purge a soft-deleted key vault whose name the plan creates, then create it anew")
+            ->excludes(recover);
     }
     command.add_flag("--force-delete-contents", options.force_delete_contents,
                      "DESTRUCTIVE: delete a resource group or workspace even when it holds resources this stack "
@@ -207,6 +212,8 @@ std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOp
     plan.adopt = options.adopt;
     plan.take_over_from = options.take_over_from;
     plan.force_delete_contents = options.force_delete_contents;
+    plan.recover = options.recover;
+    plan.purge_soft_deleted = options.purge_soft_deleted;
     // Always with what the stack's scopes hold: plan lists orphans, deletes check what they hold.
     auto observed = out.stack->observe(true);
     if (!observed) {

@@ -29,6 +29,8 @@ struct StackOptions {
     bool adopt = false;                  ///< --adopt: take over existing untagged resources the manifests name
     std::string take_over_from;          ///< --take-over-from STACK
     bool force_delete_contents = false;  ///< --force-delete-contents
+    bool recover = false;                ///< --recover: recover a soft-deleted key vault the plan creates
+    bool purge_soft_deleted = false;     ///< --purge-soft-deleted: purge it first, then create (destructive)
     bool strict = false;  ///< --strict: warnings are errors
     ClientOptions client;
 };

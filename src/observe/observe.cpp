@@ -390,6 +390,48 @@ ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi&
     return state;
 }
 
+// The soft-deleted key vaults that the plan's vault creates would collide with: one list of the
+// subscription's deleted vaults (GET /subscriptions/{s}/providers/Microsoft.KeyVault/deletedVaults),
+// sent only when a desired key vault was not found, so a converged estate costs no request.
+// A principal that may not read deleted vaults (403) gets no soft-delete check, as before.
+ApiResult<ObservedState> with_soft_deleted(const DesiredSet& desired, ArmApi& api, ApiResult<ObservedState> state) {
+    if (!state) {
+        return state;
+    }
+    std::map<std::string, std::vector<const Resource*>> absent;  // lower-case subscription -> vaults
+    for (const auto& r : desired.resources) {
+        if (r.kind != nullptr && r.kind->name == "KeyVault" && state->find(r.id) == nullptr) {
+            absent[to_lower(r.id.subscription())].push_back(&r);
+        }
+    }
+    for (const auto& [key, vaults] : absent) {
+        const Resource& first = *vaults.front();
+        auto items = api.list("/subscriptions/" + std::string(first.id.subscription()) +
+                                  "/providers/Microsoft.KeyVault/deletedVaults",
+                              api_version_of(first), {});
+        if (!items) {
+            if (items.error().is_not_found() || items.error().status == 403) {
+                continue;
+            }
+            return tl::unexpected(items.error());
+        }
+        for (const auto& item : *items) {
+            // Kept as the deleted vault's properties.vaultId: the vault it was (a deleted vault's
+            // own id is subscription-level, which ResourceId does not hold).
+            const Json* vault_id = item.contains("properties") && item["properties"].is_object() &&
+                                           item["properties"].contains("vaultId") && item["properties"]["vaultId"].is_string()
+                                       ? &item["properties"]["vaultId"]
+                                       : nullptr;
+            const auto id = vault_id != nullptr ? ResourceId::parse(vault_id->get<std::string>()) : std::nullopt;
+            if (id && std::any_of(vaults.begin(), vaults.end(),
+                                  [&](const Resource* v) { return iequals(v->id.name(), id->name()); })) {
+                state->soft_deleted.push_back(*id);
+            }
+        }
+    }
+    return state;
+}
+
 }  // namespace
 
 std::string collection_path(const ResourceId& id) {
@@ -399,7 +441,7 @@ std::string collection_path(const ResourceId& id) {
 
 ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options) {
     if (options.mode == RefreshMode::per_resource) {
-        return observe_per_resource(desired, api, options.parallelism);
+        return with_soft_deleted(desired, api, observe_per_resource(desired, api, options.parallelism));
     }
     Collections wanted;
     for (const auto& r : desired.resources) {
@@ -431,7 +473,7 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const O
             lister.run(next_collections(scopes, lister.state(), step));
         }
     }
-    return lister.finish();
+    return with_soft_deleted(desired, api, lister.finish());
 }
 
 }  // namespace converge

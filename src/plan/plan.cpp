@@ -11,7 +11,7 @@ bool Plan::has_changes() const {
 
 bool Plan::destructive() const {
     return std::any_of(changes.begin(), changes.end(), [](const Change& c) {
-        return c.action == Action::remove || c.action == Action::replace;
+        return c.action == Action::remove || c.action == Action::replace || c.reason == Reason::purge_soft_deleted;
     });
 }
 
@@ -48,6 +48,8 @@ const char* reason_name(Reason reason) {
     case Reason::used_by_kept: return "used-by-kept";
     case Reason::failed: return "failed";
     case Reason::unsettled: return "unsettled";
+    case Reason::recover: return "recover";
+    case Reason::purge_soft_deleted: return "purge-soft-deleted";
     }
     return "none";
 }

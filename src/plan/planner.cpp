@@ -531,6 +531,52 @@ void keep_holders(std::vector<Change>& changes, const DesiredSet& desired, const
     }
 }
 
+// A key vault to create whose name is soft-deleted (ObservedState::soft_deleted): Azure refuses
+// the create (409 ConflictError), so the plan says so now. --recover makes it a create with
+// createMode: recover; --purge-soft-deleted a purge, then a create (destructive).
+void check_soft_deleted(std::vector<Change>& changes, const ObservedState& observed, const PlanOptions& options,
+                        Diagnostics& diags) {
+    if (observed.soft_deleted.empty()) {
+        return;
+    }
+    for (auto& c : changes) {
+        if (c.action != Action::create || c.kind != "KeyVault") {
+            continue;
+        }
+        const auto deleted = std::find_if(observed.soft_deleted.begin(), observed.soft_deleted.end(), [&](const ResourceId& d) {
+            return iequals(d.subscription(), c.id.subscription()) && iequals(d.name(), c.id.name());
+        });
+        if (deleted == observed.soft_deleted.end()) {
+            continue;
+        }
+        const std::string label = resource_label(c.kind, c.id);
+        if (options.recover && options.purge_soft_deleted) {
+            diags.error(c.location, "--recover and --purge-soft-deleted exclude each other");
+            return;
+        }
+        if (options.recover) {
+            c.reason = Reason::recover;
+            c.reason_detail = "recovered from soft-delete (--recover, createMode: recover)";
+            FieldChange mode;
+            mode.path = "/properties/createMode";
+            mode.after = Json("recover");
+            c.fields.insert(c.fields.begin(), std::move(mode));
+        } else if (options.purge_soft_deleted) {
+            c.reason = Reason::purge_soft_deleted;
+            c.reason_detail = "created AFTER PURGING the soft-deleted vault of that name (--purge-soft-deleted), "
+                              "whose keys, secrets and certificates are lost for good";
+        } else {
+            diags.error(c.location,
+                        fmt::format("{} cannot be created: a key vault of that name was deleted and is soft-deleted "
+                                    "(it was {}), and "
+                                    "Azure refuses the name until it is recovered or purged. Pass --recover to restore "
+                                    "it (createMode: recover), or --purge-soft-deleted to purge it for good and create "
+                                    "it anew (destructive)",
+                                    label, deleted->str()));
+        }
+    }
+}
+
 }  // namespace
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
@@ -596,6 +642,7 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
                 result.plan.changes.push_back(std::move(diffs[i]));
             }
         }
+        check_soft_deleted(result.plan.changes, observed, options, result.diagnostics);
     }
     if (options.prune) {
         if (desired.stack.empty()) {

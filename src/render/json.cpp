@@ -57,7 +57,8 @@ std::optional<Action> parse_action(const std::string& s) {
 std::optional<Reason> parse_reason(const std::string& s) {
     for (Reason r : {Reason::none, Reason::absent, Reason::drift, Reason::create_only_field, Reason::pruned,
                      Reason::destroy, Reason::untagged, Reason::take_over, Reason::not_owned, Reason::holds_unowned,
-                     Reason::used_by_kept, Reason::failed, Reason::unsettled}) {
+                     Reason::used_by_kept, Reason::failed, Reason::unsettled, Reason::recover,
+                     Reason::purge_soft_deleted}) {
         if (s == reason_name(r)) {
             return r;
         }

@@ -38,7 +38,11 @@ const char* colour(Action a) {
 std::string headline(const Change& c) {
     const std::string label = change_label(c);
     switch (c.action) {
-    case Action::create: return label + " will be created";
+    case Action::create:
+        if (c.reason == Reason::recover || c.reason == Reason::purge_soft_deleted) {
+            return label + " will be " + c.reason_detail;
+        }
+        return label + " will be created";
     case Action::update:
         if (c.reason == Reason::failed || c.reason == Reason::unsettled) {
             return label + " " + c.reason_detail;

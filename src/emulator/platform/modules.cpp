@@ -10,6 +10,7 @@ void install_modules(Registry& registry) {
     install_operation_routes(registry);
     install_arm_types(registry);
     install_workspaces(registry);
+    install_soft_delete(registry);
     install_computes(registry);
     install_models(registry);
     install_online_endpoints(registry);

@@ -15,6 +15,8 @@ void install_providers(Registry& registry);
 void install_operation_routes(Registry& registry);
 void install_arm_types(Registry& registry);
 void install_workspaces(Registry& registry);
+/// Key Vault and workspace soft-delete (after install_arm_types and install_workspaces).
+void install_soft_delete(Registry& registry);
 void install_computes(Registry& registry);
 void install_models(Registry& registry);
 void install_online_endpoints(Registry& registry);
