@@ -94,6 +94,22 @@ ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObse
     return apply_plan(planned.plan, desired, observed, *m_api, apply, observer);
 }
 
+void require_ok(const ApplyResult& result) {
+    std::string failures;
+    for (const auto& s : result.steps) {
+        if (s.status != StepStatus::succeeded) {
+            failures += s.id.str() + ": " + step_status_name(s.status) + " " + s.message + "\n";
+        }
+    }
+    REQUIRE_MESSAGE(result.ok(), failures);
+}
+
+void require_converged(E2e& e2e, const DesiredSet& desired, PlanOptions options) {
+    const auto planned = e2e.plan(desired, options);
+    REQUIRE_MESSAGE(planned.ok(), planned.diagnostics.to_string());
+    CHECK_MESSAGE(!planned.plan.has_changes(), render_text(planned.plan));
+}
+
 std::uint64_t E2e::writes() const {
     const auto stats = m_emulator->stats();
     std::uint64_t n = 0;

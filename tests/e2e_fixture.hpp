@@ -53,6 +53,11 @@ private:
     std::unique_ptr<ArmClientApi> m_api;
 };
 
+/// Requires an apply to have succeeded, naming every step that did not.
+void require_ok(const ApplyResult& result);
+/// The property every scenario ends with: the plan is valid and has nothing left to do.
+void require_converged(E2e& e2e, const DesiredSet& desired, PlanOptions options = {});
+
 /// The changes of a plan that are not no-ops, as "action Kind/name" lines.
 std::string changes_of(const Plan& plan);
 

@@ -11,6 +11,8 @@
 using namespace converge;
 using converge::testing::changes_of;
 using converge::testing::E2e;
+using converge::testing::require_converged;
+using converge::testing::require_ok;
 using converge::testing::apply_edits;
 
 namespace {
@@ -121,23 +123,6 @@ DesiredSet load(E2e& e2e, const std::vector<std::pair<std::string, std::string>>
     auto loaded = e2e.load(stack(edits), k_config);
     REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
     return std::move(loaded.desired);
-}
-
-void require_ok(const ApplyResult& result) {
-    std::string failures;
-    for (const auto& s : result.steps) {
-        if (s.status != StepStatus::succeeded) {
-            failures += s.id.str() + ": " + step_status_name(s.status) + " " + s.message + "\n";
-        }
-    }
-    REQUIRE_MESSAGE(result.ok(), failures);
-}
-
-// The property every scenario ends with: nothing left to do.
-void require_converged(E2e& e2e, const DesiredSet& desired, PlanOptions options = {}) {
-    const auto planned = e2e.plan(desired, options);
-    REQUIRE(planned.ok());
-    CHECK_MESSAGE(!planned.plan.has_changes(), render_text(planned.plan));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 
 using namespace converge;
 using converge::testing::E2e;
+using converge::testing::require_converged;
+using converge::testing::require_ok;
 using converge::testing::changes_of;
 
 namespace {
@@ -93,23 +95,6 @@ DesiredSet load(E2e& e2e, const std::map<std::string, std::string>& files, const
     auto loaded = e2e.load(files, config);
     REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
     return std::move(loaded.desired);
-}
-
-void require_ok(const ApplyResult& result) {
-    std::string failures;
-    for (const auto& s : result.steps) {
-        if (s.status != StepStatus::succeeded) {
-            failures += s.id.str() + ": " + step_status_name(s.status) + " " + s.message + "\n";
-        }
-    }
-    REQUIRE_MESSAGE(result.ok(), failures);
-}
-
-// Apply, then plan again: nothing left to do.
-void require_converged(E2e& e2e, const DesiredSet& desired, PlanOptions options = {}) {
-    const auto again = e2e.plan(desired, options);
-    REQUIRE_MESSAGE(again.ok(), again.diagnostics.to_string());
-    CHECK_MESSAGE(!again.plan.has_changes(), changes_of(again.plan));
 }
 
 struct Shared {

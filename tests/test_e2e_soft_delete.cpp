@@ -14,6 +14,8 @@
 
 using namespace converge;
 using converge::testing::E2e;
+using converge::testing::require_converged;
+using converge::testing::require_ok;
 using converge::testing::changes_of;
 
 namespace {
@@ -44,22 +46,6 @@ DesiredSet load(E2e& e2e) {
     auto loaded = e2e.load(stack_files(), k_config);
     REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
     return std::move(loaded.desired);
-}
-
-void require_ok(const ApplyResult& result) {
-    std::string failures;
-    for (const auto& s : result.steps) {
-        if (s.status != StepStatus::succeeded) {
-            failures += s.id.str() + ": " + step_status_name(s.status) + " " + s.message + "\n";
-        }
-    }
-    REQUIRE_MESSAGE(result.ok(), failures);
-}
-
-void require_converged(E2e& e2e, const DesiredSet& desired) {
-    const auto again = e2e.plan(desired);
-    REQUIRE_MESSAGE(again.ok(), again.diagnostics.to_string());
-    CHECK_MESSAGE(!again.plan.has_changes(), changes_of(again.plan));
 }
 
 // Applied, then destroyed: the vault is soft-deleted.
