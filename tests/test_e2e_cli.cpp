@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 using converge::testing::Run;
 
 namespace {
@@ -103,7 +105,40 @@ TEST_CASE("converge binary: global flags after the subcommand, unknown commands,
         CHECK(v.code == 0);
         CHECK(v.out.starts_with("converge "));
         CHECK(v.out.find(" (commit ") != std::string::npos);
+        CHECK(v.out.find(std::string(", ") + CONVERGE_BUILD_TYPE + ")") != std::string::npos);
     }
+}
+
+TEST_CASE("converge completion: generated from the CLI, valid bash, completes commands and choices") {
+    CliStack stack;
+    const Run bash = stack.bare("completion bash");
+    REQUIRE(bash.code == 0);
+    const Run help = stack.bare("--help");
+    // Every subcommand the CLI registers is offered.
+    for (const std::string command : {"validate", "plan", "apply", "destroy", "emulator", "version", "completion"}) {
+        REQUIRE(help.out.find("  " + command + " ") != std::string::npos);
+        CHECK(bash.out.find(" " + command + ")") != std::string::npos);
+    }
+    const auto script = stack.root() / "completion.bash";
+    std::ofstream(script) << bash.out;
+    // Source it and ask bash itself what it completes.
+    auto complete = [&](const std::string& words, int cword) {
+        const std::string cmd = "bash -c 'source " + script.string() + "; COMP_WORDS=(" + words +
+                                "); COMP_CWORD=" + std::to_string(cword) + "; _converge; echo \"${COMPREPLY[*]}\"' >" +
+                                (stack.root() / "reply").string() + " 2>&1";
+        CHECK(std::system(cmd.c_str()) == 0);
+        return converge::testing::slurp(stack.root() / "reply");
+    };
+    CHECK(complete("converge pl", 1) == "plan\n");
+    CHECK(complete("converge plan --refresh \"\"", 3) == "list per-resource\n");
+    CHECK(complete("converge --log-format json plan --detailed", 4) == "--detailed-exitcode\n");
+    CHECK(complete("converge completion \"\"", 2).find("bash zsh") != std::string::npos);
+
+    const Run zsh = stack.bare("completion zsh");
+    CHECK(zsh.code == 0);
+    CHECK(zsh.out.starts_with("#compdef converge\n"));
+    CHECK(zsh.out.find("'--refresh[How to read current state]:value:(list per-resource)'") != std::string::npos);
+    CHECK(stack.bare("completion fish").code == 1);
 }
 
 TEST_CASE("converge binary: --var without '=', unknown --var names, validate --strict") {

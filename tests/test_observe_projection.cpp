@@ -176,7 +176,7 @@ std::string step_graph_text(const Plan& plan) {
 // Plan (with and without prune, and destroy), apply order and saved plan agree.
 void check_same_outcome(const DesiredSet& desired, const ObservedState& full) {
     const ObservedState kept = projected(desired, full);
-    for (const PlanOptions options : {PlanOptions{}, PlanOptions{true, false}, PlanOptions{false, true}}) {
+    for (const PlanOptions& options : {PlanOptions{}, PlanOptions{true, false}, PlanOptions{false, true}}) {
         const PlanResult a = build_plan(desired, full, options);
         const PlanResult b = build_plan(desired, kept, options);
         REQUIRE(render_json(a.plan) == render_json(b.plan));

@@ -41,7 +41,7 @@ std::string first_command(int argc, char** argv) {
 }
 
 void register_version(CLI::App& app, int& exit_code) {
-    auto* sub = app.add_subcommand("version", "Print the version and the git commit it was built from");
+    auto* sub = app.add_subcommand("version", "Print the version, the git commit and the build type");
     sub->callback([&exit_code] {
         std::printf("%s\n", fmt_version().c_str());
         exit_code = k_exit_ok;
@@ -49,7 +49,9 @@ void register_version(CLI::App& app, int& exit_code) {
 }
 }  // namespace
 
-std::string fmt_version() { return std::string("converge ") + k_version + " (commit " + k_commit + ")"; }
+std::string fmt_version() {
+    return std::string("converge ") + k_version + " (commit " + k_commit + ", " + k_build_type + ")";
+}
 
 bool GlobalOptions::color_stdout() const { return color_allowed(*this, 1); }
 bool GlobalOptions::color_stderr() const { return color_allowed(*this, 2); }
@@ -75,6 +77,7 @@ int run(int argc, char** argv) {
     register_destroy(app, global, exit_code);
     register_emulator(app, global, exit_code);
     register_version(app, exit_code);
+    register_completion(app, exit_code);
 
     if (const std::string command = first_command(argc, argv); !command.empty()) {
         std::vector<std::string> names;

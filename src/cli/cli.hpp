@@ -32,8 +32,10 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
+/// `converge completion bash|zsh`, generated from the registered subcommands: register it last.
+void register_completion(CLI::App& app, int& exit_code);
 
-/// "converge 0.1.0 (commit 1a2b3c4d5e6f)": what `converge version` and `--version` print.
+/// "converge 0.1.0 (commit 1a2b3c4d5e6f, RelWithDebInfo)": what `converge version` and `--version` print.
 std::string fmt_version();
 
 /// True when an -o/--out FILE argument is a bare output format name ("json", "yaml", "table",
