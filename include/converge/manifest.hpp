@@ -3,8 +3,10 @@
 // dependencies and positions. No network; user errors are diagnostics, never exceptions.
 // The format is documented in docs/manifests.md.
 #include "converge/diagnostic.hpp"
+#include "converge/lock_config.hpp"
 #include "converge/model.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +31,8 @@ struct LoadOptions {
 /// The desired set, and every problem found while building it.
 struct LoadResult {
     DesiredSet desired;
+    /// converge.yaml `lock:` (absent: the stack has no cross-machine lock).
+    std::optional<StackLockConfig> lock;
     Diagnostics diagnostics;
     std::size_t file_count = 0;  ///< manifest files read (converge.yaml not counted)
 };

@@ -75,6 +75,7 @@ int run(int argc, char** argv) {
     register_plan(app, global, exit_code);
     register_apply(app, global, exit_code);
     register_destroy(app, global, exit_code);
+    register_force_unlock(app, global, exit_code);
     register_emulator(app, global, exit_code);
     register_version(app, exit_code);
     register_completion(app, exit_code);

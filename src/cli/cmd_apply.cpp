@@ -31,6 +31,8 @@ void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code) 
     auto* sub = app.add_subcommand("apply", "Converge Azure to the manifests, or apply a plan saved with plan -o");
     add_stack_options(*sub, cmd->stack, true);
     add_auto_approve(*sub, cmd->auto_approve, "Apply");
+    add_lock_options(*sub, cmd->stack);
+    cmd->stack.lock_command = "apply";
     sub->callback([cmd, &global, &exit_code] { exit_code = run_apply(*cmd, global); });
 }
 

@@ -111,7 +111,7 @@ int apply_saved_plan(const StackOptions& options, const GlobalOptions& global) {
         return k_exit_error;
     }
     auto stack = Stack::open(stack_options_for(saved, options), global);
-    if (!stack) {
+    if (!stack || !stack->lock(global)) {
         return k_exit_error;
     }
     // Also when the plan needs no secret: a plan whose manifests changed is refused.

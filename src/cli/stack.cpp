@@ -203,10 +203,70 @@ std::optional<Plan> Stack::plan(const ObservedState& observed, const PlanOptions
     return std::move(result.plan);
 }
 
+std::optional<std::chrono::milliseconds> parse_lock_timeout(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::size_t used = 0;
+    long long n = 0;
+    try {
+        n = std::stoll(text, &used);
+    } catch (...) {
+        return std::nullopt;
+    }
+    if (n < 0) {
+        return std::nullopt;
+    }
+    std::string unit = text.substr(used);
+    long long scale = unit.empty() || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
+    if (scale < 0) {
+        return std::nullopt;
+    }
+    return std::chrono::milliseconds(n * scale);
+}
+
+void add_lock_options(CLI::App& command, StackOptions& options) {
+    command.add_option("--lock-timeout", options.lock_timeout,
+                       "Wait up to DURATION (90, 30s, 5m, 1h) for the stack's lock (converge.yaml lock:); 0 = fail at once")
+        ->capture_default_str();
+    command.add_flag("--no-lock", options.no_lock, "Do not take the stack's lock (converge.yaml lock:)");
+}
+
+bool Stack::lock(const GlobalOptions& global) {
+    if (m_options.lock_command.empty() || m_options.no_lock || !m_loaded.lock) {
+        return true;
+    }
+    auto timeout = parse_lock_timeout(m_options.lock_timeout);
+    if (!timeout) {
+        print_error("--lock-timeout: '" + m_options.lock_timeout + "' is not a duration (90, 30s, 5m, 1h)");
+        return false;
+    }
+    LockWaitOptions wait;
+    wait.timeout = *timeout;
+    bool said = false;
+    wait.on_wait = [&said, &global](const LockHolder& holder, std::chrono::milliseconds) {
+        if (!said && global.log_format != "json") {
+            std::fprintf(stderr, "converge: waiting for the stack lock, held by %s\n", holder.describe().c_str());
+            said = true;
+        }
+    };
+    auto held = StackLock::acquire(client(), *m_loaded.lock, this_process_holder(m_options.lock_command), wait);
+    if (!held) {
+        print_error(held.error().code == k_stack_locked ? held.error().message
+                                                         : "taking the stack lock: " + held.error().to_string());
+        return false;
+    }
+    m_lock = std::move(*held);
+    return true;
+}
+
 std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOptions& global, PlanOptions plan) {
     Planned out;
     out.stack = Stack::open(options, global);
     if (!out.stack) {
+        return std::nullopt;
+    }
+    if (!out.stack->lock(global)) {  // before observe: the plan is made under the lock
         return std::nullopt;
     }
     plan.adopt = options.adopt;

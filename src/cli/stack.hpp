@@ -7,6 +7,7 @@
 #include "converge/manifest.hpp"
 #include "converge/observe.hpp"
 #include "converge/planner.hpp"
+#include "converge/stack_lock.hpp"
 
 #include "emulator.hpp"
 
@@ -32,8 +33,19 @@ struct StackOptions {
     bool recover = false;                ///< --recover: recover a soft-deleted key vault the plan creates
     bool purge_soft_deleted = false;     ///< --purge-soft-deleted: purge it first, then create (destructive)
     bool strict = false;  ///< --strict: warnings are errors
+    /// apply/destroy ("apply", "destroy"): hold the stack's lock (converge.yaml `lock:`) from
+    /// before observe until the command ends. Empty (plan): no lock.
+    std::string lock_command;
+    bool no_lock = false;            ///< --no-lock
+    std::string lock_timeout = "0";  ///< --lock-timeout DURATION (0 = refuse at once when held)
     ClientOptions client;
 };
+
+/// Adds --lock-timeout and --no-lock (apply, destroy).
+void add_lock_options(CLI::App& command, StackOptions& options);
+
+/// "0", "90" (seconds), "30s", "5m", "1h" -> milliseconds; nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_lock_timeout(const std::string& text);
 
 /// Adds the positional DIR... and the shared flags (client flags included) to `command`.
 void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune);
@@ -56,6 +68,12 @@ public:
     std::optional<ObservedState> observe(bool find_orphans);
     /// Plans; prints diagnostics (cycles, protected resources); nullopt when it may not be applied.
     std::optional<Plan> plan(const ObservedState& observed, const PlanOptions& options);
+    /// Takes the stack's lock when options.lock_command is set, converge.yaml has `lock:` and
+    /// --no-lock is not given (held until the Stack is destroyed); prints the refusal (who holds
+    /// it, since when) and returns false when it cannot.
+    bool lock(const GlobalOptions& global);
+    /// converge.yaml `lock:`, when the stack has one.
+    const std::optional<StackLockConfig>& lock_config() const { return m_loaded.lock; }
 
 private:
     Stack() = default;
@@ -66,6 +84,7 @@ private:
     LoadResult m_loaded;
     std::string m_subscription;
     std::unique_ptr<ArmClientApi> m_api;
+    std::unique_ptr<StackLock> m_lock;  ///< last: released before the client goes
 };
 
 /// A stack opened, observed and planned: what plan, apply and destroy all start with.

@@ -307,4 +307,11 @@ std::string Emulator::issue_token(std::chrono::seconds lifetime, const std::stri
     return mint_token(*m_services, audience, lifetime.count());
 }
 
+Credentials Emulator::add_principal(const std::string& display_name) {
+    if (!m_services->store) {
+        throw std::runtime_error("emulator: add_principal needs a started emulator");
+    }
+    return create_principal(*m_services, display_name);
+}
+
 }  // namespace emulator

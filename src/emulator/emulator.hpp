@@ -55,6 +55,9 @@ struct Options {
     FaultRates faults;                   ///< fault injection (all 0 by default)
     bool realism = true;                 ///< Azure's server-side normalisations (issue 8)
     std::chrono::seconds token_lifetime{3599};  ///< access-token lifetime
+    /// Activity Log retention: events older than 90 days are dropped (as Azure does), and the
+    /// oldest beyond this count.
+    std::size_t activity_log_capacity = 100000;
     /// Clock in epoch milliseconds; empty = the system clock. Tests pass a manual clock so
     /// async operations complete without sleeping.
     std::function<std::int64_t()> clock;
@@ -135,6 +138,11 @@ public:
     /// lifetime gives an expired one (for tests).
     std::string issue_token(std::chrono::seconds lifetime,
                             const std::string& audience = "https://management.azure.com/") const;
+
+    /// Creates another service principal (its own appId, objectId and secret) that can see the
+    /// subscription: a test acts "as someone else" through the token endpoint with it. Also
+    /// POST /_emulator/principals. Needs start().
+    Credentials add_principal(const std::string& display_name = "");
 
     /// Extension point: the route and resource-type registry (modules.cpp installs into it).
     Registry& registry();

@@ -117,6 +117,23 @@ void read_defaults(const YamlDocument& doc, StackConfig& config, bool require_en
             config.stack = s;
         }
     }
+    if (const auto l = doc.root.find("lock"); l != doc.root.end() && l->is_object() && l->contains("storageAccount")) {
+        StackLockConfig lock;
+        lock.storage_account = default_string(doc, "/lock/storageAccount", context, ignored, diagnostics, config);
+        if (l->contains("container")) {
+            lock.container = default_string(doc, "/lock/container", context, ignored, diagnostics, config);
+        }
+        if (l->contains("blob")) {
+            lock.blob = default_string(doc, "/lock/blob", context, ignored, diagnostics, config);
+        }
+        if (l->contains("blobEndpoint")) {
+            lock.blob_endpoint = default_string(doc, "/lock/blobEndpoint", context, ignored, diagnostics, config);
+        }
+        if (const auto d = l->find("leaseSeconds"); d != l->end() && d->is_number_integer()) {
+            lock.lease_seconds = d->get<int>();
+        }
+        config.lock = std::move(lock);
+    }
     const Json::json_pointer tags("/defaults/tags");
     if (doc.root.contains(tags) && doc.root.at(tags).is_object()) {
         for (const auto& [k, v] : doc.root.at(tags).items()) {

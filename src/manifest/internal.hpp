@@ -106,6 +106,7 @@ struct StackConfig {
     std::string workspace;
     Json tags = Json::object();
     std::map<std::string, Variable> variables;
+    std::optional<StackLockConfig> lock;  ///< `lock:`
     Location file;
     /// Pointers of defaults present with a wrong type (a schema error): resources that would
     /// fall back on them report nothing more (one root cause, one error).

@@ -154,6 +154,10 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
     LoadResult result;
     const StackConfig config = load_config(config_file, stack_dir, options, diagnostics);
     result.desired.stack = config.stack;
+    result.lock = config.lock;
+    if (result.lock && result.lock->blob.empty()) {
+        result.lock->blob = config.stack + ".lock";
+    }
 
     // Documents are built as they are read, so only one file's documents are held at a time;
     // those whose strings may hold a ${ref:...} wait until every id is known.

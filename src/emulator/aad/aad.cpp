@@ -112,6 +112,18 @@ std::string requested_audience(const Request& req) {
     return first;
 }
 
+const char* const k_principal_type = "_emulator/serviceprincipals";
+
+std::string principal_key(const std::string& app_id) { return "/_emulator/servicePrincipals/" + to_lower(app_id); }
+
+/// An additional service principal (create_principal) by appId.
+std::optional<Record> find_principal(Services& svc, const std::string& app_id) {
+    if (app_id.empty() || app_id.find('/') != std::string::npos) {
+        return std::nullopt;
+    }
+    return svc.store->get(principal_key(app_id));
+}
+
 Response handle_token(Context& ctx, bool v2_path) {
     const Services& svc = ctx.svc;
     std::string tenant = ctx.param("tenant");
@@ -130,7 +142,17 @@ Response handle_token(Context& ctx, bool v2_path) {
     std::string client_id;
     std::optional<std::string> secret;
     client_credentials(ctx.req, client_id, secret);
+    std::string expected_secret = svc.credentials.client_secret;
+    std::string app_id;
+    std::string object_id;
     if (!iequals(client_id, svc.credentials.client_id)) {
+        if (auto other = find_principal(ctx.svc, client_id)) {
+            expected_secret = other->secrets.value("clientSecret", "");
+            app_id = other->body.value("appId", "");
+            object_id = other->body.value("objectId", "");
+        }
+    }
+    if (!iequals(client_id, svc.credentials.client_id) && app_id.empty()) {
         return aad_error(svc, 400, "unauthorized_client", 700016,
                          "Application with identifier '" + client_id + "' was not found in the directory '" +
                              svc.credentials.tenant_id + "'.");
@@ -140,15 +162,15 @@ Response handle_token(Context& ctx, bool v2_path) {
                          "'client_assertion', 'client_secret' or 'request' is required for the "
                          "'client_credentials' grant type.");
     }
-    if (!crypto::secret_equals(*secret, svc.credentials.client_secret)) {
+    if (!crypto::secret_equals(*secret, expected_secret)) {
         return aad_error(svc, 401, "invalid_client", 7000215,
                          "Invalid client secret provided. Ensure the secret being sent in the request is the client "
                          "secret value, not the client secret ID, for a secret added to app '" +
-                             svc.credentials.client_id + "'.");
+                             client_id + "'.");
     }
     std::string aud = requested_audience(ctx.req);
     std::int64_t life = svc.options.token_lifetime.count();
-    std::string token = mint_token(svc, aud, life);
+    std::string token = mint_token(svc, aud, life, app_id, object_id);
     bool v1_shape = !v2_path && ctx.req.form_field("resource").has_value();
     if (v1_shape) {
         std::int64_t now = svc.now_ms() / 1000;
@@ -199,9 +221,40 @@ std::string arm_time(std::int64_t epoch_s) {
 
 }  // namespace
 
-std::string mint_token(const Services& svc, const std::string& audience, std::int64_t lifetime_s) {
+Credentials create_principal(Services& svc, const std::string& display_name) {
+    Credentials c = svc.credentials;
+    c.client_id = crypto::random_uuid();
+    c.object_id = crypto::random_uuid();
+    c.client_secret = crypto::random_secret(40);
+    c.credentials_file.clear();
+    Store::Transaction tx(*svc.store);
+    Record r;
+    r.id = principal_key(c.client_id);
+    r.type = k_principal_type;
+    r.created_ms = svc.now_ms();
+    r.body = {{"appId", c.client_id},
+              {"objectId", c.object_id},
+              {"displayName", display_name.empty() ? "sp-" + c.client_id.substr(0, 8) : display_name},
+              {"servicePrincipalType", "Application"}};
+    r.secrets = {{"clientSecret", c.client_secret}};
+    r.etag = "\"" + svc.new_uuid() + "\"";
+    svc.store->put(r);
+    if (auto sub = svc.store->get("/subscriptions/" + c.subscription_id)) {
+        sub->body["_principals"].push_back(c.object_id);
+        svc.store->put(*sub);
+    }
+    tx.commit();
+    return c;
+}
+
+std::string mint_token(const Services& svc, const std::string& audience, std::int64_t lifetime_s,
+                       const std::string& app_id, const std::string& object_id) {
     std::int64_t now = svc.now_ms() / 1000;
-    const Credentials& c = svc.credentials;
+    Credentials c = svc.credentials;
+    if (!app_id.empty()) {
+        c.client_id = app_id;
+        c.object_id = object_id;
+    }
     Json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"kid", svc.jwt_kid}, {"x5t", svc.jwt_kid}};
     Json claims = {{"aud", audience},
                    {"iss", svc.base_url + "/" + c.tenant_id + "/"},
@@ -221,6 +274,11 @@ std::string mint_token(const Services& svc, const std::string& audience, std::in
 }
 
 std::optional<Response> authenticate_arm(const Services& svc, const Request& req, Principal& who) {
+    return authenticate_bearer(svc, req, who, arm_audiences());
+}
+
+std::optional<Response> authenticate_bearer(const Services& svc, const Request& req, Principal& who,
+                                            const std::vector<std::string>& audiences) {
     std::string auth = req.header("Authorization");
     if (auth.empty()) {
         return unauthorized(svc, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
@@ -265,18 +323,25 @@ std::optional<Response> authenticate_arm(const Services& svc, const Request& req
                             "The access token has expired.");
     }
     std::string aud = claims.value("aud", "");
-    const auto& auds = arm_audiences();
-    if (std::find(auds.begin(), auds.end(), aud) == auds.end()) {
+    if (std::find(audiences.begin(), audiences.end(), aud) == audiences.end()) {
+        std::string allowed;
+        if (&audiences == &arm_audiences()) {
+            allowed = "'https://management.core.windows.net/','https://management.core.windows.net',"
+                      "'https://management.azure.com/','https://management.azure.com'";
+        } else {
+            for (const auto& a : audiences) {
+                allowed += (allowed.empty() ? "'" : ",'") + a + "'";
+            }
+        }
         return unauthorized(svc, "InvalidAuthenticationTokenAudience",
                             "The access token has been obtained for wrong audience or resource '" + aud +
-                                "'. It should exactly match with one of the allowed audiences "
-                                "'https://management.core.windows.net/','https://management.core.windows.net',"
-                                "'https://management.azure.com/','https://management.azure.com'.",
+                                "'. It should exactly match with one of the allowed audiences " + allowed + ".",
                             "The access token audience is invalid.");
     }
     who.tenant_id = claims.value("tid", "");
     who.object_id = claims.value("oid", "");
     who.app_id = claims.value("appid", "");
+    who.claims = verified;
     return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // The admin surface for tests and benchmarks: counters and fault knobs at runtime.
 // Not part of Azure; bound to the same (loopback by default) listener, no token needed.
+#include "aad/aad.hpp"
 #include "arm/arm.hpp"
 #include "platform/modules.hpp"
 
@@ -55,6 +56,26 @@ Response put_faults(Context& ctx) {
     return Response::json(200, faults_json(f));
 }
 
+// POST /_emulator/principals {"displayName"?}: another service principal (tests act "as
+// someone else" with it). The answer carries its secret, like the first start's credentials.
+Response add_principal(Context& ctx) {
+    Json body = Json::object();
+    if (!ctx.req.body.empty()) {
+        if (auto err = parse_body(ctx.req, body)) {
+            return err->response();
+        }
+    }
+    std::string name = body.contains("displayName") && body["displayName"].is_string()
+                           ? body["displayName"].get<std::string>()
+                           : "";
+    Credentials c = create_principal(ctx.svc, name);
+    return Response::json(201, Json{{"tenantId", c.tenant_id},
+                                    {"subscriptionId", c.subscription_id},
+                                    {"clientId", c.client_id},
+                                    {"objectId", c.object_id},
+                                    {"clientSecret", c.client_secret}});
+}
+
 Response health(Context& ctx) {
     return Response::json(200, Json{{"status", "ok"}, {"baseUrl", ctx.svc.base_url}});
 }
@@ -67,6 +88,7 @@ void install_admin(Registry& r) {
     r.add_route({"GET", "/_emulator/faults", get_faults, Auth::none, {}});
     r.add_route({"PUT", "/_emulator/faults", put_faults, Auth::none, {}});
     r.add_route({"GET", "/_emulator/health", health, Auth::none, {}});
+    r.add_route({"POST", "/_emulator/principals", add_principal, Auth::none, {}});
 }
 
 }  // namespace emulator

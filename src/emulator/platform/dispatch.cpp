@@ -1,6 +1,7 @@
 #include "platform/dispatch.hpp"
 
 #include "aad/aad.hpp"
+#include "arm/activity_log.hpp"
 #include "arm/arm.hpp"
 #include "arm/operations.hpp"
 
@@ -156,8 +157,10 @@ Response fault_response(Services& svc, Fault f, std::uint64_t seq) {
 void standard_headers(const Request& req, Response& res) {
     std::string request_id = crypto::random_uuid();
     res.set_header("x-ms-request-id", request_id);
-    std::string corr = req.header("x-ms-correlation-request-id");
-    res.set_header("x-ms-correlation-request-id", corr.empty() ? request_id : corr);
+    if (res.header("x-ms-correlation-request-id").empty()) {  // the Activity Log may have set it
+        std::string corr = req.header("x-ms-correlation-request-id");
+        res.set_header("x-ms-correlation-request-id", corr.empty() ? request_id : corr);
+    }
     res.set_header("x-ms-routing-request-id", "LOCAL:" + request_id);
     std::string client_id = req.header("x-ms-client-request-id");
     if (!client_id.empty() && iequals(req.header("x-ms-return-client-request-id"), "true")) {
@@ -222,6 +225,7 @@ Response run_arm(Context& ctx, const RouteSpec& r, std::string& ratelimit_header
         return *res;
     }
     Response res = r.handler(ctx);
+    record_activity(ctx, res);
     tx.commit();
     return res;
 }

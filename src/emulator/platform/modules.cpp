@@ -7,6 +7,7 @@ void install_modules(Registry& registry) {
     install_admin(registry);
     install_resource_groups(registry);
     install_providers(registry);
+    install_activity_log(registry);
     install_operation_routes(registry);
     install_arm_types(registry);
     install_workspaces(registry);
@@ -15,6 +16,7 @@ void install_modules(Registry& registry) {
     install_models(registry);
     install_online_endpoints(registry);
     install_regional(registry);
+    install_blob_storage(registry);
     install_realism(registry);
 }
 

@@ -12,6 +12,8 @@ void install_aad(Registry& registry);
 void install_admin(Registry& registry);
 void install_resource_groups(Registry& registry);
 void install_providers(Registry& registry);
+/// The Activity Log query route (writes are recorded by dispatch, arm/activity_log.hpp).
+void install_activity_log(Registry& registry);
 void install_operation_routes(Registry& registry);
 void install_arm_types(Registry& registry);
 void install_workspaces(Registry& registry);
@@ -21,6 +23,8 @@ void install_computes(Registry& registry);
 void install_models(Registry& registry);
 void install_online_endpoints(Registry& registry);
 void install_regional(Registry& registry);
+/// Blob storage data plane for stack locks (blob leases), path-style /{account}/{container}/{blob}.
+void install_blob_storage(Registry& registry);
 /// Last: wraps every registered type with the realism rules (issue 8).
 void install_realism(Registry& registry);
 

@@ -35,6 +35,7 @@ struct Principal {
     std::string tenant_id;
     std::string object_id;
     std::string app_id;
+    std::shared_ptr<const Json> claims;  ///< the verified token's claims (Activity Log `claims`)
 };
 
 /// Who may call a route.

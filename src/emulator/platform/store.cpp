@@ -20,6 +20,11 @@ CREATE INDEX IF NOT EXISTS resources_sub ON resources(subscription, type, seq);
 CREATE TABLE IF NOT EXISTS operations(
   id TEXT PRIMARY KEY, body TEXT NOT NULL, due_ms INTEGER NOT NULL, done INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS operations_due ON operations(done, due_ms);
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, subscription TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+  resource_key TEXT NOT NULL, resource_group TEXT NOT NULL, provider TEXT NOT NULL,
+  correlation TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_sub_ts ON events(subscription, ts_ms);
 )sql";
 
 /// A statement from the store's cache (prepared once per SQL text), reset and unbound when
@@ -312,6 +317,62 @@ std::vector<OperationRow> Store::due_operations(std::int64_t now_ms) {
     std::vector<OperationRow> out;
     while (s.step()) {
         out.push_back(OperationRow{s.text(0), Json::parse(s.text(1)), s.integer(2), s.integer(3) != 0});
+    }
+    return out;
+}
+
+void Store::add_event(const EventRow& e, std::int64_t min_ms, std::size_t max_count) {
+    std::lock_guard lock(m_mutex);
+    {
+        Stmt s(m_db, m_statements,
+               "INSERT INTO events(subscription,ts_ms,resource_key,resource_group,provider,correlation,body) "
+               "VALUES(?,?,?,?,?,?,?)");
+        s.bind(e.subscription)
+            .bind(e.timestamp_ms)
+            .bind(e.resource_key)
+            .bind(e.resource_group)
+            .bind(e.provider)
+            .bind(e.correlation)
+            .bind(e.body);
+        s.step();
+    }
+    std::int64_t last = sqlite3_last_insert_rowid(m_db);
+    Stmt prune(m_db, m_statements, "DELETE FROM events WHERE ts_ms<? OR seq<=?");
+    prune.bind(min_ms).bind(last - static_cast<std::int64_t>(max_count));
+    prune.step();
+}
+
+std::vector<EventRow> Store::list_events(const EventQuery& q, std::size_t limit) {
+    std::lock_guard lock(m_mutex);
+    std::string sql =
+        "SELECT seq,subscription,ts_ms,resource_key,resource_group,provider,correlation,body FROM events "
+        "WHERE subscription=? AND ts_ms>=? AND ts_ms<=?";
+    std::vector<std::string> args;
+    auto add = [&](const char* clause, const std::optional<std::string>& v) {
+        if (v) {
+            sql += clause;
+            args.push_back(*v);
+        }
+    };
+    add(" AND resource_key=?", q.resource_key);
+    add(" AND resource_group=?", q.resource_group);
+    add(" AND provider=?", q.provider);
+    add(" AND correlation=?", q.correlation);
+    if (q.before_seq > 0) {
+        sql += " AND seq<?";
+        args.push_back(std::to_string(q.before_seq));
+    }
+    sql += " ORDER BY seq DESC LIMIT ?";
+    Stmt s(m_db, m_statements, sql);
+    s.bind(q.subscription).bind(q.from_ms).bind(q.to_ms);
+    for (const auto& a : args) {
+        s.bind(a);
+    }
+    s.bind(limit > 0 ? static_cast<std::int64_t>(limit) : std::int64_t{-1});
+    std::vector<EventRow> out;
+    while (s.step()) {
+        out.push_back(EventRow{s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                               s.text(7)});
     }
     return out;
 }

@@ -52,6 +52,31 @@ struct OperationRow {
     bool done = false;
 };
 
+/// One Activity Log event (see arm/activity_log.cpp); the filter columns are copied out of
+/// the body so a query never parses events it does not return.
+struct EventRow {
+    std::int64_t seq = 0;            ///< insertion order (assigned by add_event)
+    std::string subscription;        ///< lower-cased
+    std::int64_t timestamp_ms = 0;   ///< eventTimestamp
+    std::string resource_key;        ///< lower-cased resource id
+    std::string resource_group;      ///< lower-cased
+    std::string provider;            ///< lower-cased resource provider namespace
+    std::string correlation;         ///< lower-cased correlationId
+    std::string body;                ///< EventData JSON text
+};
+
+/// Filter for Store::list_events (empty optionals match everything).
+struct EventQuery {
+    std::string subscription;        ///< lower-cased
+    std::int64_t from_ms = 0;        ///< eventTimestamp >= from
+    std::int64_t to_ms = 0;          ///< eventTimestamp <= to
+    std::optional<std::string> resource_key;
+    std::optional<std::string> resource_group;
+    std::optional<std::string> provider;
+    std::optional<std::string> correlation;
+    std::int64_t before_seq = 0;     ///< > 0: only events older than this one (paging)
+};
+
 /// Filter for Store::list.
 struct RecordQuery {
     std::optional<std::string> type;            ///< lower-cased
@@ -106,6 +131,12 @@ public:
     std::optional<OperationRow> get_operation(const std::string& id);
     /// Undone operations due at or before `now_ms`, oldest first.
     std::vector<OperationRow> due_operations(std::int64_t now_ms);
+
+    /// Appends an Activity Log event, then drops events older than `min_ms` and the oldest
+    /// beyond `max_count` (bounded retention).
+    void add_event(const EventRow& event, std::int64_t min_ms, std::size_t max_count);
+    /// Matching events, newest (last recorded) first, at most `limit`.
+    std::vector<EventRow> list_events(const EventQuery& q, std::size_t limit);
 
 private:
     void exec(const char* sql);
