@@ -4,6 +4,7 @@
 #include "options.hpp"
 #include "remote_phase.hpp"
 #include "report.hpp"
+#include "soak_phase.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -67,6 +68,10 @@ int run(bench::Options& options) {
     if (cpu) {
         cpu();
     }
+    bool soak_ok = true;
+    if (options.only.count("soak") != 0U) {
+        soak_ok = bench::run_soak_phase(options, report);
+    }
     std::cout << report.table();
     const auto failures = report.failures();
     std::cout << (failures.empty() ? "all targets met\n" : fmt::format("{} target(s) missed:\n", failures.size()));
@@ -78,6 +83,11 @@ int run(bench::Options& options) {
     }
     if (own_dir && !options.keep) {
         std::filesystem::remove_all(options.workdir);
+    }
+    // The soak checks invariants, not speed: a broken one fails the command.
+    if (!soak_ok) {
+        std::cout << "soak: an invariant broke (see the soak rows above)\n";
+        return 2;
     }
     return 0;
 }
@@ -97,7 +107,20 @@ int main(int argc, char** argv) {
     app.add_option("--cpu-sizes", options.cpu_sizes, "estate sizes for the CPU/memory phase")
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--only", only, "phases to run: cpu,apply,plan")->capture_default_str();
+    app.add_option("--only", only, "phases to run: cpu,apply,plan (default) and soak")->capture_default_str();
+    app.add_option("--seed", options.seed, "the emulator's seed (fault decisions, generated ids)")->capture_default_str();
+    app.add_option("--soak-n", options.soak_n, "soak: resources applied from empty under faults")
+        ->capture_default_str();
+    app.add_option("--soak-5xx", options.soak_server_error, "soak: share of requests answered 500/503")
+        ->capture_default_str();
+    app.add_option("--soak-429", options.soak_throttle, "soak: share of requests answered 429")->capture_default_str();
+    app.add_option("--soak-resets", options.soak_reset, "soak: share of connections dropped after the headers")
+        ->capture_default_str();
+    app.add_option("--soak-async-failures", options.soak_async_failure,
+                   "soak: share of async operations that end Failed")
+        ->capture_default_str();
+    app.add_option("--soak-max-applies", options.soak_max_applies, "soak: applies allowed before the plan is empty")
+        ->capture_default_str();
     app.add_option("--latency-ms", options.latency_ms, "emulator latency per request")->capture_default_str();
     app.add_option("--time-scale", options.time_scale, "provisioning durations x this")->capture_default_str();
     app.add_option("--baseline-in-flight", options.baseline_in_flight, "per-resource refresh concurrency")

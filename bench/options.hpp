@@ -1,6 +1,7 @@
 #pragma once
 // The benchmark's parameters (command-line options of converge_bench).
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -23,6 +24,15 @@ struct Options {
     std::string json_path;                         ///< write the JSON report here
     bool models = true;                            ///< model versions in the plan/apply estates
     bool keep = false;                             ///< keep the generated manifests
+    std::uint64_t seed = 1;                        ///< the emulator's seed (fault decisions, generated ids)
+
+    // The fault soak (--only soak), docs/reliability.md "Fault soak".
+    std::size_t soak_n = 300;          ///< resources applied from empty under faults
+    double soak_server_error = 0.10;   ///< share of ARM requests answered 500/503
+    double soak_throttle = 0.05;       ///< share answered 429 (besides ARM's own buckets)
+    double soak_reset = 0.02;          ///< share whose connection drops after the headers
+    double soak_async_failure = 0.05;  ///< share of async operations that end Failed
+    int soak_max_applies = 6;          ///< applies allowed before the plan must be empty
 };
 
 }  // namespace bench

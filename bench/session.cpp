@@ -35,6 +35,7 @@ emulator::Options emulator_options(const Options& o) {
     e.throttling = true;
     e.throttle_scale = 1.0;  // ARM's real numbers: reads 250 + 25/s, writes 200 + 10/s
     e.page_size = o.page_size;
+    e.seed = o.seed;
     return e;
 }
 

@@ -54,6 +54,8 @@ public:
     Durations durations() const;
     int retry_after_seconds() const;
     converge::Json describe() const;
+    /// The emulator itself (faults, counters), for the soak.
+    emulator::Emulator& emulator() { return *m_emulator; }
 
 private:
     void prebuild(const std::filesystem::path& state_dir, std::size_t n);

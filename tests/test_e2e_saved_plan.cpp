@@ -198,3 +198,20 @@ TEST_CASE("saved plan: a rotated secret (with \" and \\) is planned, saved and a
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("saved plan: a saved destroy plan, applied, says Destroy complete; a pruning one still Apply") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    for (const std::string command : {"destroy -o ", "plan --destroy -o "}) {
+        CAPTURE(command);
+        SavedStack stack;
+        REQUIRE(stack.converge("apply --auto-approve").code == 0);
+        const std::string file = stack.plan_file("destroy.json");
+        const Run plan = stack.converge(command + file);
+        CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
+        const Run applied = stack.run("apply " + file);
+        CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+        CHECK_MESSAGE(applied.out.find("Destroy complete: 2 done") != std::string::npos, applied.out);
+        CHECK(applied.out.find("Apply complete") == std::string::npos);
+        CHECK(stack.converge("plan --destroy --detailed-exitcode").code == 0);  // nothing left to destroy
+    }
+}

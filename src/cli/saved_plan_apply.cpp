@@ -66,6 +66,20 @@ bool has_delete(const Plan& plan) {
     return false;
 }
 
+// A destroy plan (`converge destroy -o`, `plan --destroy -o`): deletes for destroy, and
+// perhaps deletes it refuses (keep), nothing else. Applied, it says "Destroy complete".
+bool is_destroy_plan(const Plan& plan) {
+    bool destroys = false;
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::remove && c.reason == Reason::destroy) {
+            destroys = true;
+        } else if (c.action != Action::noop && c.action != Action::keep) {
+            return false;
+        }
+    }
+    return destroys;
+}
+
 void note_withheld_vars(const SavedPlan& saved, const StackOptions& given) {
     for (const auto& name : saved.inputs.withheld_vars) {
         const bool given_again = std::any_of(given.vars.begin(), given.vars.end(),
@@ -132,6 +146,9 @@ int apply_saved_plan(const StackOptions& options, const GlobalOptions& global) {
     ExecuteOptions execute;
     execute.auto_approve = true;  // reviewed when it was saved, as `terraform apply PLANFILE`
     execute.desired = &saved.desired;
+    if (is_destroy_plan(saved.plan)) {
+        execute.verb = "destroy";
+    }
     return confirm_and_apply(*stack, saved.plan, *observed, execute, global);
 }
 

@@ -208,6 +208,7 @@ void open_state(Services& svc) {
     svc.jwt_key->public_numbers(n, e);
     svc.jwt_kid = crypto::sha256_hex(n).substr(0, 27);
     ensure_subscription(svc);
+    svc.store->set_listener(&svc.stats);  // per-resource create counts, from after the bootstrap
 }
 
 }  // namespace

@@ -80,6 +80,18 @@ struct Credentials {
     std::string credentials_file;  ///< "<state>/credentials.json", "" when in-memory
 };
 
+/// What the emulator saw happen to one resource since start or the last reset (Stats::resources).
+/// A create is a write that made the id exist where nothing of that id was stored; a second PUT
+/// of a stored id is an update, so one id is created again only after a delete. Each create
+/// after the first is a replace or a duplicate, by the state the deleted resource last settled
+/// in. See docs/emulator.md "Create counts".
+struct ResourceCounts {
+    std::uint64_t creates = 0;     ///< every create of the id
+    std::uint64_t replaces = 0;    ///< creates after a delete of it while Failed or Canceled (a repair)
+    std::uint64_t duplicates = 0;  ///< creates after a delete of it while Succeeded (or in no known state)
+    std::uint64_t deletes = 0;     ///< removals (a parent's delete included)
+};
+
 /// Request counters since start or the last reset.
 struct Stats {
     std::uint64_t total = 0;
@@ -87,7 +99,14 @@ struct Stats {
     std::map<std::string, std::uint64_t> by_route;   ///< "PUT /subscriptions/{subscriptionId}/..." -> n
     std::map<int, std::uint64_t> by_status;          ///< 200 -> n
     std::uint64_t throttled = 0;                     ///< 429s from the token buckets
-    std::uint64_t faults = 0;                        ///< injected faults
+    std::uint64_t faults = 0;                        ///< injected request faults
+    /// Injected faults by kind: "server_error", "throttle", "connection_reset", "slow_response"
+    /// (requests, also in `faults`) and "async_failure" (async operations set to end Failed).
+    std::map<std::string, std::uint64_t> faults_by_kind;
+    std::map<std::string, ResourceCounts> resources;  ///< lower-cased resource id -> counts
+
+    /// Sum of ResourceCounts::duplicates.
+    std::uint64_t duplicate_creates() const;
 };
 
 class Registry;

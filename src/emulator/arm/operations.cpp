@@ -162,6 +162,9 @@ AsyncUrls start_async(Context& ctx, const AsyncStart& s) {
     std::int64_t now = ctx.svc.now_ms();
     std::int64_t due = now + ctx.svc.duration_ms(key);
     bool fails = ctx.svc.faults.async_fails(ctx.seq * 131 + ctx.svc.id_seq.load());
+    if (fails) {
+        ctx.svc.stats.record_async_failure();
+    }
     Json op = {{"name", id},
                {"kind", s.kind},
                {"resourceId", s.resource_id},

@@ -278,7 +278,7 @@ Response dispatch(Services& svc, const Request& req) {
     std::string ratelimit_header;
     long remaining = -1;
     if (fault == Fault::server_error || fault == Fault::throttle) {
-        svc.stats.record_fault();
+        svc.stats.record_fault(fault == Fault::server_error ? "server_error" : "throttle");
         res = fault_response(svc, fault, seq);
     } else if (r.auth == Auth::arm) {
         res = run_arm(ctx, r, ratelimit_header, remaining);
@@ -293,11 +293,11 @@ Response dispatch(Services& svc, const Request& req) {
         svc.stats.record(req.method, r.pattern, res.status);
     }
     if (fault == Fault::slow_response) {
-        svc.stats.record_fault();
+        svc.stats.record_fault("slow_response");
         std::this_thread::sleep_for(svc.faults.rates().slow_delay);
     }
     if (fault == Fault::connection_reset) {
-        svc.stats.record_fault();
+        svc.stats.record_fault("connection_reset");
         res.drop_connection = true;
     }
     return res;

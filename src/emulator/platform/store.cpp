@@ -217,8 +217,19 @@ std::optional<Record> Store::get(const std::string& id, bool include_hidden) {
     return parsed(std::move(raw));
 }
 
+void Store::set_listener(StoreListener* listener) {
+    std::lock_guard lock(m_mutex);
+    m_listener = listener;
+}
+
 void Store::put(const Record& r) {
     std::lock_guard lock(m_mutex);
+    bool created = false;
+    if (m_listener != nullptr) {
+        Stmt q(m_db, m_statements, "SELECT 1 FROM resources WHERE key=?");
+        q.bind(to_lower(r.id));
+        created = !q.step();
+    }
     Stmt s(m_db, m_statements,
            "INSERT INTO resources(key,id,type,parent,subscription,resource_group,body,secrets,etag,visible,"
            "created_ms,seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,(SELECT COALESCE(MAX(seq),0)+1 FROM resources)) "
@@ -236,12 +247,22 @@ void Store::put(const Record& r) {
         .bind(static_cast<std::int64_t>(r.visible ? 1 : 0))
         .bind(r.created_ms);
     s.step();
+    if (m_listener != nullptr) {
+        m_listener->stored(to_lower(r.id), created, r.body);
+    }
 }
 
 int Store::remove_tree(const std::string& id) {
     std::lock_guard lock(m_mutex);
     std::string key = to_lower(id);
     std::string prefix = key + "/";
+    if (m_listener != nullptr) {
+        Stmt q(m_db, m_statements, "SELECT key FROM resources WHERE key=? OR substr(key,1,?)=?");
+        q.bind(key).bind(static_cast<std::int64_t>(prefix.size())).bind(prefix);
+        while (q.step()) {
+            m_listener->removed(q.text(0));
+        }
+    }
     Stmt s(m_db, m_statements, "DELETE FROM resources WHERE key=? OR substr(key,1,?)=?");
     s.bind(key).bind(static_cast<std::int64_t>(prefix.size())).bind(prefix);
     s.step();

@@ -87,6 +87,18 @@ struct RecordQuery {
     bool include_hidden = false;
 };
 
+/// Told of every resource that comes to exist or goes (the per-resource create counts in
+/// Stats). Called with the store's lock held: it must not call back into the store.
+class StoreListener {
+public:
+    virtual ~StoreListener() = default;
+    /// A put of `key`; `created` when nothing of that key was stored before (hidden records count
+    /// as stored). `body` is what was stored.
+    virtual void stored(const std::string& key, bool created, const Json& body) = 0;
+    /// `key` was removed (by remove_tree, a parent's included).
+    virtual void removed(const std::string& key) = 0;
+};
+
 /// The SQLite-backed repository.
 class Store {
 public:
@@ -114,6 +126,8 @@ public:
     std::optional<Record> get(const std::string& id, bool include_hidden = false);
     /// Inserts or replaces (keeps the original listing order of an existing key).
     void put(const Record& record);
+    /// Reports puts and removals to `listener` from now on (nullptr: to nobody).
+    void set_listener(StoreListener* listener);
     /// Deletes the record and everything whose id starts with it + "/"; returns count.
     int remove_tree(const std::string& id);
     /// Whether a visible record has this id (case-insensitive), without reading its body.
@@ -144,6 +158,7 @@ private:
     sqlite3* m_db = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> m_statements;  ///< prepared once, by SQL text
     int m_depth = 0;
+    StoreListener* m_listener = nullptr;
 };
 
 }  // namespace emulator
