@@ -74,6 +74,9 @@ int run(int argc, char** argv) {
     register_apply(app, global, exit_code);
     register_destroy(app, global, exit_code);
     register_emulator(app, global, exit_code);
+    register_export(app, global, exit_code);
+    register_get(app, global, exit_code);
+    register_show(app, global, exit_code);
     register_version(app, exit_code);
 
     if (const std::string command = first_command(argc, argv); !command.empty()) {

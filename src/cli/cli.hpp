@@ -32,6 +32,9 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_export(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_show(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 /// "converge 0.1.0 (commit 1a2b3c4d5e6f)": what `converge version` and `--version` print.
 std::string fmt_version();
