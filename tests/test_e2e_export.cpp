@@ -123,6 +123,8 @@ TEST_CASE("export: an estate made without converge round-trips: only adopts, ado
         MESSAGE(n);
     }
     CHECK(result.resources == 10);
+    CHECK(result.untagged == 10);
+    CHECK(result.other_stacks.empty());
     std::vector<std::string> names;
     for (const auto& f : result.files) {
         names.push_back(f.name);
@@ -252,6 +254,12 @@ TEST_CASE("converge binary: apply the examples, export them, plan is empty; appl
     INFO(exported.out << exported.err);
     REQUIRE(exported.code == 0);
     CHECK(exported.out.find("Exported 10 resources of rg-mlops-demo") != std::string::npos);
+    CHECK(exported.out.find("(stack \"mlops-demo\" owns everything exported)") != std::string::npos);
+    // Under another stack's name: every resource is that other stack's (a takeover, never an adopt).
+    const Run other = s.run("export --resource-group rg-mlops-demo --stack someone-else -o " + (s.root() / "other").string());
+    CHECK(other.code == 0);
+    CHECK(other.out.find("Owned by another stack: Workspace/mlw-mlops-demo (stack mlops-demo)") != std::string::npos);
+    CHECK(other.out.find("--adopt") == std::string::npos);
     CHECK(std::filesystem::exists(out / "compute-cpu-cluster.yaml"));
     // Owned by the stack already (same name): nothing to adopt, nothing to change.
     const Run planned = s.run("plan --detailed-exitcode " + out.string());

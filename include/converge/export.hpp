@@ -48,6 +48,8 @@ struct ExportResult {
     std::vector<ExportedSecret> secrets;
     std::vector<std::string> notes;  ///< what was left out and why
     std::size_t resources = 0;       ///< documents written
+    std::size_t untagged = 0;        ///< of them, owned by no converge stack (plan needs --adopt)
+    std::vector<std::string> other_stacks;  ///< "Kind/name (stack X)": owned by another stack (--take-over-from)
 };
 
 /// The file name of one resource's document: "<kind>-<name>.yaml" in lower case ("compute-cpu.yaml",

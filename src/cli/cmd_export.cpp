@@ -128,8 +128,18 @@ int run_export(const ExportCommand& cmd, const GlobalOptions& global) {
         print_error("the exported manifests do not validate (above); edit them before plan");
         return k_exit_error;
     }
-    std::printf("Next: converge plan %s --adopt   (every resource shows as adopted, <=), then converge apply %s --adopt\n",
-                cmd.out_dir.c_str(), cmd.out_dir.c_str());
+    for (const auto& other : result.other_stacks) {
+        std::printf("Owned by another stack: %s; plan with --take-over-from to move it\n", other.c_str());
+    }
+    if (result.untagged > 0) {
+        std::printf("Next: converge plan %s --adopt   (%zu resource%s no stack owns show%s as adopted, <=), then "
+                    "converge apply %s --adopt\n",
+                    cmd.out_dir.c_str(), result.untagged, result.untagged == 1 ? "" : "s", result.untagged == 1 ? "s" : "",
+                    cmd.out_dir.c_str());
+    } else if (result.other_stacks.empty()) {
+        std::printf("Next: converge plan %s   (stack \"%s\" owns everything exported)\n", cmd.out_dir.c_str(),
+                    options.stack.c_str());
+    }
     return k_exit_ok;
 }
 

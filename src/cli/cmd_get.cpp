@@ -57,7 +57,7 @@ const std::vector<std::pair<std::string, std::string>>& aliases() {
         {"insights", "ApplicationInsights"}, {"appi", "ApplicationInsights"}, {"component", "ApplicationInsights"},
         {"components", "ApplicationInsights"}, {"registry", "ContainerRegistry"}, {"registries", "ContainerRegistry"},
         {"acr", "ContainerRegistry"},     {"ws", "Workspace"},               {"cluster", "Compute"},
-        {"clusters", "Compute"},          {"modelversion", "Model"},         {"modelversions", "Model"},
+        {"clusters", "Compute"},          {"modelversion", "Model"}, {"mv", "Model"},         {"modelversions", "Model"},
         {"model-version", "Model"},       {"model-versions", "Model"},       {"mc", "ModelContainer"},
         {"model-container", "ModelContainer"}, {"model-containers", "ModelContainer"}, {"endpoint", "OnlineEndpoint"},
         {"endpoints", "OnlineEndpoint"},  {"online-endpoint", "OnlineEndpoint"}, {"online-endpoints", "OnlineEndpoint"},

@@ -540,6 +540,14 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
                                (alternatives.empty() ? "" : " (or write " + alternatives + " in its place)"));
         }
         ++result.resources;
+        if (takes_tags(*d.kind, d.found->body)) {
+            const auto owner = ownership::owner_of(d.found->body, options.stack, d.kind->tags);
+            if (owner.owner == ownership::Owner::untagged) {
+                ++result.untagged;
+            } else if (owner.owner == ownership::Owner::other_stack) {
+                result.other_stacks.push_back(d.label + " (stack " + owner.stack + ")");
+            }
+        }
         if (options.single_file) {
             all.push_back({comments, doc});
             continue;
