@@ -10,8 +10,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace converge;
 using namespace converge::testing;
@@ -345,6 +347,57 @@ TEST_CASE("converge binary: apply the examples, export them, plan is empty; appl
     const Run missing = s.run("export --resource-group rg-nope -o " + (s.root() / "x").string());
     CHECK(missing.code == 1);
     CHECK(missing.err.find("resource group rg-nope not found") != std::string::npos);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("e2e") {
+
+// Golden files: the export of manifests/examples as applied (tests/data/export/examples; the
+// emulator's subscription id written as SUBSCRIPTION). CONVERGE_UPDATE_GOLDENS=1 rewrites them.
+TEST_CASE("export: golden files of the examples' estate; they load and plan empty") {
+    E2e e2e;
+    LoadOptions options;
+    options.paths = {std::string(CONVERGE_SOURCE_DIR) + "/manifests/examples"};
+    options.default_subscription = e2e.subscription();
+    options.require_subscription = true;
+    const auto loaded = load_manifests(options);
+    REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
+    require_ok(e2e.apply(loaded.desired));
+    auto found = discover(e2e.api(), DiscoverScope{e2e.subscription(), "rg-mlops-demo", "", 4});
+    REQUIRE(found);
+    const ExportResult result =
+        export_manifests(*found, ExportOptions{"mlops-demo", e2e.subscription(), "rg-mlops-demo", false,
+                                               "converge export --resource-group rg-mlops-demo -o examples"});
+    CHECK(result.notes.empty());
+    const std::filesystem::path goldens = std::string(CONVERGE_TEST_DATA) + "/export/examples";
+    const bool update = std::getenv("CONVERGE_UPDATE_GOLDENS") != nullptr;
+    std::set<std::string> names;
+    for (const auto& f : result.files) {
+        std::string text = f.text;
+        for (auto at = text.find(e2e.subscription()); at != std::string::npos; at = text.find(e2e.subscription(), at)) {
+            text.replace(at, e2e.subscription().size(), "SUBSCRIPTION");
+        }
+        names.insert(f.name);
+        if (update) {
+            std::filesystem::create_directories(goldens);
+            std::ofstream(goldens / f.name) << text;
+        }
+        CHECK_MESSAGE(slurp(goldens / f.name) == text, f.name << ":\n" << text);
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(goldens)) {
+        CHECK_MESSAGE(names.count(entry.path().filename().string()) == 1, "stale golden " << entry.path());
+    }
+    // Written out, the export is the same estate: this stack's already, nothing to change.
+    const auto dir = write_files(result, "golden");
+    LoadResult exported = load_dir(e2e, dir);
+    REQUIRE_MESSAGE(!exported.diagnostics.has_errors(), exported.diagnostics.to_string());
+    const auto planned = e2e.plan(exported.desired);
+    REQUIRE(planned.ok());
+    CHECK_MESSAGE(!planned.plan.has_changes(), changes_of(planned.plan));
+    require_ok(e2e.apply(exported.desired));
+    require_converged(e2e, exported.desired);
+    std::filesystem::remove_all(dir);
 }
 
 }  // TEST_SUITE

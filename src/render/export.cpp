@@ -490,6 +490,18 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         }
     }
 
+    // Whose the resources are, for what to do next.
+    for (const auto& d : docs) {
+        if (takes_tags(*d.kind, d.found->body)) {
+            const auto owner = ownership::owner_of(d.found->body, options.stack, d.kind->tags);
+            if (owner.owner == ownership::Owner::untagged) {
+                ++result.untagged;
+            } else if (owner.owner == ownership::Owner::other_stack) {
+                result.other_stacks.push_back(d.label + " (stack " + owner.stack + ")");
+            }
+        }
+    }
+
     // converge.yaml
     Json config = {{"apiVersion", "converge/v1"}, {"stack", options.stack}};
     Json defaults = {{"subscription", options.subscription}, {"resourceGroup", options.resource_group}};
@@ -504,9 +516,18 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
     }
     config["defaults"] = defaults;
     std::vector<std::string> header = {
-        "Written by `" + (options.command_line.empty() ? std::string("converge export") : options.command_line) + "`.",
-        "The resources exist but no converge stack owns them yet: `converge plan DIR --adopt` shows each",
-        "as adopted (<=), and `converge apply DIR --adopt` tags them as this stack's."};
+        "Written by `" + (options.command_line.empty() ? std::string("converge export") : options.command_line) + "`."};
+    if (result.untagged > 0) {
+        header.push_back(std::to_string(result.untagged) + " of the resources are owned by no converge stack: `converge plan DIR --adopt`");
+        header.push_back("shows them as adopted (<=), and `converge apply DIR --adopt` tags them as this stack's.");
+    }
+    if (!result.other_stacks.empty()) {
+        header.push_back(std::to_string(result.other_stacks.size()) +
+                         " are another stack's: plan with --take-over-from STACK to move them.");
+    }
+    if (result.untagged == 0 && result.other_stacks.empty()) {
+        header.push_back("This stack owns every resource exported: `converge plan DIR` shows no change.");
+    }
     if (!result.secrets.empty()) {
         header.push_back("Values Azure never returns are ${env:NAME} placeholders; set these before plan or apply:");
         for (const auto& s : result.secrets) {
@@ -540,14 +561,6 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
                                (alternatives.empty() ? "" : " (or write " + alternatives + " in its place)"));
         }
         ++result.resources;
-        if (takes_tags(*d.kind, d.found->body)) {
-            const auto owner = ownership::owner_of(d.found->body, options.stack, d.kind->tags);
-            if (owner.owner == ownership::Owner::untagged) {
-                ++result.untagged;
-            } else if (owner.owner == ownership::Owner::other_stack) {
-                result.other_stacks.push_back(d.label + " (stack " + owner.stack + ")");
-            }
-        }
         if (options.single_file) {
             all.push_back({comments, doc});
             continue;
