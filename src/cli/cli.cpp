@@ -77,6 +77,9 @@ int run(int argc, char** argv) {
     register_destroy(app, global, exit_code);
     register_force_unlock(app, global, exit_code);
     register_emulator(app, global, exit_code);
+    register_export(app, global, exit_code);
+    register_get(app, global, exit_code);
+    register_show(app, global, exit_code);
     register_version(app, exit_code);
     register_completion(app, exit_code);
 

@@ -33,6 +33,9 @@ void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_force_unlock(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_export(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_show(CLI::App& app, const GlobalOptions& global, int& exit_code);
 /// `converge completion bash|zsh`, generated from the registered subcommands: register it last.
 void register_completion(CLI::App& app, int& exit_code);
 

@@ -1,6 +1,7 @@
 #include "cli/stack.hpp"
 
 #include "cli/client_options.hpp"
+#include "cli/session.hpp"
 
 #include "converge/client_factory.hpp"
 
@@ -106,28 +107,8 @@ void add_auto_approve(CLI::App& command, bool& auto_approve, const std::string& 
 Stack::~Stack() = default;
 
 bool Stack::start_emulator(const StackOptions& options, ClientOptions& client) {
-    emulator::Options emu;
-    emu.state_dir = options.emulator_state;
-    std::error_code ec;
-    std::filesystem::create_directories(options.emulator_state, ec);
-    m_emulator = std::make_unique<emulator::Emulator>(emu);
-    try {
-        m_emulator->start();
-    } catch (const std::exception& e) {
-        print_error(std::string("cannot start the emulator: ") + e.what());
-        return false;
-    }
-    const auto& creds = m_emulator->credentials();
-    client.arm_endpoint = m_emulator->base_url();
-    client.ca_bundle = m_emulator->ca_path();
-    client.credentials.authority_host = m_emulator->base_url();
-    client.credentials.static_token.clear();
-    client.credentials.azure_cli = false;
-    // The emulator's operations take milliseconds: do not wait ARM's default 60 s between polls.
-    client.lro_default_interval = std::chrono::milliseconds(200);
-    client.credentials.service_principal =
-        ServicePrincipal{m_emulator->base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
-    return true;
+    m_emulator = start_embedded_emulator(options.emulator_state, client);
+    return m_emulator != nullptr;
 }
 
 std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOptions& global) {

@@ -75,7 +75,7 @@ const std::vector<KindInfo>& registry() {
             .api_version = "2023-07-01",
             .parent = Parent::resource_group,
             .collection = {.path = {"providers/Microsoft.ContainerRegistry/registries"}, .subscription_wide = true},
-            .read_only = with_envelope({"/properties/loginServer", "/properties/creationDate", "/properties/status",
+            .read_only = with_envelope({"/sku/tier", "/properties/loginServer", "/properties/creationDate", "/properties/status",
                                         "/properties/dataEndpointHostNames",
                                         "/properties/privateEndpointConnections"}),
             .create_only = {"/location"},

@@ -1,0 +1,67 @@
+#pragma once
+// Export: what discover read, written as a manifest directory (`converge export`). Pure: no
+// I/O; the CLI writes the files. The rules (docs/onboarding.md "Export"):
+// - one document per resource of a manifest kind (Model: one version; model containers are
+//   implied), every other top-level resource of the group as ArmResource;
+// - the kinds table decides what is left out: the envelope (id, name, type, systemData, etag),
+//   KindInfo::read_only and write_only fields, nulls; a top-level field the kind's schema does
+//   not describe is left out and reported in ExportResult::notes;
+// - KindInfo::secret fields (never returned) are written as "${env:NAME}" where their
+//   enclosing object exists (one per object: the first the kind lists, the others named as
+//   alternatives), and listed in a comment at the top of the file;
+// - the ownership tags (and converge's secret digest tag) are not exported, nor invented;
+// - strings holding the id of an exported resource become "${ref:Kind/name}"; a literal "${"
+//   is written "$${";
+// - converge.yaml holds the stack name and defaults: subscription, resource group, the most
+//   common location, the workspace when there is one, and the tags every resource carries.
+#include "converge/discover.hpp"
+
+#include <string>
+#include <vector>
+
+namespace converge {
+
+struct ExportOptions {
+    std::string stack;
+    std::string subscription;
+    std::string resource_group;
+    bool single_file = false;  ///< every resource in one file, resources.yaml
+    std::string command_line;  ///< shown in converge.yaml's header comment
+};
+
+struct ExportedFile {
+    std::string name;  ///< relative to the output directory: "converge.yaml", "compute-cpu.yaml"
+    std::string text;
+};
+
+/// One `${env:NAME}` placeholder written for a value Azure never returns.
+struct ExportedSecret {
+    std::string env;       ///< CPU_CLUSTER_ADMIN_USER_PASSWORD
+    std::string label;     ///< Compute/cpu-cluster
+    std::string field;     ///< properties.properties.userAccountCredentials.adminUserPassword
+    /// Other secret fields of the same object, written instead by whoever uses them ("adminUserSshPublicKey").
+    std::vector<std::string> alternatives;
+};
+
+struct ExportResult {
+    std::vector<ExportedFile> files;  ///< converge.yaml first
+    std::vector<ExportedSecret> secrets;
+    std::vector<std::string> notes;  ///< what was left out and why
+    std::size_t resources = 0;       ///< documents written
+    std::size_t untagged = 0;        ///< of them, owned by no converge stack (plan needs --adopt)
+    std::vector<std::string> other_stacks;  ///< "Kind/name (stack X)": owned by another stack (--take-over-from)
+};
+
+/// The file name of one resource's document: "<kind>-<name>.yaml" in lower case ("compute-cpu.yaml",
+/// "model-churn-2.yaml", "armresource-vnet.yaml"); characters other than letters, digits, '.', '_'
+/// and '-' become '-'.
+std::string export_file_name(std::string_view kind, std::string_view name);
+
+/// `body` with every secret value replaced by "(sensitive)": the kind's KindInfo::secret fields
+/// (`kind` may be null) and every string member whose name is a secret key (redact.hpp's
+/// is_secret_key: password, key, primaryKey, connectionString, ...). What `get` prints.
+Json redact_body(Json body, const KindInfo* kind);
+
+ExportResult export_manifests(const std::vector<DiscoveredResource>& found, const ExportOptions& options);
+
+}  // namespace converge
