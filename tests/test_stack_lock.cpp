@@ -255,7 +255,7 @@ TEST_CASE("converge binary: apply refuses a held stack naming the holder, waits 
     stack.write("sa.yaml", "apiVersion: converge/v1\nkind: StorageAccount\nmetadata: {name: stlockcli}\n"
                            "spec: {kind: StorageV2, sku: {name: Standard_LRS}}\n");
     auto first = stack.converge("apply --auto-approve");
-    REQUIRE_MESSAGE(first.code == 0, first.out + first.err);
+    REQUIRE_MESSAGE(first.code == 0, (first.out + first.err));
 
     stack.write("converge.yaml", config + "lock:\n  storageAccount: stlockcli\n  leaseSeconds: 15\n");
     stack.write("rg2.yaml", "apiVersion: converge/v1\nkind: ResourceGroup\nmetadata: {name: rg-lockcli-2}\nspec: {}\n");
@@ -280,7 +280,7 @@ TEST_CASE("converge binary: apply refuses a held stack naming the holder, waits 
     });
     auto waited = stack.converge("apply --auto-approve --lock-timeout 30s");
     releaser.join();
-    CHECK_MESSAGE(waited.code == 0, waited.out + waited.err);
+    CHECK_MESSAGE(waited.code == 0, (waited.out + waited.err));
     CHECK(waited.err.find("waiting for the stack lock, held by ci-bot@") != std::string::npos);
     CHECK(waited.out.find("Apply complete: 1 done") != std::string::npos);
 
@@ -292,10 +292,10 @@ TEST_CASE("converge binary: apply refuses a held stack naming the holder, waits 
     CHECK(asked.err.find("held by ci-bot@") != std::string::npos);
     auto broke = stack.bare("force-unlock " + stack.stack_dir().string() + " --yes --emulator --emulator-state " +
                             stack.state_dir().string());
-    CHECK_MESSAGE(broke.code == 0, broke.out + broke.err);
+    CHECK_MESSAGE(broke.code == 0, (broke.out + broke.err));
     CHECK(broke.out.find("Broke the stack lock held by ci-bot@") != std::string::npos);
     auto after = stack.converge("apply --auto-approve");
-    CHECK_MESSAGE(after.code == 0, after.out + after.err);
+    CHECK_MESSAGE(after.code == 0, (after.out + after.err));
     held->reset();  // its release fails quietly: the lease was broken
 }
 

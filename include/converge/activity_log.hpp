@@ -44,8 +44,9 @@ std::vector<ActivityQuery> activity_queries(const std::vector<ResourceId>& resou
 /// The api-version used.
 inline constexpr const char* k_activity_log_api_version = "2015-04-01";
 
-/// The latest successful write or delete (operationName ending in "/write" or "/delete"; failed
-/// events and actions such as listKeys are skipped) recorded for each of `resources` in
+/// The latest successful write or delete (operationName ending in "/write" or "/delete"; the
+/// events of a failed operation (its correlation id has a Failed event) and actions such as
+/// listKeys are skipped) recorded for each of `resources` in
 /// `window`, keyed by the resource's ResourceId::key() (lower-cased id). Resources without an
 /// event are absent from the map. Errors of the Activity Log (e.g. 403 for a principal
 /// without Microsoft.Insights/eventtypes/values/read) are returned as they are.

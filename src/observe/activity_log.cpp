@@ -112,7 +112,18 @@ ApiResult<std::map<std::string, ChangeEvent>> latest_changes(ArmApi& api, const 
         if (!events) {
             return tl::unexpected(events.error());
         }
+        // A failed write logs Started (BeginRequest) and Failed (EndRequest) under one correlation
+        // id: neither is a change.
+        std::set<std::string> failed;
         for (const Json& e : *events) {
+            if (iequals(text_of(e, "status"), "Failed")) {
+                failed.insert(to_lower(text_of(e, "correlationId")));
+            }
+        }
+        for (const Json& e : *events) {
+            if (failed.count(to_lower(text_of(e, "correlationId"))) > 0 && !text_of(e, "correlationId").empty()) {
+                continue;
+            }
             std::string rid = text_of(e, "resourceId");
             std::string key = to_lower(rid);
             while (!key.empty() && key.back() == '/') {
