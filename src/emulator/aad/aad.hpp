@@ -12,6 +12,10 @@ void install_aad(Registry& registry);
 /// A signed RS256 JWT for the bootstrap principal (`lifetime` may be negative: expired).
 std::string mint_token(const Services& svc, const std::string& audience, std::int64_t lifetime_s);
 
+/// The same for another application (one with a certificate or federated credential).
+std::string mint_token_for(const Services& svc, const std::string& audience, std::int64_t lifetime_s,
+                           const std::string& app_id, const std::string& object_id);
+
 /// Checks an ARM request's Authorization header; fills `who` or returns the 401 to send.
 std::optional<Response> authenticate_arm(const Services& svc, const Request& req, Principal& who);
 
