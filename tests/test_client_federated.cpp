@@ -261,10 +261,13 @@ struct Emu {
         REQUIRE(made);
         return *made;
     }
+    /// The bootstrap app: the one with a role on the subscription (a new client id would get
+    /// ARM's 403 AuthorizationFailed, as an app without a role assignment does in Azure).
+    std::string app() const { return emu.credentials().client_id; }
     std::string groups() const { return "/subscriptions/" + emu.credentials().subscription_id + "/resourcegroups"; }
     std::map<std::string, std::string> federated_env(const std::string& token_file) const {
         return {{"AZURE_TENANT_ID", emu.credentials().tenant_id},
-                {"AZURE_CLIENT_ID", k_app},
+                {"AZURE_CLIENT_ID", app()},
                 {"AZURE_FEDERATED_TOKEN_FILE", token_file}};
     }
     Json github_claims(std::int64_t exp_in = 600) const {
@@ -443,10 +446,10 @@ TEST_CASE("emulator: a certificate credential end to end; an unregistered certif
     Emu e;
     TestCert cert;
     TempDir dir;
-    const Json app = e.admin_put(std::string("/_emulator/apps/") + k_app + "/certificates", {{"certificate", cert.cert_pem()}});
+    const Json app = e.admin_put("/_emulator/apps/" + e.app() + "/certificates", {{"certificate", cert.cert_pem()}});
     CHECK(app.at("certificates").at(0).at("x5t") == cert.x5t());
     const std::map<std::string, std::string> env = {{"AZURE_TENANT_ID", e.emu.credentials().tenant_id},
-                                                    {"AZURE_CLIENT_ID", k_app},
+                                                    {"AZURE_CLIENT_ID", e.app()},
                                                     {"AZURE_CLIENT_CERTIFICATE_PATH", dir.write("sp.pem", cert.cert_pem() + cert.key_pem())}};
     auto client = e.client(env);
     auto groups = client->list(e.groups(), "2021-04-01");
@@ -473,7 +476,7 @@ TEST_CASE("emulator: workload identity federation end to end; wrong subject, exp
     TestCert issuer;  // the OIDC issuer's signing key (GitHub's, the AKS cluster's)
     TempDir dir;
     e.admin_put("/_emulator/issuers", {{"issuer", k_issuer}, {"publicKey", issuer.public_pem()}, {"kid", "k1"}});
-    e.admin_put(std::string("/_emulator/apps/") + k_app + "/federatedIdentityCredentials/github-main",
+    e.admin_put("/_emulator/apps/" + e.app() + "/federatedIdentityCredentials/github-main",
                 {{"issuer", k_issuer}, {"subject", k_subject}, {"audiences", {"api://AzureADTokenExchange"}}});
 
     const std::string good = issuer.jwt(e.github_claims());
