@@ -112,17 +112,18 @@ TEST_CASE("token endpoint 5xx is retried") {
     CHECK(transport->count("POST") == 2);
 }
 
-TEST_CASE("default chain order: static token, environment, managed identity (opt-in), azure cli") {
+TEST_CASE("default chain order: static token, environment, workload identity, managed identity (opt-in), azure cli") {
     auto transport = std::make_shared<FakeTransport>();
     auto clock = std::make_shared<ManualClock>();
     auto all = make_default_credential({}, env_of({{"CONVERGE_ACCESS_TOKEN", "static"}, {"IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi"}}),
                                        transport, clock, no_az());
-    CHECK(all->names() == std::vector<std::string>{"static-token", "environment", "managed-identity", "azure-cli"});
+    CHECK(all->names() ==
+          std::vector<std::string>{"static-token", "environment", "workload-identity", "managed-identity", "azure-cli"});
     auto plain = make_default_credential({}, env_of({}), transport, clock, no_az());
-    CHECK(plain->names() == std::vector<std::string>{"environment", "azure-cli"});  // IMDS never probed by default
+    CHECK(plain->names() == std::vector<std::string>{"environment", "workload-identity", "azure-cli"});  // IMDS never probed by default
     auto nothing = plain->get_token("https://management.azure.com");
     REQUIRE_FALSE(nothing);
-    CHECK(nothing.error().to_string().find("environment: AZURE_TENANT_ID") != std::string::npos);
+    CHECK(nothing.error().to_string().find("environment: not configured (AZURE_TENANT_ID") != std::string::npos);
     CHECK(nothing.error().to_string().find("azure-cli: az not found") != std::string::npos);
     CHECK(transport->count("*") == 0);
 }

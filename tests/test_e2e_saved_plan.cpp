@@ -6,8 +6,12 @@
 
 #include <doctest/doctest.h>
 
+#include "converge/version.hpp"
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
 
 using converge::testing::Run;
 using converge::testing::slurp;
@@ -195,6 +199,105 @@ TEST_CASE("saved plan: a rotated secret (with \" and \\) is planned, saved and a
                                     &after.out, &after.err}) {
         absent(*text);
     }
+}
+
+// Runs `cd <dir> && converge <args>` (the stack root is the working directory).
+Run converge_in(const SavedStack& stack, const std::filesystem::path& dir, const std::string& args) {
+    const auto out = stack.root() / "in-out";
+    const auto err = stack.root() / "in-err";
+    const std::string cmd = "cd '" + dir.string() + "' && " + std::string(CONVERGE_BINARY) + " " + args +
+                            " </dev/null >" + out.string() + " 2>" + err.string();
+    const int status = std::system(cmd.c_str());
+    return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+TEST_CASE("saved plan: paths relative to the stack root; applies from a copy of the checkout elsewhere") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    namespace fs = std::filesystem;
+    const fs::path first = stack.root() / "checkout-a";
+    const fs::path second = stack.root() / "checkout-b";
+    fs::create_directories(first);
+    fs::copy(stack.stack_dir(), first / "manifests", fs::copy_options::recursive);
+    std::ofstream(first / "values.yaml") << "{}\n";
+    const std::string state = " --emulator --emulator-state " + stack.state_dir().string();
+    const Run plan = converge_in(stack, first, "plan manifests --values values.yaml -o ../plan.json" + state);
+    REQUIRE_MESSAGE(plan.code == 0, (plan.out + plan.err));
+    const auto saved = emutest::Json::parse(slurp(stack.root() / "plan.json"));
+    CHECK(saved["inputs"]["paths"] == emutest::Json::array({"manifests"}));
+    CHECK(saved["inputs"]["values_files"] == emutest::Json::array({"values.yaml"}));
+    CHECK(saved["inputs"]["emulator"] == true);
+    CHECK(slurp(stack.root() / "plan.json").find(first.string()) == std::string::npos);
+
+    // Another checkout of the same commit; the first one is gone.
+    fs::copy(first, second, fs::copy_options::recursive);
+    fs::remove_all(first);
+    const Run applied = converge_in(stack, second, "apply ../plan.json" + state);
+    CHECK_MESSAGE(applied.code == 0, (applied.out + applied.err));
+    CHECK(applied.out.find("Apply complete: 2 done") != std::string::npos);
+
+    // From a directory without the manifests: refused, saying where the paths are relative to.
+    const Run elsewhere = converge_in(stack, stack.root(), "apply plan.json" + state);
+    CHECK(elsewhere.code == 1);
+    CHECK_MESSAGE(elsewhere.err.find("plan.json was made from manifests, which is not in " + stack.root().string() +
+                                     " (paths are recorded relative to the directory plan ran in") != std::string::npos,
+                  elsewhere.err);
+}
+
+TEST_CASE("saved plan: refused against another endpoint than it was made against, naming both, before any request") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    const std::string file = stack.plan_file("plan.json");
+    REQUIRE(stack.converge("plan -o " + file).code == 0);
+
+    // Made with --emulator, applied without: no request to the public cloud (no DNS retries).
+    const auto started = std::chrono::steady_clock::now();
+    const Run public_cloud = stack.bare("apply " + file + " --no-azure-cli");
+    CHECK(public_cloud.code == 1);
+    CHECK_MESSAGE(public_cloud.err.find("converge: error: " + file + " was made against the embedded emulator (--emulator), "
+                                        "but this apply would go to ARM endpoint https://management.azure.com (authority "
+                                        "https://login.microsoftonline.com): add --emulator to apply it where it was "
+                                        "planned, or plan again; nothing was sent") != std::string::npos,
+                  public_cloud.err);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+
+    // Made against one ARM endpoint, applied against another.
+    auto doc = emutest::Json::parse(slurp(file));
+    doc["inputs"]["emulator"] = false;
+    doc["inputs"]["arm_endpoint"] = "https://management.usgovcloudapi.net";
+    doc["inputs"]["authority_host"] = "https://login.microsoftonline.us";
+    std::ofstream(file, std::ios::trunc) << doc.dump();
+    const Run other = stack.bare("apply " + file + " --no-azure-cli --arm-endpoint https://management.azure.com/");
+    CHECK(other.code == 1);
+    CHECK_MESSAGE(other.err.find("was made against ARM endpoint https://management.usgovcloudapi.net (authority "
+                                 "https://login.microsoftonline.us), but this apply would go to ARM endpoint "
+                                 "https://management.azure.com (authority https://login.microsoftonline.com): pass "
+                                 "--arm-endpoint https://management.usgovcloudapi.net --authority-host "
+                                 "https://login.microsoftonline.us") != std::string::npos,
+                  other.err);
+    const Run emulated = stack.run("apply " + file);
+    CHECK(emulated.code == 1);
+    CHECK(emulated.err.find("but this apply would go to the embedded emulator (--emulator)") != std::string::npos);
+}
+
+TEST_CASE("plan --format json: the header names format, version, stack, subscription, time and digest") {
+    ::setenv("CONVERGE_TEST_SAVED_PW", k_secret.c_str(), 1);
+    SavedStack stack;
+    const Run plan = stack.converge("plan --format json");
+    REQUIRE_MESSAGE(plan.code == 0, (plan.out + plan.err));
+    const auto doc = emutest::Json::parse(plan.out);
+    CHECK(doc["format_version"] == "1.0");
+    CHECK(doc["converge_version"] == converge::k_version);
+    CHECK(doc["stack"] == "saved");
+    REQUIRE(doc["subscriptions"].size() == 1);
+    CHECK(doc["subscriptions"][0].get<std::string>().size() == 36);
+    CHECK(doc["created_at"].get<std::string>().size() == 20);
+    CHECK(doc["inputs_digest"].get<std::string>().starts_with("sha256:"));
+    CHECK(plan.out.find("\"format_version\"") < plan.out.find("\"summary\""));
+    // The digest is the saved plan's: the same manifests.
+    const std::string file = stack.plan_file("digest.json");
+    REQUIRE(stack.converge("plan -o " + file).code == 0);
+    CHECK(emutest::Json::parse(slurp(file))["inputs_digest"] == doc["inputs_digest"]);
 }
 
 }  // TEST_SUITE

@@ -73,6 +73,9 @@ Plan sample() {
 const std::string k_rg = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg";
 const std::string k_c = k_rg + "/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/";
 
+const PlanHeader k_header = {"0.1.0-test", "prod", {"00000000-0000-0000-0000-000000000001"}, "2026-12-07T15:30:00Z",
+                              "sha256:" + std::string(64, 'a')};
+
 std::vector<std::string> validate(const Json& doc) {
     std::ifstream in(std::string(CONVERGE_SOURCE_DIR) + "/schemas/plan.schema.json");
     REQUIRE(in);
@@ -114,7 +117,7 @@ TEST_SUITE("render") {
 TEST_CASE("golden files: text, colour text, JSON and markdown of one plan with every action") {
     check_golden("plan.txt", render_text(sample()));
     check_golden("plan.color.txt", render_text(sample(), {true}));
-    check_golden("plan.json", render_json(sample()));
+    check_golden("plan.json", render_json(sample(), k_header));
     check_golden("plan.md", render_markdown(sample()));
     check_golden("plan-empty.txt", render_text(Plan{}));
     check_golden("plan-empty.md", render_markdown(Plan{}));
@@ -166,8 +169,28 @@ TEST_CASE("text: no changes") {
 }
 
 TEST_CASE("json: golden summary and change, validates against schemas/plan.schema.json") {
-    const Json j = plan_to_json(sample());
+    const Json j = Json::parse(render_json(sample(), k_header));
     CHECK(validate(j).empty());
+    // The header: what made the plan, from which manifests, for which subscriptions, when.
+    CHECK(j["format_version"] == "1.0");
+    CHECK(j["converge_version"] == "0.1.0-test");
+    CHECK(j["stack"] == "prod");
+    CHECK(j["subscriptions"] == Json::array({"00000000-0000-0000-0000-000000000001"}));
+    CHECK(j["created_at"] == "2026-12-07T15:30:00Z");
+    CHECK(j["inputs_digest"] == k_header.inputs_digest);
+    const std::string text = render_json(sample(), k_header);
+    CHECK(text.find("\"format_version\"") < text.find("\"summary\""));  // the header comes first
+    for (const char* key : {"converge_version", "stack", "subscriptions", "created_at", "inputs_digest"}) {
+        Json missing = j;
+        missing.erase(key);
+        CHECK_MESSAGE(!validate(missing).empty(), key);
+    }
+    Json old = j;
+    old["format_version"] = 1;  // before the header: not this contract
+    CHECK_FALSE(validate(old).empty());
+    Json minor = j;
+    minor["format_version"] = "1.7";  // a later minor version validates: only additions
+    CHECK(validate(minor).empty());
     CHECK(j["summary"] == Json::parse(R"({"create":2,"update":1,"replace":1,"delete":1,"adopt":1,"keep":1,"no_op":1,
                                           "orphans":1,"has_changes":true,"destructive":true})"));
     CHECK(j["changes"].size() == 7);
@@ -198,6 +221,9 @@ TEST_CASE("json: reads back what it wrote") {
     REQUIRE_MESSAGE(back, error);
     CHECK(render_text(*back) == render_text(sample()));
     CHECK(back->changes[4].depends_on.at(0) == rid(k_ml, "ws"));
+    const auto rendered = plan_from_json(Json::parse(render_json(sample(), k_header)), error);  // "1.0" reads too
+    REQUIRE_MESSAGE(rendered, error);
+    CHECK(render_text(*rendered) == render_text(sample()));
     Json future = plan_to_json(sample());
     future["format_version"] = 2;
     CHECK_FALSE(plan_from_json(future, error));

@@ -215,6 +215,8 @@ public:
     /// Counters so far.
     ClientStats stats() const;
     const ClientOptions& options() const { return m_options; }
+    /// The credential chain (its default_subscription() is the Azure CLI's current one).
+    const TokenCredential& credential() const { return *m_credential; }
 
 private:
     struct Counters;

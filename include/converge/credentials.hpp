@@ -1,7 +1,7 @@
 #pragma once
-// Where access tokens come from: the Azure SDKs' default chain (environment service
-// principal, managed identity when on Azure, Azure CLI) plus a static token, with a cache
-// per audience that refreshes before expiry.
+// Where access tokens come from: the Azure SDKs' default chain (environment service principal
+// with a secret or a certificate, workload identity federation, managed identity when on Azure,
+// Azure CLI) plus a static token, with a cache per audience that refreshes before expiry.
 #include "converge/clock.hpp"
 #include "converge/http.hpp"
 
@@ -44,6 +44,11 @@ public:
     virtual std::string name() const = 0;
     /// A fresh token for `audience` (no caching here; see TokenCache).
     virtual tl::expected<AccessToken, AuthError> get_token(const std::string& audience) = 0;
+    /// Values this credential sends that must never be printed (secret, password, assertions,
+    /// the federated token), so that errors and logs can be scrubbed of them.
+    virtual std::vector<std::string> secrets() const { return {}; }
+    /// The subscription the credential's login names (the Azure CLI's current one), if any.
+    virtual std::optional<std::string> default_subscription() const { return std::nullopt; }
 };
 
 /// Reads an environment variable; injectable so tests control the environment.
@@ -57,33 +62,75 @@ tl::expected<AccessToken, AuthError> parse_token_response(const std::string& cre
                                                           int status, const std::string& body,
                                                           std::int64_t now_epoch);
 
-/// Client-credentials grant against AAD (v2 scope, or v1 resource when asked).
+/// Client-credentials grant against AAD (v2 scope, or v1 resource when asked), authenticated
+/// with a secret or, when there is none, with a certificate (a signed client assertion).
 struct ServicePrincipal {
     std::string authority_host = "https://login.microsoftonline.com";
     std::string tenant_id;
     std::string client_id;
     std::string client_secret;
     bool use_v1 = false;  ///< POST /{tenant}/oauth2/token with resource= instead of v2 scope
+    std::string certificate_path;      ///< PEM (certificate and private key) or PKCS#12; used without a secret
+    std::string certificate_password;  ///< of the PKCS#12 file or the encrypted PEM key
 };
 
-/// Service principal from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET[_FILE].
+class ClientCertificate;  // src/arm/client_assertion.hpp
+
+/// Service principal from AZURE_TENANT_ID / AZURE_CLIENT_ID and AZURE_CLIENT_SECRET[_FILE], or
+/// AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD] (the secret wins, as in
+/// the Azure SDKs).
 class EnvironmentCredential final : public TokenCredential {
 public:
     EnvironmentCredential(std::optional<ServicePrincipal> principal, std::shared_ptr<Transport> transport,
                           std::shared_ptr<Clock> clock);
+    ~EnvironmentCredential() override;
     /// Reads the variables; unavailable (not an error) when they are absent.
     static std::unique_ptr<EnvironmentCredential> from_env(const EnvLookup& env, std::string authority_host,
                                                            bool use_v1,
                                                            std::shared_ptr<Transport> transport, std::shared_ptr<Clock> clock);
     std::string name() const override { return "environment"; }
     tl::expected<AccessToken, AuthError> get_token(const std::string& audience) override;
-    /// The secret, so loggers can redact it.
-    std::vector<std::string> secrets() const;
+    /// The secret, the certificate's password and the last assertion, so loggers can redact them.
+    std::vector<std::string> secrets() const override;
 
 private:
     std::optional<ServicePrincipal> m_principal;
     std::shared_ptr<Transport> m_transport;
     std::shared_ptr<Clock> m_clock;
+    mutable std::mutex m_mutex;
+    std::shared_ptr<const ClientCertificate> m_certificate;  // loaded on first use
+    std::string m_last_assertion;
+};
+
+/// Workload identity federation (GitHub Actions OIDC, AKS workload identity): the token in
+/// AZURE_FEDERATED_TOKEN_FILE, read again on every request (the platform rotates it), is the
+/// client assertion of a client-credentials grant for AZURE_CLIENT_ID in AZURE_TENANT_ID.
+class WorkloadIdentityCredential final : public TokenCredential {
+public:
+    struct Config {
+        std::string authority_host = "https://login.microsoftonline.com";
+        std::string tenant_id;
+        std::string client_id;
+        std::string token_file;
+        bool use_v1 = false;
+    };
+    WorkloadIdentityCredential(std::optional<Config> config, std::shared_ptr<Transport> transport,
+                               std::shared_ptr<Clock> clock);
+    /// Unavailable (not an error) unless all three variables are set.
+    static std::unique_ptr<WorkloadIdentityCredential> from_env(const EnvLookup& env, std::string authority_host,
+                                                                bool use_v1, std::shared_ptr<Transport> transport,
+                                                                std::shared_ptr<Clock> clock);
+    std::string name() const override { return "workload-identity"; }
+    tl::expected<AccessToken, AuthError> get_token(const std::string& audience) override;
+    /// The last federated token read.
+    std::vector<std::string> secrets() const override;
+
+private:
+    std::optional<Config> m_config;
+    std::shared_ptr<Transport> m_transport;
+    std::shared_ptr<Clock> m_clock;
+    mutable std::mutex m_mutex;
+    std::string m_last_token;
 };
 
 /// Output of a child process.
@@ -99,16 +146,22 @@ using ProcessRunner = std::function<ProcessResult(const std::vector<std::string>
 /// Runs programs for real with fork/exec; exit_code 127 when the program is missing.
 ProcessRunner system_process_runner();
 
-/// `az account get-access-token --resource <audience> -o json`.
+/// `az account get-access-token --resource <audience> -o json`. When `az` is missing or not
+/// logged in, that answer is remembered: `az` is not run again by this credential.
 class AzureCliCredential final : public TokenCredential {
 public:
     AzureCliCredential(ProcessRunner runner, std::shared_ptr<Clock> clock) : m_runner(std::move(runner)), m_clock(std::move(clock)) {}
     std::string name() const override { return "azure-cli"; }
     tl::expected<AccessToken, AuthError> get_token(const std::string& audience) override;
+    /// The `subscription` of the last token `az` printed (its current account).
+    std::optional<std::string> default_subscription() const override;
 
 private:
     ProcessRunner m_runner;
     std::shared_ptr<Clock> m_clock;
+    mutable std::mutex m_mutex;
+    std::optional<AuthError> m_unavailable;
+    std::string m_subscription;
 };
 
 /// Managed identity: App Service/Arc style IDENTITY_ENDPOINT + IDENTITY_HEADER, or IMDS.
@@ -142,12 +195,17 @@ private:
     std::string m_token;
 };
 
-/// Tries credentials in order; skips `unavailable` ones, stops at the first real error.
+/// Tries credentials in order; skips `unavailable` ones, stops at the first real error. A
+/// credential found unavailable is not asked again (its reason is kept for the error), so a
+/// chain where nothing works fails at once on every later request.
 class ChainedCredential final : public TokenCredential {
 public:
     explicit ChainedCredential(std::vector<std::unique_ptr<TokenCredential>> chain);
     std::string name() const override;
     tl::expected<AccessToken, AuthError> get_token(const std::string& audience) override;
+    std::vector<std::string> secrets() const override;
+    /// The subscription of the credential that worked (the Azure CLI's), if any.
+    std::optional<std::string> default_subscription() const override;
     /// Names of the credentials in order.
     std::vector<std::string> names() const;
 
@@ -155,6 +213,7 @@ private:
     std::vector<std::unique_ptr<TokenCredential>> m_chain;
     mutable std::mutex m_mutex;
     TokenCredential* m_last_good = nullptr;  // the one that worked, tried first next time
+    std::map<const TokenCredential*, AuthError> m_unavailable;
 };
 
 /// Caches one token per audience; refreshes `refresh_margin` before expiry or when told
@@ -194,8 +253,9 @@ struct CredentialOptions {
     std::optional<ServicePrincipal> service_principal;  ///< explicit principal (e.g. the emulator's)
 };
 
-/// The default chain: static token (CONVERGE_ACCESS_TOKEN), environment service principal,
-/// managed identity (only with IDENTITY_ENDPOINT, MSI_ENDPOINT or opted in), Azure CLI.
+/// The default chain: static token (CONVERGE_ACCESS_TOKEN), environment service principal
+/// (secret, then certificate), workload identity (AZURE_FEDERATED_TOKEN_FILE), managed identity
+/// (only with IDENTITY_ENDPOINT or opted in), Azure CLI — the Azure SDKs' order.
 std::shared_ptr<ChainedCredential> make_default_credential(const CredentialOptions& options,
                                                            const EnvLookup& env,
                                                            std::shared_ptr<Transport> transport,

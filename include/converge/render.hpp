@@ -27,10 +27,23 @@ std::string orphans_text(const Plan& plan);
 /// `No changes. Azure matches the manifests.` when there is nothing to do.
 std::string render_text(const Plan& plan, const TextOptions& options = {});
 
-/// The plan as JSON (format_version 1, see schemas/plan.schema.json); no-op changes left out.
+/// Where a plan comes from: the top of the JSON contract (docs/plan.md "The JSON plan").
+struct PlanHeader {
+    std::string converge_version;            ///< converge's version ("0.1.0")
+    std::string stack;                       ///< converge.yaml `stack:` (empty: none)
+    std::vector<std::string> subscriptions;  ///< the subscriptions the plan's resources live in, sorted
+    std::string created_at;                  ///< when the plan was made, ISO-8601 UTC ("2026-12-07T15:30:00Z")
+    std::string inputs_digest;               ///< desired_digest() of the manifests ("sha256:...")
+};
+
+/// The JSON contract's version: "MAJOR.MINOR"; additive changes raise MINOR, others MAJOR.
+inline constexpr const char* k_plan_format_version = "1.0";
+
+/// The plan's changes and summary as JSON (what saved plans embed); no-op changes left out.
 Json plan_to_json(const Plan& plan);
-/// plan_to_json, pretty-printed with a trailing newline.
-std::string render_json(const Plan& plan);
+/// The JSON plan (schemas/plan.schema.json): format_version and the header, then
+/// plan_to_json's fields; pretty-printed with a trailing newline.
+std::string render_json(const Plan& plan, const PlanHeader& header = {});
 /// Reads what plan_to_json wrote (for saved plans); nullopt with `error` set when malformed.
 std::optional<Plan> plan_from_json(const Json& json, std::string& error);
 

@@ -32,11 +32,17 @@ struct SecretRef {
 /// Holds no secret: save_plan drops every --var whose value is a secret (its name goes to
 /// `withheld_vars`, and apply must be given it again, e.g. from the environment).
 struct PlanInputs {
-    std::vector<std::string> paths;         ///< manifest directories or files, absolute
-    std::vector<std::string> values_files;  ///< --values files, absolute
+    /// Manifest directories or files and --values files, relative to the stack root (the
+    /// directory plan ran in) when inside it, else absolute; apply resolves them against its own
+    /// working directory, so a saved plan works from another checkout of the same commit.
+    std::vector<std::string> paths;
+    std::vector<std::string> values_files;
     std::vector<std::pair<std::string, std::string>> vars;  ///< --var name=value, secrets left out
     std::vector<std::string> withheld_vars;  ///< names of the --var values that were secret
     std::string subscription;               ///< the default subscription the ids were built with
+    std::string arm_endpoint;    ///< the ARM endpoint plan observed (empty in older files)
+    std::string authority_host;  ///< the Entra ID authority host the token came from
+    bool emulator = false;       ///< made with --emulator (whose address changes from run to run)
 };
 
 /// A plan read back from disk.

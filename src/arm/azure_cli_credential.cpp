@@ -91,18 +91,40 @@ ProcessRunner system_process_runner() {
     };
 }
 
+std::optional<std::string> AzureCliCredential::default_subscription() const {
+    std::lock_guard lock(m_mutex);
+    return m_subscription.empty() ? std::nullopt : std::optional<std::string>(m_subscription);
+}
+
 tl::expected<AccessToken, AuthError> AzureCliCredential::get_token(const std::string& audience) {
+    {
+        // `az` missing or logged out stays so for this run: asking again costs seconds each time.
+        std::lock_guard lock(m_mutex);
+        if (m_unavailable) {
+            return tl::unexpected(*m_unavailable);
+        }
+    }
     const auto result = m_runner({"az", "account", "get-access-token", "--resource", audience, "-o", "json"});
     if (result.exit_code == 127) {
         AuthError error{name(), "", "az not found on PATH"};
         error.unavailable = true;
+        std::lock_guard lock(m_mutex);
+        m_unavailable = error;
         return tl::unexpected(error);
     }
     if (result.exit_code != 0) {
         // "Please run 'az login'" means this credential is simply not set up.
-        const std::string first = result.err.substr(0, result.err.find('\n'));
+        std::string first = result.err.substr(0, result.err.find('\n'));
+        while (!first.empty() && (first.back() == '\r' || first.back() == ' ')) {
+            first.pop_back();
+        }
         AuthError error{name(), "", first.empty() ? "az account get-access-token failed" : redact_text(first)};
         error.unavailable = result.err.find("az login") != std::string::npos;
+        if (error.unavailable) {
+            error.message = "not logged in (" + error.message + ")";
+            std::lock_guard lock(m_mutex);
+            m_unavailable = error;
+        }
         return tl::unexpected(error);
     }
     const Json parsed = Json::parse(result.out, nullptr, false);
@@ -110,6 +132,10 @@ tl::expected<AccessToken, AuthError> AzureCliCredential::get_token(const std::st
         return tl::unexpected(AuthError{name(), "invalid_response", "az printed no accessToken"});
     }
     AccessToken token{parsed["accessToken"].get<std::string>(), 0};
+    if (parsed.contains("subscription") && parsed["subscription"].is_string()) {
+        std::lock_guard lock(m_mutex);
+        m_subscription = parsed["subscription"].get<std::string>();
+    }
     if (parsed.contains("expires_on") && parsed["expires_on"].is_number()) {
         token.expires_on = parsed["expires_on"].get<std::int64_t>();
     } else if (parsed.contains("expires_on") && parsed["expires_on"].is_string()) {

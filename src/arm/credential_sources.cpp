@@ -1,6 +1,8 @@
 // The credentials that fetch tokens over HTTP or from the Azure CLI, and the default chain.
 #include "converge/credentials.hpp"
 
+#include "arm/client_assertion.hpp"
+
 #include "converge/json.hpp"
 #include "converge/redact.hpp"
 #include "converge/retry.hpp"
@@ -95,9 +97,42 @@ void read_secret_file(const std::string& path, std::optional<std::string>& tenan
 }
 }  // namespace
 
+namespace {
+constexpr const char* k_jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// The token endpoint of a tenant: v2 (scope=) or v1 (resource=).
+std::string token_endpoint(const std::string& authority_host, const std::string& tenant, bool use_v1) {
+    return trim_slash(authority_host) + "/" + url_encode(tenant) + (use_v1 ? "/oauth2/token" : "/oauth2/v2.0/token");
+}
+
+// POST grant_type=client_credentials with the client's authentication (`auth`: the secret or the
+// assertion fields, already form-encoded) for `audience`.
+tl::expected<AccessToken, AuthError> client_credentials_grant(const std::string& credential, Transport& transport,
+                                                              Clock& clock, const std::string& endpoint,
+                                                              const std::string& client_id, bool use_v1,
+                                                              const std::string& auth, const std::string& audience,
+                                                              const std::vector<std::string>& secrets) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint;
+    request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    request.headers.set("Accept", "application/json");
+    request.body = "grant_type=client_credentials&client_id=" + url_encode(client_id) + "&" + auth;
+    request.body += use_v1 ? "&resource=" + url_encode(audience) : "&scope=" + url_encode(scope_for(audience));
+    auto response = send_token_request(transport, clock, request);
+    return token_from(credential, response, clock.epoch_seconds(), secrets);
+}
+
+std::string assertion_form(const std::string& assertion) {
+    return std::string("client_assertion_type=") + url_encode(k_jwt_bearer) + "&client_assertion=" + url_encode(assertion);
+}
+}  // namespace
+
 EnvironmentCredential::EnvironmentCredential(std::optional<ServicePrincipal> principal,
                                              std::shared_ptr<Transport> transport, std::shared_ptr<Clock> clock)
     : m_principal(std::move(principal)), m_transport(std::move(transport)), m_clock(std::move(clock)) {}
+
+EnvironmentCredential::~EnvironmentCredential() = default;
 
 std::unique_ptr<EnvironmentCredential> EnvironmentCredential::from_env(const EnvLookup& env,
                                                                        std::string authority_host, bool use_v1,
@@ -111,9 +146,14 @@ std::unique_ptr<EnvironmentCredential> EnvironmentCredential::from_env(const Env
             read_secret_file(*file, tenant, client, secret);
         }
     }
+    const auto certificate = env("AZURE_CLIENT_CERTIFICATE_PATH");
     std::optional<ServicePrincipal> principal;
-    if (tenant && client && secret) {
-        principal = ServicePrincipal{std::move(authority_host), *tenant, *client, *secret, use_v1};
+    if (tenant && client && (secret || certificate)) {
+        principal = ServicePrincipal{std::move(authority_host), *tenant, *client, secret.value_or(""), use_v1};
+        if (!secret) {
+            principal->certificate_path = *certificate;
+            principal->certificate_password = env("AZURE_CLIENT_CERTIFICATE_PASSWORD").value_or("");
+        }
     }
     return std::make_unique<EnvironmentCredential>(std::move(principal), std::move(transport), std::move(clock));
 }
@@ -122,31 +162,104 @@ std::vector<std::string> EnvironmentCredential::secrets() const {
     if (!m_principal) {
         return {};
     }
-    return {m_principal->client_secret};
+    std::vector<std::string> out;
+    for (const std::string* s : {&m_principal->client_secret, &m_principal->certificate_password}) {
+        if (!s->empty()) {
+            out.push_back(*s);
+        }
+    }
+    std::lock_guard lock(m_mutex);
+    if (!m_last_assertion.empty()) {
+        out.push_back(m_last_assertion);
+    }
+    return out;
 }
 
 tl::expected<AccessToken, AuthError> EnvironmentCredential::get_token(const std::string& audience) {
     if (!m_principal) {
         return tl::unexpected(unavailable(
-            name(), "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_SECRET_FILE) not set"));
+            name(), "not configured (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, AZURE_CLIENT_SECRET_FILE "
+                    "or AZURE_CLIENT_CERTIFICATE_PATH not set)"));
     }
     const auto& p = *m_principal;
-    HttpRequest request;
-    request.method = "POST";
-    request.headers.set("Content-Type", "application/x-www-form-urlencoded");
-    request.headers.set("Accept", "application/json");
-    request.body = "grant_type=client_credentials&client_id=" + url_encode(p.client_id) +
-                   "&client_secret=" + url_encode(p.client_secret);
-    const std::string base = trim_slash(p.authority_host) + "/" + url_encode(p.tenant_id);
-    if (p.use_v1) {
-        request.url = base + "/oauth2/token";
-        request.body += "&resource=" + url_encode(audience);
-    } else {
-        request.url = base + "/oauth2/v2.0/token";
-        request.body += "&scope=" + url_encode(scope_for(audience));
+    const std::string endpoint = token_endpoint(p.authority_host, p.tenant_id, p.use_v1);
+    if (!p.client_secret.empty() || p.certificate_path.empty()) {
+        return client_credentials_grant(name(), *m_transport, *m_clock, endpoint, p.client_id, p.use_v1,
+                                        "client_secret=" + url_encode(p.client_secret), audience, secrets());
     }
-    auto response = send_token_request(*m_transport, *m_clock, request);
-    return token_from(name(), response, m_clock->epoch_seconds(), secrets());
+    std::shared_ptr<const ClientCertificate> certificate;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_certificate) {
+            auto loaded = ClientCertificate::load(p.certificate_path, p.certificate_password);
+            if (!loaded) {
+                return tl::unexpected(AuthError{name(), "", "AZURE_CLIENT_CERTIFICATE_PATH: " + loaded.error()});
+            }
+            m_certificate = *loaded;
+        }
+        certificate = m_certificate;
+    }
+    std::string assertion;
+    try {
+        assertion = certificate->assertion(p.client_id, endpoint, m_clock->epoch_seconds());
+    } catch (const std::exception& e) {
+        return tl::unexpected(AuthError{name(), "", e.what()});
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_last_assertion = assertion;
+    }
+    return client_credentials_grant(name(), *m_transport, *m_clock, endpoint, p.client_id, p.use_v1,
+                                    assertion_form(assertion), audience, secrets());
+}
+
+WorkloadIdentityCredential::WorkloadIdentityCredential(std::optional<Config> config,
+                                                       std::shared_ptr<Transport> transport,
+                                                       std::shared_ptr<Clock> clock)
+    : m_config(std::move(config)), m_transport(std::move(transport)), m_clock(std::move(clock)) {}
+
+std::unique_ptr<WorkloadIdentityCredential> WorkloadIdentityCredential::from_env(const EnvLookup& env,
+                                                                                 std::string authority_host,
+                                                                                 bool use_v1,
+                                                                                 std::shared_ptr<Transport> transport,
+                                                                                 std::shared_ptr<Clock> clock) {
+    auto tenant = env("AZURE_TENANT_ID");
+    auto client = env("AZURE_CLIENT_ID");
+    auto file = env("AZURE_FEDERATED_TOKEN_FILE");
+    std::optional<Config> config;
+    if (tenant && client && file) {
+        config = Config{std::move(authority_host), *tenant, *client, *file, use_v1};
+    }
+    return std::make_unique<WorkloadIdentityCredential>(std::move(config), std::move(transport), std::move(clock));
+}
+
+std::vector<std::string> WorkloadIdentityCredential::secrets() const {
+    std::lock_guard lock(m_mutex);
+    return m_last_token.empty() ? std::vector<std::string>{} : std::vector<std::string>{m_last_token};
+}
+
+tl::expected<AccessToken, AuthError> WorkloadIdentityCredential::get_token(const std::string& audience) {
+    if (!m_config) {
+        return tl::unexpected(
+            unavailable(name(), "not configured (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE not set)"));
+    }
+    const auto& c = *m_config;
+    // Read on every request: the platform (kubelet, the CI runner) replaces the file before the
+    // token in it expires.
+    std::ifstream in(c.token_file, std::ios::binary);
+    if (!in) {
+        return tl::unexpected(AuthError{name(), "", "cannot read AZURE_FEDERATED_TOKEN_FILE " + c.token_file});
+    }
+    const std::string token = read_file_trimmed(c.token_file);
+    if (token.empty()) {
+        return tl::unexpected(AuthError{name(), "", "AZURE_FEDERATED_TOKEN_FILE " + c.token_file + " is empty"});
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_last_token = token;
+    }
+    return client_credentials_grant(name(), *m_transport, *m_clock, token_endpoint(c.authority_host, c.tenant_id, c.use_v1),
+                                    c.client_id, c.use_v1, assertion_form(token), audience, {token});
 }
 
 ManagedIdentityCredential::ManagedIdentityCredential(Config config, std::shared_ptr<Transport> transport,
@@ -165,9 +278,16 @@ tl::expected<AccessToken, AuthError> ManagedIdentityCredential::get_token(const 
         request.url = m_config.imds_endpoint + "?api-version=2018-02-01&" + resource + client;
         request.headers.set("Metadata", "true");
     }
-    auto response = send_token_request(*m_transport, *m_clock, request);
-    if (!response.has_response() && response.error == TransportError::connect) {
-        return tl::unexpected(unavailable(name(), "managed identity endpoint not reachable"));
+    // Probed once: an endpoint that does not answer means no managed identity here (off Azure),
+    // not a failure to retry.
+    auto response = m_transport->send(request);
+    if (!response.has_response() &&
+        (response.error == TransportError::connect || response.error == TransportError::timeout)) {
+        return tl::unexpected(unavailable(name(), "not available (" + request.url.substr(0, request.url.find('?')) +
+                                                      " not reachable)"));
+    }
+    if (response.has_response() ? is_retryable_status(response.status) : is_retryable_transport(response.error, true)) {
+        response = send_token_request(*m_transport, *m_clock, request);
     }
     return token_from(name(), response, m_clock->epoch_seconds(), {m_config.identity_header});
 }
@@ -198,6 +318,7 @@ std::shared_ptr<ChainedCredential> make_default_credential(const CredentialOptio
         chain.push_back(std::make_unique<EnvironmentCredential>(principal, transport, clock));
     } else {
         chain.push_back(EnvironmentCredential::from_env(env, authority, v1, transport, clock));
+        chain.push_back(WorkloadIdentityCredential::from_env(env, authority, v1, transport, clock));
     }
     // Managed identity only where the platform says it exists, or when asked: probing IMDS
     // off Azure costs a timeout and contacts a link-local address we must not touch.

@@ -129,6 +129,13 @@ std::vector<std::string> ChainedCredential::names() const {
 tl::expected<AccessToken, AuthError> ChainedCredential::get_token(const std::string& audience) {
     std::string skipped;
     for (const auto& credential : m_chain) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (auto it = m_unavailable.find(credential.get()); it != m_unavailable.end()) {
+                skipped += (skipped.empty() ? "" : "; ") + it->second.to_string();
+                continue;  // not configured here: asking again would only cost time
+            }
+        }
         auto token = credential->get_token(audience);
         if (token) {
             std::lock_guard lock(m_mutex);
@@ -138,14 +145,30 @@ tl::expected<AccessToken, AuthError> ChainedCredential::get_token(const std::str
         if (!token.error().unavailable) {
             return token;  // configured but failing: report it, do not mask it with the next one
         }
+        {
+            std::lock_guard lock(m_mutex);
+            m_unavailable.emplace(credential.get(), token.error());
+        }
         skipped += (skipped.empty() ? "" : "; ") + token.error().to_string();
     }
-    AuthError error{"default", "CredentialUnavailable", "no credential available"};
+    // One line naming every source and why it could not be used.
+    AuthError error{"", "", "no credential available: " + (skipped.empty() ? std::string("none configured") : skipped)};
     error.unavailable = true;
-    if (!skipped.empty()) {
-        error.message += " (" + skipped + ")";
-    }
     return tl::unexpected(error);
+}
+
+std::vector<std::string> ChainedCredential::secrets() const {
+    std::vector<std::string> out;
+    for (const auto& c : m_chain) {
+        auto more = c->secrets();
+        out.insert(out.end(), more.begin(), more.end());
+    }
+    return out;
+}
+
+std::optional<std::string> ChainedCredential::default_subscription() const {
+    std::lock_guard lock(m_mutex);
+    return m_last_good != nullptr ? m_last_good->default_subscription() : std::nullopt;
 }
 
 TokenCache::TokenCache(std::shared_ptr<TokenCredential> credential, std::shared_ptr<Clock> clock,

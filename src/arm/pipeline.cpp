@@ -182,7 +182,12 @@ std::string ArmClient::new_client_request_id() const {
 }
 
 
-std::string ArmClient::redact(std::string_view text) const { return redact_text(text, m_tokens->known_tokens()); }
+std::string ArmClient::redact(std::string_view text) const {
+    auto known = m_tokens->known_tokens();
+    auto secrets = m_credential->secrets();  // secret, certificate password, assertions, federated token
+    known.insert(known.end(), secrets.begin(), secrets.end());
+    return redact_text(text, known);
+}
 
 std::string ArmClient::display_path(const std::string& url) const {
     const bool arm = url_origin(url) == url_origin(m_options.arm_endpoint);

@@ -3,11 +3,14 @@
 
 #include "converge/render.hpp"
 #include "converge/saved_plan.hpp"
+#include "converge/version.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 
 namespace converge::cli {
 
@@ -21,9 +24,36 @@ struct PlanCommand {
     bool destroy = false;
 };
 
-std::string render(const Plan& plan, const std::string& format, bool color) {
+// The JSON plan's header: what made it, from which manifests, for which subscriptions, when.
+PlanHeader header_of(const Planned& planned) {
+    PlanHeader h;
+    h.converge_version = k_version;
+    h.stack = planned.stack->desired().stack;
+    std::set<std::string> subscriptions;
+    for (const auto& r : planned.stack->desired().resources) {
+        subscriptions.insert(r.id.subscription());
+    }
+    for (const auto* list : {&planned.plan.changes, &planned.plan.orphans}) {
+        for (const auto& c : *list) {
+            subscriptions.insert(c.id.subscription());
+        }
+    }
+    subscriptions.erase("");
+    h.subscriptions.assign(subscriptions.begin(), subscriptions.end());
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    h.created_at = text;
+    h.inputs_digest = desired_digest(planned.stack->desired());
+    return h;
+}
+
+std::string render(const Planned& planned, const std::string& format, bool color) {
+    const Plan& plan = planned.plan;
     if (format == "json") {
-        return render_json(plan);
+        return render_json(plan, header_of(planned));
     }
     if (format == "markdown") {
         return render_markdown(plan);
@@ -31,10 +61,22 @@ std::string render(const Plan& plan, const std::string& format, bool color) {
     return render_text(plan, TextOptions{color});
 }
 
-std::vector<std::string> absolute_paths(const std::vector<std::string>& paths) {
+// Relative to the stack root (the directory plan runs in, e.g. the checkout's root in CI) when
+// inside it, so that the saved plan applies from another checkout; else absolute.
+std::vector<std::string> root_relative_paths(const std::vector<std::string>& paths) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path root = fs::current_path(ec);
     std::vector<std::string> out;
     for (const auto& p : paths) {
-        out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+        const fs::path absolute = fs::absolute(p).lexically_normal();
+        const fs::path relative = ec ? fs::path() : absolute.lexically_relative(root);
+        const bool inside = !relative.empty() && *relative.begin() != "..";
+        std::string text = inside ? relative.string() : absolute.string();
+        while (text.size() > 1 && text.back() == '/') {
+            text.pop_back();
+        }
+        out.push_back(text.empty() ? "." : text);
     }
     return out;
 }
@@ -43,12 +85,13 @@ std::vector<std::string> absolute_paths(const std::vector<std::string>& paths) {
 // dropped by save_plan).
 PlanInputs inputs_of(const PlanCommand& cmd, const Stack& stack) {
     PlanInputs in;
-    in.paths = absolute_paths(cmd.stack.paths);
-    in.values_files = absolute_paths(cmd.stack.values_files);
+    in.paths = root_relative_paths(cmd.stack.paths);
+    in.values_files = root_relative_paths(cmd.stack.values_files);
     for (const auto& v : cmd.stack.vars) {
         in.vars.push_back(split_var(v));
     }
     in.subscription = stack.default_subscription();
+    record_target(in, cmd.stack);
     return in;
 }
 
@@ -86,7 +129,7 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
     if (!planned) {
         return k_exit_error;
     }
-    const std::string text = render(planned->plan, cmd.format, global.color_stdout());
+    const std::string text = render(*planned, cmd.format, global.color_stdout());
     std::fputs(text.c_str(), stdout);
     if (!cmd.out_file.empty()) {
         if (!write_saved_plan(cmd, *planned)) {

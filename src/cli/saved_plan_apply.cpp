@@ -5,6 +5,7 @@
 #include "converge/saved_plan.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -91,7 +92,79 @@ void note_withheld_vars(const SavedPlan& saved, const StackOptions& given) {
     }
 }
 
+// "https://Management.Azure.com/" -> "https://management.azure.com".
+std::string normalised_url(std::string url) {
+    while (!url.empty() && url.back() == '/') {
+        url.pop_back();
+    }
+    for (auto& c : url) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return url;
+}
+
+std::string describe_target(const PlanInputs& t) {
+    if (t.emulator) {
+        return "the embedded emulator (--emulator)";
+    }
+    return "ARM endpoint " + t.arm_endpoint + " (authority " + t.authority_host + ")";
+}
+
+// The refusal when the plan was made against another Azure than this apply would talk to;
+// empty when they are the same (or the file predates the record).
+std::string target_mismatch(const PlanInputs& saved, const StackOptions& given, const std::string& file) {
+    if (saved.arm_endpoint.empty() && !saved.emulator) {
+        return {};
+    }
+    PlanInputs now;
+    record_target(now, given);
+    if (saved.emulator == now.emulator &&
+        (saved.emulator || (saved.arm_endpoint == now.arm_endpoint && saved.authority_host == now.authority_host))) {
+        return {};
+    }
+    std::string how;
+    if (saved.emulator) {
+        how = "add --emulator";
+    } else {
+        how = "pass --arm-endpoint " + saved.arm_endpoint + " --authority-host " + saved.authority_host +
+              " (or CONVERGE_ARM_ENDPOINT, AZURE_AUTHORITY_HOST)";
+    }
+    return file + " was made against " + describe_target(saved) + ", but this apply would go to " +
+           describe_target(now) + ": " + how + " to apply it where it was planned, or plan again; nothing was sent";
+}
+
+// Relative paths in the file are relative to the stack root plan ran in: apply runs there too.
+std::string missing_input(const SavedPlan& saved, const std::string& file) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto* list : {&saved.inputs.paths, &saved.inputs.values_files}) {
+        for (const auto& p : *list) {
+            if (!fs::exists(p, ec)) {
+                const bool relative = fs::path(p).is_relative();
+                return file + " was made from " + p + ", which is not " +
+                       (relative ? "in " + fs::current_path(ec).string() +
+                                       " (paths are recorded relative to the directory plan ran in: run apply from "
+                                       "the same directory of the checkout)"
+                                 : "there any more");
+            }
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+void record_target(PlanInputs& inputs, const StackOptions& options) {
+    inputs.emulator = options.emulator;
+    if (options.emulator) {
+        inputs.arm_endpoint.clear();  // its address changes from run to run
+        inputs.authority_host.clear();
+        return;
+    }
+    inputs.arm_endpoint = normalised_url(options.client.arm_endpoint);
+    const std::string& authority = options.client.credentials.authority_host;
+    inputs.authority_host = normalised_url(authority.empty() ? "https://login.microsoftonline.com" : authority);
+}
 
 bool is_saved_plan_argument(const std::vector<std::string>& paths) {
     if (paths.size() != 1) {
@@ -122,6 +195,14 @@ int apply_saved_plan(const StackOptions& options, const GlobalOptions& global) {
     SavedPlan& saved = *loaded.saved;
     if (saved.inputs.paths.empty()) {
         print_error(file + " does not record which manifests it was made from; save it again with `converge plan -o`");
+        return k_exit_error;
+    }
+    if (const std::string refusal = target_mismatch(saved.inputs, options, file); !refusal.empty()) {
+        print_error(refusal);
+        return k_exit_error;
+    }
+    if (const std::string missing = missing_input(saved, file); !missing.empty()) {
+        print_error(missing);
         return k_exit_error;
     }
     auto stack = Stack::open(stack_options_for(saved, options), global);

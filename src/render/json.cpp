@@ -135,11 +135,35 @@ Json plan_to_json(const Plan& plan) {
             {"orphans", std::move(orphans)}};
 }
 
-std::string render_json(const Plan& plan) { return plan_to_json(plan).dump(2) + "\n"; }
+std::string render_json(const Plan& plan, const PlanHeader& header) {
+    // The header first (an ordered object); below it, plan_to_json's fields as before.
+    Json body = plan_to_json(plan);
+    nlohmann::ordered_json doc;
+    doc["format_version"] = k_plan_format_version;
+    doc["converge_version"] = header.converge_version;
+    doc["stack"] = header.stack;
+    doc["subscriptions"] = header.subscriptions;
+    doc["created_at"] = header.created_at;
+    doc["inputs_digest"] = header.inputs_digest;
+    for (const char* key : {"summary", "changes", "orphans"}) {
+        doc[key] = nlohmann::ordered_json(std::move(body[key]));
+    }
+    return doc.dump(2) + "\n";
+}
+
+namespace {
+// The JSON plan's "1.x" (any minor: additions only) or the embedded form's integer 1.
+bool readable_format_version(const Json& v) {
+    if (v.is_number_integer()) {
+        return v.get<int>() == Plan::k_format_version;
+    }
+    return v.is_string() && v.get<std::string>().starts_with(std::to_string(Plan::k_format_version) + ".");
+}
+}  // namespace
 
 std::optional<Plan> plan_from_json(const Json& json, std::string& error) {
     try {
-        if (json.at("format_version").get<int>() != Plan::k_format_version) {
+        if (!readable_format_version(json.at("format_version"))) {
             error = "unsupported plan format_version " + json.at("format_version").dump() + " (expected " +
                     std::to_string(Plan::k_format_version) + ")";
             return std::nullopt;

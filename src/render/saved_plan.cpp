@@ -55,7 +55,10 @@ Json inputs_json(const PlanInputs& in, const Scrubber& scrubber) {
             {"values_files", in.values_files},
             {"vars", std::move(vars)},
             {"withheld_vars", std::move(withheld)},
-            {"subscription", in.subscription}};
+            {"subscription", in.subscription},
+            {"arm_endpoint", in.arm_endpoint},
+            {"authority_host", in.authority_host},
+            {"emulator", in.emulator}};
 }
 
 // Files written before inputs were recorded have none: apply then needs the paths again.
@@ -68,6 +71,9 @@ PlanInputs inputs_from(const Json& j) {
     in.values_files = j.value("values_files", std::vector<std::string>());
     in.withheld_vars = j.value("withheld_vars", std::vector<std::string>());
     in.subscription = j.value("subscription", "");
+    in.arm_endpoint = j.value("arm_endpoint", "");
+    in.authority_host = j.value("authority_host", "");
+    in.emulator = j.value("emulator", false);
     for (const auto& v : j.value("vars", Json::array())) {
         in.vars.emplace_back(v.at("name").get<std::string>(), v.at("value").get<std::string>());
     }

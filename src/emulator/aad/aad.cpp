@@ -4,6 +4,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <variant>
+
 namespace emulator {
 
 namespace {
@@ -124,6 +127,250 @@ std::optional<Record> find_principal(Services& svc, const std::string& app_id) {
     return svc.store->get(principal_key(app_id));
 }
 
+Response app_not_found(const Services& svc, const std::string& client_id) {
+    return aad_error(svc, 400, "unauthorized_client", 700016,
+                     "Application with identifier '" + client_id + "' was not found in the directory '" +
+                         svc.credentials.tenant_id + "'.");
+}
+
+/// A compact JWS split and decoded; false when it is not one.
+struct Jwt {
+    Json header;
+    Json claims;
+    std::string signing_input;
+    std::string signature;
+};
+
+bool parse_jwt(const std::string& text, Jwt& out) {
+    std::size_t d1 = text.find('.');
+    std::size_t d2 = d1 == std::string::npos ? d1 : text.find('.', d1 + 1);
+    if (d2 == std::string::npos || text.find('.', d2 + 1) != std::string::npos) {
+        return false;
+    }
+    std::string header;
+    std::string claims;
+    if (!crypto::base64url_decode(text.substr(0, d1), header) ||
+        !crypto::base64url_decode(text.substr(d1 + 1, d2 - d1 - 1), claims) ||
+        !crypto::base64url_decode(text.substr(d2 + 1), out.signature)) {
+        return false;
+    }
+    out.header = Json::parse(header, nullptr, false);
+    out.claims = Json::parse(claims, nullptr, false);
+    out.signing_input = text.substr(0, d2);
+    return out.header.is_object() && out.claims.is_object();
+}
+
+std::string string_claim(const Json& claims, const char* name) {
+    auto it = claims.find(name);
+    return it != claims.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<std::int64_t> time_claim(const Json& claims, const char* name) {
+    auto it = claims.find(name);
+    if (it == claims.end() || !it->is_number()) {
+        return std::nullopt;
+    }
+    return it->get<std::int64_t>();
+}
+
+std::vector<std::string> audience_claim(const Json& claims) {
+    auto it = claims.find("aud");
+    if (it == claims.end()) {
+        return {};
+    }
+    if (it->is_string()) {
+        return {it->get<std::string>()};
+    }
+    std::vector<std::string> out;
+    if (it->is_array()) {
+        for (const auto& a : *it) {
+            if (a.is_string()) {
+                out.push_back(a.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+constexpr std::int64_t k_clock_skew_s = 300;  // Entra ID allows five minutes
+
+/// exp (required) and nbf (when present) against now, with Entra ID's skew.
+std::optional<Response> check_lifetime(const Services& svc, const Json& claims, bool nbf_required) {
+    std::int64_t now = svc.now_ms() / 1000;
+    auto exp = time_claim(claims, "exp");
+    auto nbf = time_claim(claims, "nbf");
+    if (!exp || (nbf_required && !nbf)) {
+        return aad_error(svc, 400, "invalid_client", 50027,
+                         std::string("JWT token is invalid or malformed: the assertion has no '") + (!exp ? "exp" : "nbf") +
+                             "' claim.");
+    }
+    if (*exp + k_clock_skew_s <= now || (nbf && *nbf - k_clock_skew_s > now)) {
+        return aad_error(svc, 400, "invalid_client", 700024,
+                         "Client assertion is not within its valid time range. Current time: " + iso_time(now * 1000) +
+                             ", assertion valid from " + (nbf ? iso_time(*nbf * 1000) : std::string("-")) +
+                             ", expiry time of assertion " + iso_time(*exp * 1000) + ".");
+    }
+    return std::nullopt;
+}
+
+/// A certificate credential's assertion: iss = sub = the client id, signed by a registered
+/// certificate (found by x5t or x5t#S256), aud = this token endpoint, a jti used once.
+std::variant<App, Response> check_certificate_assertion(const Services& svc, const std::string& tenant,
+                                                        const std::string& client_id, const Jwt& jwt) {
+    auto app = svc.apps.find(client_id);
+    if (!app && !iequals(client_id, svc.credentials.client_id)) {
+        return app_not_found(svc, client_id);
+    }
+    const std::string x5t = string_claim(jwt.header, "x5t");
+    const std::string x5t_s256 = string_claim(jwt.header, "x5t#S256");
+    const AppCertificate* cert = nullptr;
+    if (app) {
+        for (const auto& c : app->certificates) {
+            if ((!x5t.empty() && c.x5t == x5t) || (!x5t_s256.empty() && c.x5t_s256 == x5t_s256)) {
+                cert = &c;
+            }
+        }
+    }
+    if (cert == nullptr) {
+        return aad_error(svc, 401, "invalid_client", 700027,
+                         "The certificate with identifier used to sign the client assertion is not registered on "
+                         "application. [Reason - The key was not found., Thumbprint of key used by client: '" +
+                             (x5t.empty() ? x5t_s256 : x5t) + "', Please visit the Azure Portal, Graph Explorer or "
+                             "directly use MS Graph to see configured keys for app Id '" + client_id + "'.]");
+    }
+    if (!cert->key.verify(jwt.signing_input, jwt.signature)) {
+        return aad_error(svc, 401, "invalid_client", 700027, "Client assertion failed signature validation.");
+    }
+    const auto auds = audience_claim(jwt.claims);
+    bool aud_ok = false;
+    for (const std::string& t : {tenant, svc.credentials.tenant_id}) {
+        for (const char* path : {"/oauth2/v2.0/token", "/oauth2/token"}) {
+            const std::string endpoint = svc.base_url + "/" + t + path;
+            aud_ok = aud_ok || std::any_of(auds.begin(), auds.end(), [&](const std::string& a) { return iequals(a, endpoint); });
+        }
+    }
+    if (!aud_ok) {
+        return aad_error(svc, 400, "invalid_client", 700023,
+                         "Client assertion audience claim does not match Realm issuer. Review the documentation at "
+                         "https://learn.microsoft.com/entra/identity-platform/certificate-credentials . (aud '" +
+                             (auds.empty() ? std::string() : auds.front()) + "', expected this token endpoint '" +
+                             svc.base_url + "/" + tenant + "/oauth2/v2.0/token')");
+    }
+    if (auto bad = check_lifetime(svc, jwt.claims, true)) {
+        return std::move(*bad);
+    }
+    const std::string jti = string_claim(jwt.claims, "jti");
+    if (jti.empty()) {
+        return aad_error(svc, 400, "invalid_client", 50027, "JWT token is invalid or malformed: the assertion has no 'jti' claim.");
+    }
+    if (!svc.apps.use_jti(client_id, jti, *time_claim(jwt.claims, "exp") + k_clock_skew_s, svc.now_ms() / 1000)) {
+        return aad_error(svc, 400, "invalid_client", 7000250,
+                         "The client assertion with jti '" + jti + "' was used before: each assertion is valid once.");
+    }
+    return *app;
+}
+
+/// A federated credential's assertion (an external token): a federated identity credential of
+/// the app names its issuer and subject and one of its audiences; the issuer's registered key
+/// verifies its signature; it has not expired.
+std::variant<App, Response> check_federated_assertion(const Services& svc, const std::string& client_id, const Jwt& jwt) {
+    auto app = svc.apps.find(client_id);
+    if (!app) {
+        if (client_id.empty()) {
+            return aad_error(svc, 400, "invalid_request", 900144,
+                             "The request body must contain the following parameter: 'client_id'.");
+        }
+        if (!iequals(client_id, svc.credentials.client_id)) {
+            return app_not_found(svc, client_id);
+        }
+        app = App{svc.credentials.client_id, svc.credentials.object_id, {}, {}};
+    }
+    const std::string iss = string_claim(jwt.claims, "iss");
+    const std::string sub = string_claim(jwt.claims, "sub");
+    const auto auds = audience_claim(jwt.claims);
+    const std::string aud = auds.empty() ? std::string() : auds.front();
+    const std::string hint = " Please check your federated identity credential Subject, Audience and Issuer against "
+                             "the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+    bool issuer_known = false;
+    const FederatedCredential* match = nullptr;
+    for (const auto& f : app->federated) {
+        if (f.issuer == iss) {
+            issuer_known = true;
+            if (f.subject == sub) {
+                match = &f;
+            }
+        }
+    }
+    if (!issuer_known) {
+        return aad_error(svc, 400, "invalid_client", 700211,
+                         "No matching federated identity record found for presented assertion issuer '" + iss + "'." + hint);
+    }
+    if (match == nullptr) {
+        return aad_error(svc, 400, "invalid_client", 700213,
+                         "No matching federated identity record found for presented assertion subject '" + sub + "'." + hint);
+    }
+    const bool aud_ok = std::any_of(match->audiences.begin(), match->audiences.end(), [&](const std::string& a) {
+        return std::find(auds.begin(), auds.end(), a) != auds.end();
+    });
+    if (!aud_ok) {
+        return aad_error(svc, 400, "invalid_client", 700212,
+                         "No matching federated identity record found for presented assertion audience '" + aud + "'." + hint);
+    }
+    const std::string kid = string_claim(jwt.header, "kid");
+    const auto keys = svc.apps.issuer_keys(iss);
+    if (keys.empty()) {
+        return aad_error(svc, 400, "invalid_client", 50166,
+                         "Request to External OIDC endpoint failed. (No signing keys are registered for issuer '" + iss +
+                             "': PUT /_emulator/issuers.)");
+    }
+    bool key_found = false;
+    bool verified = false;
+    for (const auto& k : keys) {
+        if (k.kid.empty() || kid.empty() || k.kid == kid) {
+            key_found = true;
+            verified = verified || k.key.verify(jwt.signing_input, jwt.signature);
+        }
+    }
+    if (!verified) {
+        return aad_error(svc, 400, "invalid_client", 50013,
+                         std::string("Assertion failed signature validation. [Reason - ") +
+                             (key_found ? "Key was found, but use of the key to verify the signature failed."
+                                        : "The key was not found.") +
+                             ", Thumbprint of key used by client: '" + kid + "']");
+    }
+    if (auto bad = check_lifetime(svc, jwt.claims, false)) {
+        return std::move(*bad);
+    }
+    return *app;
+}
+
+std::variant<App, Response> check_client_assertion(Context& ctx, const std::string& tenant, const std::string& client_id,
+                                                   const std::string& assertion) {
+    const Services& svc = ctx.svc;
+    const std::string type = ctx.req.form_field("client_assertion_type").value_or("");
+    if (type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+        return aad_error(svc, 400, "invalid_request", 900144,
+                         "The request body must contain the following parameter: 'client_assertion_type' "
+                         "(urn:ietf:params:oauth:client-assertion-type:jwt-bearer).");
+    }
+    Jwt jwt;
+    if (!parse_jwt(assertion, jwt)) {
+        return aad_error(svc, 400, "invalid_client", 50027, "JWT token is invalid or malformed.");
+    }
+    if (string_claim(jwt.header, "alg") != "RS256") {
+        return aad_error(svc, 400, "invalid_client", 5002738,
+                         "Invalid JWT token. '" + string_claim(jwt.header, "alg") +
+                             "' is not a supported signature algorithm. Supported signing algorithms are: 'RS256'.");
+    }
+    const std::string iss = string_claim(jwt.claims, "iss");
+    const std::string sub = string_claim(jwt.claims, "sub");
+    // iss = sub = the app itself: a certificate credential; anything else: a federated token.
+    if (!iss.empty() && iss == sub && (client_id.empty() || iequals(iss, client_id))) {
+        return check_certificate_assertion(svc, tenant, iss, jwt);
+    }
+    return check_federated_assertion(svc, client_id, jwt);
+}
+
 Response handle_token(Context& ctx, bool v2_path) {
     const Services& svc = ctx.svc;
     std::string tenant = ctx.param("tenant");
@@ -142,31 +389,45 @@ Response handle_token(Context& ctx, bool v2_path) {
     std::string client_id;
     std::optional<std::string> secret;
     client_credentials(ctx.req, client_id, secret);
-    std::string expected_secret = svc.credentials.client_secret;
     std::string app_id;
     std::string object_id;
-    if (!iequals(client_id, svc.credentials.client_id)) {
-        if (auto other = find_principal(ctx.svc, client_id)) {
-            expected_secret = other->secrets.value("clientSecret", "");
-            app_id = other->body.value("appId", "");
-            object_id = other->body.value("objectId", "");
+    if (auto assertion = ctx.req.form_field("client_assertion")) {
+        auto checked = check_client_assertion(ctx, tenant, client_id, *assertion);
+        if (auto* error = std::get_if<Response>(&checked)) {
+            return std::move(*error);
         }
-    }
-    if (!iequals(client_id, svc.credentials.client_id) && app_id.empty()) {
-        return aad_error(svc, 400, "unauthorized_client", 700016,
-                         "Application with identifier '" + client_id + "' was not found in the directory '" +
-                             svc.credentials.tenant_id + "'.");
-    }
-    if (!secret || secret->empty()) {
-        return aad_error(svc, 401, "invalid_client", 7000216,
-                         "'client_assertion', 'client_secret' or 'request' is required for the "
-                         "'client_credentials' grant type.");
-    }
-    if (!crypto::secret_equals(*secret, expected_secret)) {
-        return aad_error(svc, 401, "invalid_client", 7000215,
-                         "Invalid client secret provided. Ensure the secret being sent in the request is the client "
-                         "secret value, not the client secret ID, for a secret added to app '" +
-                             client_id + "'.");
+        const App& app = std::get<App>(checked);
+        app_id = app.client_id;
+        object_id = app.object_id;
+    } else {
+        std::string expected_secret = svc.credentials.client_secret;
+        if (!iequals(client_id, svc.credentials.client_id)) {
+            if (auto other = find_principal(ctx.svc, client_id)) {
+                expected_secret = other->secrets.value("clientSecret", "");
+                app_id = other->body.value("appId", "");
+                object_id = other->body.value("objectId", "");
+            }
+        }
+        if (!iequals(client_id, svc.credentials.client_id) && app_id.empty()) {
+            if (svc.apps.find(client_id)) {
+                return aad_error(svc, 401, "invalid_client", 7000216,
+                                 "'client_assertion', 'client_secret' or 'request' is required for the "
+                                 "'client_credentials' grant type. (Application '" + client_id +
+                                     "' has no client secret: use its certificate or federated credential.)");
+            }
+            return app_not_found(svc, client_id);
+        }
+        if (!secret || secret->empty()) {
+            return aad_error(svc, 401, "invalid_client", 7000216,
+                             "'client_assertion', 'client_secret' or 'request' is required for the "
+                             "'client_credentials' grant type.");
+        }
+        if (!crypto::secret_equals(*secret, expected_secret)) {
+            return aad_error(svc, 401, "invalid_client", 7000215,
+                             "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+                             "secret value, not the client secret ID, for a secret added to app '" +
+                                 client_id + "'.");
+        }
     }
     std::string aud = requested_audience(ctx.req);
     std::int64_t life = svc.options.token_lifetime.count();
@@ -219,7 +480,122 @@ std::string arm_time(std::int64_t epoch_s) {
     return iso.substr(0, 19);
 }
 
+// --- admin API: certificate and federated credentials, trusted issuers -----------------
+
+std::string object_id_for(Services& svc, const std::string& client_id) {
+    if (iequals(client_id, svc.credentials.client_id)) {
+        return svc.credentials.object_id;
+    }
+    auto app = svc.apps.find(client_id);
+    return app ? app->object_id : crypto::random_uuid();
+}
+
+Json app_json(const App& app) {
+    Json certs = Json::array();
+    for (const auto& c : app.certificates) {
+        certs.push_back({{"x5t", c.x5t}, {"x5t#S256", c.x5t_s256}});
+    }
+    Json feds = Json::array();
+    for (const auto& f : app.federated) {
+        feds.push_back({{"name", f.name}, {"issuer", f.issuer}, {"subject", f.subject}, {"audiences", f.audiences}});
+    }
+    return {{"clientId", app.client_id}, {"objectId", app.object_id}, {"certificates", certs},
+            {"federatedIdentityCredentials", feds}};
+}
+
+/// PUT /_emulator/apps/{clientId}/certificates {"certificate": "<PEM>"}: the app may sign client
+/// assertions with the certificate's key (Entra ID: keyCredentials of the app registration).
+Response put_app_certificate(Context& ctx) {
+    Json body;
+    if (auto err = parse_body(ctx.req, body)) {
+        return err->response();
+    }
+    if (!body.is_object() || !body.contains("certificate") || !body["certificate"].is_string()) {
+        return ArmError{400, "InvalidRequestContent", "expected {\"certificate\": \"-----BEGIN CERTIFICATE-----...\"}"}.response();
+    }
+    AppCertificate cert{"", "", crypto::RsaPublicKey()};
+    try {
+        cert.key = crypto::RsaPublicKey::from_certificate_pem(body["certificate"].get<std::string>(), cert.x5t, cert.x5t_s256);
+    } catch (const std::exception& e) {
+        return ArmError{400, "InvalidCertificate", e.what()}.response();
+    }
+    const std::string client_id = ctx.param("clientId");
+    return Response::json(200, app_json(ctx.svc.apps.add_certificate(client_id, object_id_for(ctx.svc, client_id), std::move(cert))));
+}
+
+/// PUT /_emulator/apps/{clientId}/federatedIdentityCredentials/{name} {"issuer", "subject",
+/// "audiences"?}: as Microsoft Graph's federatedIdentityCredentials of an application.
+Response put_federated_credential(Context& ctx) {
+    Json body;
+    if (auto err = parse_body(ctx.req, body)) {
+        return err->response();
+    }
+    auto text = [&](const char* key) {
+        return body.is_object() && body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : std::string();
+    };
+    FederatedCredential fic{ctx.param("name"), text("issuer"), text("subject"), {"api://AzureADTokenExchange"}};
+    if (fic.issuer.empty() || fic.subject.empty()) {
+        return ArmError{400, "InvalidRequestContent", "expected {\"issuer\": \"...\", \"subject\": \"...\", \"audiences\": [...]}"}
+            .response();
+    }
+    if (body.contains("audiences")) {
+        if (!body["audiences"].is_array() || body["audiences"].empty()) {
+            return ArmError{400, "InvalidRequestContent", "audiences must be a non-empty array of strings"}.response();
+        }
+        fic.audiences.clear();
+        for (const auto& a : body["audiences"]) {
+            if (!a.is_string()) {
+                return ArmError{400, "InvalidRequestContent", "audiences must be a non-empty array of strings"}.response();
+            }
+            fic.audiences.push_back(a.get<std::string>());
+        }
+    }
+    const std::string client_id = ctx.param("clientId");
+    return Response::json(200, app_json(ctx.svc.apps.add_federated(client_id, object_id_for(ctx.svc, client_id), std::move(fic))));
+}
+
+/// PUT /_emulator/issuers {"issuer": "https://token.actions.githubusercontent.com", "jwks":
+/// {"keys": [{"kty": "RSA", "kid", "n", "e"}]}} or {"issuer", "publicKey": "<PEM>", "kid"?}:
+/// the keys Entra ID would fetch from the issuer's OpenID configuration (jwks_uri).
+Response put_issuer(Context& ctx) {
+    Json body;
+    if (auto err = parse_body(ctx.req, body)) {
+        return err->response();
+    }
+    if (!body.is_object() || !body.contains("issuer") || !body["issuer"].is_string()) {
+        return ArmError{400, "InvalidRequestContent", "expected {\"issuer\": \"...\", \"jwks\": {\"keys\": [...]}} or a \"publicKey\""}
+            .response();
+    }
+    std::vector<IssuerKey> keys;
+    try {
+        if (body.contains("publicKey") && body["publicKey"].is_string()) {
+            keys.push_back({body.value("kid", ""), crypto::RsaPublicKey::from_public_pem(body["publicKey"].get<std::string>())});
+        }
+        if (body.contains("jwks") && body["jwks"].is_object() && body["jwks"].contains("keys") && body["jwks"]["keys"].is_array()) {
+            for (const auto& k : body["jwks"]["keys"]) {
+                if (k.is_object() && k.value("kty", "") == "RSA") {
+                    keys.push_back({k.value("kid", ""), crypto::RsaPublicKey::from_jwk(k.value("n", ""), k.value("e", ""))});
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        return ArmError{400, "InvalidKey", e.what()}.response();
+    }
+    if (keys.empty()) {
+        return ArmError{400, "InvalidKey", "no RSA key in \"publicKey\" or \"jwks\""}.response();
+    }
+    const std::string issuer = body["issuer"].get<std::string>();
+    const std::size_t count = keys.size();
+    ctx.svc.apps.set_issuer_keys(issuer, std::move(keys));
+    return Response::json(200, Json{{"issuer", issuer}, {"keys", count}});
+}
+
 }  // namespace
+
+std::string mint_token_for(const Services& svc, const std::string& audience, std::int64_t lifetime_s,
+                           const std::string& app_id, const std::string& object_id) {
+    return mint_token(svc, audience, lifetime_s, app_id, object_id);
+}
 
 Credentials create_principal(Services& svc, const std::string& display_name) {
     Credentials c = svc.credentials;
@@ -261,11 +637,11 @@ std::string mint_token(const Services& svc, const std::string& audience, std::in
                    {"iat", now},
                    {"nbf", now},
                    {"exp", now + lifetime_s},
-                   {"appid", c.client_id},
+                   {"appid", app_id},
                    {"appidacr", "1"},
                    {"idp", svc.base_url + "/" + c.tenant_id + "/"},
-                   {"oid", c.object_id},
-                   {"sub", c.object_id},
+                   {"oid", object_id},
+                   {"sub", object_id},
                    {"tid", c.tenant_id},
                    {"idtyp", "app"},
                    {"ver", "1.0"}};
@@ -357,6 +733,10 @@ void install_aad(Registry& r) {
     r.add_route({"GET", "/{tenant}/discovery/v2.0/keys", handle_keys, Auth::none, {}});
     r.add_route({"GET", "/{tenant}/discovery/keys", handle_keys, Auth::none, {}});
     r.add_route({"GET", "/common/discovery/instance", handle_instance_discovery, Auth::none, {}});
+    r.add_route({"PUT", "/_emulator/apps/{clientId}/certificates", put_app_certificate, Auth::none, {}});
+    r.add_route({"PUT", "/_emulator/apps/{clientId}/federatedIdentityCredentials/{name}", put_federated_credential,
+                 Auth::none, {}});
+    r.add_route({"PUT", "/_emulator/issuers", put_issuer, Auth::none, {}});
 }
 
 }  // namespace emulator

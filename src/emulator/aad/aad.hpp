@@ -19,6 +19,10 @@ std::string mint_token(const Services& svc, const std::string& audience, std::in
 /// credentials (tenant, subscription, client id, object id, secret).
 Credentials create_principal(Services& svc, const std::string& display_name);
 
+/// The same for another application (one with a certificate or federated credential).
+std::string mint_token_for(const Services& svc, const std::string& audience, std::int64_t lifetime_s,
+                           const std::string& app_id, const std::string& object_id);
+
 /// Checks an ARM request's Authorization header; fills `who` or returns the 401 to send.
 std::optional<Response> authenticate_arm(const Services& svc, const Request& req, Principal& who);
 /// The same check for another audience list (e.g. Azure Storage's "https://storage.azure.com/").

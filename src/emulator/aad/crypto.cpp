@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/param_build.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -248,6 +249,91 @@ void RsaKey::public_numbers(std::string& n_b64url, std::string& e_b64url) const 
     e_b64url = enc(e);
     BN_free(n);
     BN_free(e);
+}
+
+namespace {
+std::shared_ptr<void> share_key(EVP_PKEY* key) {
+    return std::shared_ptr<void>(key, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
+}
+
+std::string digest_of(const EVP_MD* md, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+    return std::string(reinterpret_cast<const char*>(out), len);
+}
+}  // namespace
+
+RsaPublicKey RsaPublicKey::from_certificate_pem(const std::string& pem, std::string& x5t, std::string& x5t_s256) {
+    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    Cert cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) {
+        fail("not a PEM certificate");
+    }
+    EVP_PKEY* key = X509_get_pubkey(cert.get());
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+        EVP_PKEY_free(key);
+        fail("the certificate's key is not RSA");
+    }
+    const int size = i2d_X509(cert.get(), nullptr);
+    std::string der(static_cast<std::size_t>(size > 0 ? size : 0), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    i2d_X509(cert.get(), &out);
+    x5t = base64url_encode(digest_of(EVP_sha1(), der));
+    x5t_s256 = base64url_encode(digest_of(EVP_sha256(), der));
+    RsaPublicKey k;
+    k.m_key = share_key(key);
+    return k;
+}
+
+RsaPublicKey RsaPublicKey::from_jwk(const std::string& n_b64url, const std::string& e_b64url) {
+    std::string n;
+    std::string e;
+    if (!base64url_decode(n_b64url, n) || !base64url_decode(e_b64url, e) || n.empty() || e.empty()) {
+        fail("bad JWK modulus or exponent");
+    }
+    std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> bn_n(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
+    std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> bn_e(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+    std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>> bld(OSSL_PARAM_BLD_new());
+    if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+        fail("JWK parameters");
+    }
+    std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>> ctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+    EVP_PKEY* key = nullptr;
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+        fail("JWK is not an RSA public key");
+    }
+    RsaPublicKey k;
+    k.m_key = share_key(key);
+    return k;
+}
+
+RsaPublicKey RsaPublicKey::from_public_pem(const std::string& pem) {
+    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+        EVP_PKEY_free(key);
+        fail("not a PEM RSA public key");
+    }
+    RsaPublicKey k;
+    k.m_key = share_key(key);
+    return k;
+}
+
+bool RsaPublicKey::verify(std::string_view data, std::string_view sig) const {
+    auto* key = static_cast<EVP_PKEY*>(m_key.get());
+    MdCtx ctx(EVP_MD_CTX_new());
+    if (key == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
+        return false;
+    }
+    return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                            reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -42,6 +42,26 @@ public:
 private:
     std::shared_ptr<void> m_key;  // EVP_PKEY
 };
+/// An RSA public key that verifies RS256 signatures: from a certificate (an app's registered
+/// certificate credential) or from a JWK (a federated issuer's signing key).
+class RsaPublicKey {
+public:
+    /// No key: verifies nothing.
+    RsaPublicKey() = default;
+    /// From a PEM certificate; fills the certificate's thumbprints (base64url SHA-1 = the JWT
+    /// header's x5t, SHA-256 = x5t#S256). Throws std::runtime_error when it is not an RSA certificate.
+    static RsaPublicKey from_certificate_pem(const std::string& pem, std::string& x5t, std::string& x5t_s256);
+    /// From a JWK's modulus and exponent (base64url); throws when they are not a valid RSA key.
+    static RsaPublicKey from_jwk(const std::string& n_b64url, const std::string& e_b64url);
+    /// From a PEM public key ("BEGIN PUBLIC KEY"); throws when it is not one.
+    static RsaPublicKey from_public_pem(const std::string& pem);
+    /// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature.
+    bool verify(std::string_view data, std::string_view sig) const;
+
+private:
+    std::shared_ptr<void> m_key;  // EVP_PKEY
+};
+
 /// SHA-256 of `data` as lower-case hex.
 std::string sha256_hex(std::string_view data);
 

@@ -8,6 +8,7 @@
 #include "platform/store.hpp"
 #include "arm/throttle.hpp"
 #include "aad/token_cache.hpp"
+#include "aad/apps.hpp"
 
 #include <atomic>
 #include <memory>
@@ -27,6 +28,7 @@ struct Services {
     std::optional<crypto::RsaKey> jwt_key;
     std::string jwt_kid;
     mutable TokenCache verified_tokens;  ///< tokens signed by jwt_key, with their claims
+    mutable AppDirectory apps;           ///< certificate and federated credentials, trusted issuers
     std::string base_url;
     std::string ca_path;
     std::string state_dir;
