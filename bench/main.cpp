@@ -60,7 +60,7 @@ int run(bench::Options& options) {
     if (options.only.count("cpu") != 0U) {
         cpu = [&] { bench::run_cpu_phase(options, report); };
     }
-    if (options.only.count("apply") != 0U || options.only.count("plan") != 0U) {
+    if (options.only.count("apply") != 0U || options.only.count("plan") != 0U || options.only.count("sync") != 0U) {
         bench::run_remote_phases(options, report, cpu);
         cpu = nullptr;
     }
@@ -87,7 +87,7 @@ int run(bench::Options& options) {
 int main(int argc, char** argv) {
     CLI::App app{"converge_bench: plan/apply cost against the floor, CPU and memory at scale"};
     bench::Options options;
-    std::string only = "cpu,apply,plan";
+    std::string only = "cpu,apply,plan,sync";
     std::string child_cpu;
     app.add_option("--n", options.n, "resources in the converged estate that is planned")->capture_default_str();
     app.add_option("--apply-n", options.apply_n, "resources applied from empty, then re-applied")
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     app.add_option("--cpu-sizes", options.cpu_sizes, "estate sizes for the CPU/memory phase")
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--only", only, "phases to run: cpu,apply,plan")->capture_default_str();
+    app.add_option("--only", only, "phases to run: cpu,apply,plan,sync")->capture_default_str();
     app.add_option("--latency-ms", options.latency_ms, "emulator latency per request")->capture_default_str();
     app.add_option("--time-scale", options.time_scale, "provisioning durations x this")->capture_default_str();
     app.add_option("--baseline-in-flight", options.baseline_in_flight, "per-resource refresh concurrency")

@@ -73,6 +73,7 @@ int run(int argc, char** argv) {
     register_plan(app, global, exit_code);
     register_apply(app, global, exit_code);
     register_destroy(app, global, exit_code);
+    register_sync(app, global, exit_code);
     register_emulator(app, global, exit_code);
     register_version(app, exit_code);
 

@@ -31,6 +31,7 @@ void register_validate(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_sync(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 /// "converge 0.1.0 (commit 1a2b3c4d5e6f)": what `converge version` and `--version` print.

@@ -106,6 +106,8 @@ struct StackConfig {
     std::string workspace;
     Json tags = Json::object();
     std::map<std::string, Variable> variables;
+    /// converge.yaml `ignore:`: "*" (every resource) or a kind name -> dotted paths the diff ignores.
+    std::map<std::string, std::vector<std::string>> ignore;
     Location file;
     /// Pointers of defaults present with a wrong type (a schema error): resources that would
     /// fall back on them report nothing more (one root cause, one error).
