@@ -47,7 +47,7 @@ SyncTickResult tick(E2e& e2e, const DesiredSet& desired, SyncMode mode, AllowedC
     options.allow = allow;
     options.plan = plan;
     SyncTickResult r = sync_tick(desired, e2e.api(), options);
-    REQUIRE_MESSAGE(r.error.empty(), r.error + "\n" + r.diagnostics.to_string());
+    REQUIRE_MESSAGE(r.error.empty(), (r.error + "\n" + r.diagnostics.to_string()));
     return r;
 }
 

@@ -97,16 +97,16 @@ TEST_SUITE("e2e") {
 TEST_CASE("converge sync --once: exit codes, text summary and JSON events") {
     SyncStack stack;
     const Run before = stack.converge("sync --once --detailed-exitcode");
-    CHECK_MESSAGE(before.code == 2, before.out + before.err);  // nothing exists yet: creates pending
+    CHECK_MESSAGE(before.code == 2, (before.out + before.err));  // nothing exists yet: creates pending
     CHECK(before.out.find("3 differences (detect mode: nothing changed)") != std::string::npos);
     CHECK(before.out.find("+ ResourceGroup/rg-synccli") != std::string::npos);
 
     const Run corrected = stack.converge("sync --once --mode correct --detailed-exitcode");
-    CHECK_MESSAGE(corrected.code == 0, corrected.out + corrected.err);
+    CHECK_MESSAGE(corrected.code == 0, (corrected.out + corrected.err));
     CHECK(corrected.out.find("3 differences, 3 corrected, 0 held back") != std::string::npos);
 
     const Run json = stack.converge("sync --once --detailed-exitcode --log-format json");
-    CHECK_MESSAGE(json.code == 0, json.out + json.err);
+    CHECK_MESSAGE(json.code == 0, (json.out + json.err));
     const auto events = json_lines(json.out);
     const Json* finished = find_event(events, "tick_finished");
     REQUIRE(finished != nullptr);
@@ -125,15 +125,15 @@ TEST_CASE("converge sync --once: exit codes, text summary and JSON events") {
     stack.write("appi.yaml", "apiVersion: converge/v1\nkind: ApplicationInsights\nmetadata: {name: appi-synccli}\n"
                              "spec: {kind: other, properties: {Application_Type: web}}\n");
     const Run destructive = stack.converge("sync --once --detailed-exitcode");
-    CHECK_MESSAGE(destructive.code == 3, destructive.out + destructive.err);
+    CHECK_MESSAGE(destructive.code == 3, (destructive.out + destructive.err));
     const Run held = stack.converge("sync --once --mode correct --detailed-exitcode");
-    CHECK_MESSAGE(held.code == 3, held.out + held.err);
+    CHECK_MESSAGE(held.code == 3, (held.out + held.err));
     CHECK(held.out.find("held back: ApplicationInsights/appi-synccli (replace): replace is not allowed (--allow replace)") !=
           std::string::npos);
     const Run allowed = stack.converge("sync --once --mode correct --allow create,update,replace --detailed-exitcode");
-    CHECK_MESSAGE(allowed.code == 0, allowed.out + allowed.err);
+    CHECK_MESSAGE(allowed.code == 0, (allowed.out + allowed.err));
     const Run plan = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(plan.code == 0, plan.out + plan.err);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
 }
 
 TEST_CASE("converge sync: bad flags are errors before anything runs") {
@@ -162,7 +162,7 @@ TEST_CASE("converge sync: SIGTERM during a tick or between ticks exits 0 after i
         REQUIRE(wait_for(out, "tick_started"));
         ::kill(pid, SIGTERM);
         const int code = wait_exit(pid);
-        CHECK_MESSAGE(code == 0, slurp(out) + slurp(stack.root() / "bg-err"));
+        CHECK_MESSAGE(code == 0, (slurp(out) + slurp(stack.root() / "bg-err")));
         const auto events = json_lines(slurp(out));
         CHECK(find_event(events, "sync_stopped") != nullptr);
         CHECK(find_event(events, "tick_finished") != nullptr);  // the tick ended, it was not killed
@@ -183,13 +183,13 @@ TEST_CASE("converge sync: SIGTERM during a tick or between ticks exits 0 after i
     const Run apply = stack.converge("apply --auto-approve");
     CHECK(apply.code == 0);
     const Run plan = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(plan.code == 0, plan.out + plan.err);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
 }
 
 TEST_CASE("converge sync: drift made at the emulator is reported as drift, posted to --notify, then corrected") {
     SyncStack stack;
     const Run created = stack.converge("sync --once --mode correct");
-    REQUIRE_MESSAGE(created.code == 0, created.out + created.err);
+    REQUIRE_MESSAGE(created.code == 0, (created.out + created.err));
     {
         // Someone edits the storage account's tag straight at "Azure" (the same emulator state).
         emulator::Options options = converge::testing::fast_emulator();
@@ -217,7 +217,7 @@ TEST_CASE("converge sync: drift made at the emulator is reported as drift, poste
     const Run seen = stack.converge("sync --once --detailed-exitcode --notify http://127.0.0.1:" + std::to_string(port) + "/hook");
     hook.stop();
     server.join();
-    CHECK_MESSAGE(seen.code == 2, seen.out + seen.err);
+    CHECK_MESSAGE(seen.code == 2, (seen.out + seen.err));
     CHECK(seen.out.find("1 difference (1 drift) (detect mode: nothing changed)") != std::string::npos);
     CHECK(seen.out.find("Drift: 1 resource changed in Azure since converge last wrote it") != std::string::npos);
     REQUIRE(bodies.size() == 1);
@@ -235,10 +235,10 @@ TEST_CASE("converge sync: drift made at the emulator is reported as drift, poste
     CHECK(refused.err.find("https://") != std::string::npos);
 
     const Run fixed = stack.converge("sync --once --mode correct --detailed-exitcode");
-    CHECK_MESSAGE(fixed.code == 0, fixed.out + fixed.err);
+    CHECK_MESSAGE(fixed.code == 0, (fixed.out + fixed.err));
     CHECK(fixed.out.find("1 difference (1 drift), 1 corrected, 0 held back") != std::string::npos);
     const Run plan = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(plan.code == 0, plan.out + plan.err);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
 }
 
 }  // TEST_SUITE

@@ -94,7 +94,7 @@ TEST_CASE("converge sync --metrics-listen: promtool accepts it and a real Promet
         exposition = shell("curl -s " + metrics_url).second;
     }
     REQUIRE_MESSAGE(exposition.find("converge_sync_last_tick_success 1") != std::string::npos,
-                    exposition + slurp(stack.root() / "sync.log"));
+                    (exposition + slurp(stack.root() / "sync.log")));
     CHECK(exposition.find("converge_sync_corrections_total{action=\"create\"} 1") != std::string::npos);
     CHECK(exposition.find("converge_sync_requests_total{class=\"read\",status=\"200\"}") != std::string::npos);
     const auto checked = shell("curl -s " + metrics_url + " | /usr/bin/promtool check metrics 2>&1");
@@ -117,14 +117,14 @@ TEST_CASE("converge sync --metrics-listen: promtool accepts it and a real Promet
         answer = shell(query).second;
     }
     CHECK_MESSAGE(answer.find("\"__name__\":\"converge_sync_ticks_total\"") != std::string::npos,
-                  answer + slurp(stack.root() / "prometheus.log"));
+                  (answer + slurp(stack.root() / "prometheus.log")));
     CHECK(answer.find("\"status\":\"success\"") != std::string::npos);
     ::kill(prom, SIGTERM);
     wait_exit(prom);
     ::kill(sync, SIGTERM);
     CHECK(wait_exit(sync) == 0);
     const auto plan = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(plan.code == 0, plan.out + plan.err);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
 }
 
 }  // TEST_SUITE

@@ -123,9 +123,9 @@ TEST_CASE("durations and jitter") {
     CHECK_FALSE(parse_duration("10x"));
     CHECK_FALSE(parse_duration("1m30"));
     CHECK_FALSE(parse_duration("-5m"));
-    CHECK(parse_jitter("10%") == doctest::Approx(0.1));
-    CHECK(parse_jitter("0.25") == doctest::Approx(0.25));
-    CHECK(parse_jitter("0") == doctest::Approx(0.0));
+    CHECK(parse_jitter("10%").value_or(-1) == doctest::Approx(0.1));
+    CHECK(parse_jitter("0.25").value_or(-1) == doctest::Approx(0.25));
+    CHECK(parse_jitter("0").value_or(-1) == doctest::Approx(0.0));
     CHECK_FALSE(parse_jitter("100%"));
     CHECK_FALSE(parse_jitter("ten"));
     CHECK_FALSE(parse_jitter("-1%"));

@@ -97,6 +97,8 @@ struct SyncTickOptions {
     ObserveOptions observe;  ///< find_orphans is always set (as plan does)
     PlanOptions plan;        ///< as plan's: prune, adopt, take_over_from, ...
     ApplyOptions apply;      ///< correct mode only; its cancel flag also stops the tick before apply
+    /// Called with the plan once it is made, before anything is written (the CLI prints it there).
+    std::function<void(const Plan&)> on_plan;
 };
 
 /// What one tick found and did.

@@ -73,7 +73,7 @@ std::string rfc3339_now() {
     const std::time_t secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[40];
+    char buf[80];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                   tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
     return buf;
@@ -191,10 +191,6 @@ public:
             return;
         }
         std::string out;
-        if (result.error.empty() && (result.plan.has_changes() || !result.plan.orphans.empty())) {
-            // The same rendering as `converge plan`, so a reader of sync's log sees what plan shows.
-            out += render_text(result.plan, TextOptions{m_color});
-        }
         if (!result.unmanaged.empty()) {
             out += "\nIn the stack's scope, in no manifest, not this stack's: " + std::to_string(result.unmanaged.size()) +
                    " resource" + (result.unmanaged.size() == 1 ? "" : "s") + "\n";
@@ -228,6 +224,14 @@ public:
         out += " (" + std::to_string(requests.reads + requests.writes + requests.deletes) + " requests, " +
                std::to_string(requests.writes + requests.deletes) + " writes, " + seconds_text(took) + ")\n";
         text(out);
+    }
+
+    /// Text mode: the plan as `converge plan` renders it, when there is something to show,
+    /// before correct mode writes anything.
+    void planned(const Plan& plan) {
+        if (!m_json && (plan.has_changes() || !plan.orphans.empty())) {
+            text(render_text(plan, TextOptions{m_color}));
+        }
     }
 
     void waiting(Clock::Duration wait, int failures) {
@@ -416,6 +420,7 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
     tick_options.apply.cancel = &g_stop;
 
     SyncReporter reporter(global.log_format == "json", global.color_stdout());
+    tick_options.on_plan = [&reporter](const Plan& plan) { reporter.planned(plan); };
     reporter.event({{"type", "sync_started"},
                     {"mode", cmd.mode},
                     {"allow", allow->to_string()},

@@ -223,8 +223,8 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     }
     Resource r;
     fill(r, p, identities[*p.identity]);
-    for (const std::string key : {std::string("*"), std::string(r.kind->name)}) {
-        if (const auto it = config.ignore.find(key); it != config.ignore.end()) {
+    for (const std::string_view key : {std::string_view("*"), std::string_view(r.kind->name)}) {
+        if (const auto it = config.ignore.find(std::string(key)); it != config.ignore.end()) {
             r.ignore.insert(r.ignore.end(), it->second.begin(), it->second.end());
         }
     }

@@ -220,6 +220,9 @@ SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickO
         out.error = "the plan cannot be applied";
         return out;
     }
+    if (options.on_plan) {
+        options.on_plan(out.plan);
+    }
     if (options.mode == SyncMode::detect || !out.plan.has_changes()) {
         return out;
     }
