@@ -61,7 +61,7 @@ int run(bench::Options& options) {
     if (options.only.count("cpu") != 0U) {
         cpu = [&] { bench::run_cpu_phase(options, report); };
     }
-    if (options.only.count("apply") != 0U || options.only.count("plan") != 0U) {
+    if (options.only.count("apply") != 0U || options.only.count("plan") != 0U || options.only.count("sync") != 0U) {
         bench::run_remote_phases(options, report, cpu);
         cpu = nullptr;
     }
@@ -97,7 +97,7 @@ int run(bench::Options& options) {
 int main(int argc, char** argv) {
     CLI::App app{"converge_bench: plan/apply cost against the floor, CPU and memory at scale"};
     bench::Options options;
-    std::string only = "cpu,apply,plan";
+    std::string only = "cpu,apply,plan,sync";
     std::string child_cpu;
     app.add_option("--n", options.n, "resources in the converged estate that is planned")->capture_default_str();
     app.add_option("--apply-n", options.apply_n, "resources applied from empty, then re-applied")
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     app.add_option("--cpu-sizes", options.cpu_sizes, "estate sizes for the CPU/memory phase")
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--only", only, "phases to run: cpu,apply,plan (default) and soak")->capture_default_str();
+    app.add_option("--only", only, "phases to run: cpu,apply,plan,sync (default) and soak")->capture_default_str();
     app.add_option("--seed", options.seed, "the emulator's seed (fault decisions, generated ids)")->capture_default_str();
     app.add_option("--soak-n", options.soak_n, "soak: resources applied from empty under faults")
         ->capture_default_str();

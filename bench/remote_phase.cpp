@@ -7,6 +7,7 @@
 #include "recording_api.hpp"
 #include "session.hpp"
 
+#include "converge/sync.hpp"
 
 #include <fmt/format.h>
 
@@ -154,7 +155,7 @@ Timed baseline(const Options& options, Session& s, long reads_so_far, const std:
     return base.get();
 }
 
-void run_plan(const Options& options, Session& s, Report& report, const std::function<void()>& meanwhile) {
+double run_plan(const Options& options, Session& s, Report& report, const std::function<void()>& meanwhile) {
     const ReadFloor floor = read_floor(s.shape(), options.page_size);
     const double floor_s = floor.seconds(static_cast<std::size_t>(s.client_parallelism()), s.rtt());
     // A fresh emulator: its read bucket is full but for the rtt samples.
@@ -186,17 +187,57 @@ void run_plan(const Options& options, Session& s, Report& report, const std::fun
                                              {"own_floor_s", base_floor}}},
                            {"floor", {{"requests", floor.requests()}, {"seconds", floor_s},
                                       {"longest_chain", floor.longest_chain}}}});
+    return plan.wall;
+}
+
+// `converge sync` at a 10-minute interval against an hourly re-PUT of every resource (Azure
+// Service Operator's model): one real tick (detect mode, as sync runs it) of the converged estate,
+// measured at the emulator, times the ticks an hour.
+void run_sync(Session& s, Report& report, double plan_wall) {
+    constexpr double k_ticks_per_hour = 6;  // --interval 10m
+    wait_for_full_read_bucket(s.counts().reads);
+    std::cerr << "sync: one tick of the converged estate (detect) ...\n";
+    const auto before = s.counts();
+    auto api = warm_api(s, s.client_parallelism());
+    converge::SyncTickOptions options;
+    options.observe.parallelism = s.client_parallelism();
+    const Stopwatch sw;
+    const converge::SyncTickResult tick = converge::sync_tick(s.desired(), *api, options);
+    const double wall = sw.wall();
+    const RequestCounts used = s.counts() - before;
+    const std::size_t n = s.desired().resources.size();
+    Row requests{"sync", "requests/hour, 10 min interval", used.total() * k_ticks_per_hour};
+    requests.note = fmt::format("{} requests per tick x 6; {} differences; {}", used.total(), tick.differences(),
+                                tick.ok() ? "ok" : tick.error);
+    report.add(requests);
+    Row writes{"sync", "writes/hour, 10 min interval", static_cast<double>(used.writes + used.deletes) * k_ticks_per_hour};
+    writes.max_value = 0;
+    report.add(writes);
+    Row aso{"sync", "hourly re-PUT (ASO): writes/hour", static_cast<double>(n)};
+    aso.note = "one PUT per resource per hour, plus its operation's polls; never a diff";
+    report.add(aso);
+    Row tick_wall{"sync", "tick wall s", wall, plan_wall, "plan"};
+    tick_wall.note = "the tick is observe + plan: its wall against the plan phase's";
+    report.add(tick_wall);
+    report.detail("sync", {{"tick_requests", used.to_json()}, {"tick_wall_s", wall}, {"ticks_per_hour", k_ticks_per_hour},
+                           {"resources", n}});
 }
 
 }  // namespace
 
 void run_remote_phases(const Options& options, Report& report, const std::function<void()>& meanwhile) {
     bool ran_meanwhile = false;
-    if (options.only.count("plan") != 0U) {
+    if (options.only.count("plan") != 0U || options.only.count("sync") != 0U) {
         Session s(options, options.n, true);
         report.set("plan_session", s.describe());
-        run_plan(options, s, report, meanwhile);
-        ran_meanwhile = true;
+        double plan_wall = 0;
+        if (options.only.count("plan") != 0U) {
+            plan_wall = run_plan(options, s, report, meanwhile);
+            ran_meanwhile = true;
+        }
+        if (options.only.count("sync") != 0U) {
+            run_sync(s, report, plan_wall > 0 ? plan_wall : timed_plan(s, false, s.client_parallelism()).wall);
+        }
     }
     if (!ran_meanwhile && meanwhile) {
         meanwhile();

@@ -88,6 +88,9 @@ struct Resource {
     std::vector<Dependency> depends_on;
     std::vector<DeferredRef> deferred;
     std::set<std::string> sensitive;  ///< JSON pointers in body whose values are secret
+    /// Fields the diff ignores (docs/sync.md "Ignore rules"): metadata.ignore, then converge.yaml's
+    /// `ignore:` for every kind and for this kind; dotted paths, `*` = any one key.
+    std::vector<std::string> ignore;
     std::map<std::string, std::string> labels;
     bool protect = false;
     /// metadata.adopt: when the resource exists without converge's ownership tags, this stack

@@ -54,6 +54,23 @@ struct FieldChange {
 /// ownership tags when absent) and deleted after its last version when this stack created it.
 inline constexpr const char* k_model_container_kind = "ModelContainer";
 
+/// Where the differences of an existing resource come from (docs/sync.md "Drift or pending"),
+/// from the digest apply records in the `converge-applied` tag (applied_digest.hpp).
+enum class Origin {
+    none,     ///< no difference on an existing resource (create, delete, noop, keep), or a repair
+    drift,    ///< the manifests are as converge last wrote them: Azure changed
+    pending,  ///< the manifests changed since converge last wrote the resource
+    unknown,  ///< no digest recorded (written by an older converge, or by hand): cannot tell
+};
+
+/// Who changed a drifted resource, from the Azure Activity Log (filled by the caller that reads
+/// it; the planner never does).
+struct Attribution {
+    std::string caller;     ///< the principal (UPN, appId or object id)
+    std::string time;       ///< RFC 3339
+    std::string operation;  ///< e.g. "Microsoft.Storage/storageAccounts/write"
+};
+
 /// One planned step.
 struct Change {
     ResourceId id;
@@ -67,6 +84,9 @@ struct Change {
     /// Apply orders its steps by these edges and nothing else.
     std::vector<ResourceId> depends_on;
     Location location;
+    Origin origin = Origin::none;
+    std::size_t ignored = 0;  ///< fields that differ but an ignore rule hides (Resource::ignore)
+    std::optional<Attribution> changed_by;  ///< drift only, when the Activity Log names someone
 };
 
 /// The ordered changes (creates/updates in dependency order, deletes in reverse).
@@ -85,5 +105,9 @@ struct Plan {
 
 const char* action_name(Action action);
 const char* reason_name(Reason reason);
+/// "drift", "pending", "unknown" ("" for none).
+const char* origin_name(Origin origin);
+/// "changed by <caller> at <time> via <operation>" (parts left out when empty).
+std::string attribution_text(const Attribution& a);
 
 }  // namespace converge

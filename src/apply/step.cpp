@@ -4,6 +4,7 @@
 // it ended: a Failed provisioningState arrives here as an error with the service's message.
 #include "apply/internal.hpp"
 
+#include "converge/applied_digest.hpp"
 #include "converge/secret_digest.hpp"
 
 namespace converge::detail {
@@ -23,6 +24,7 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
     if (step.action == Action::create) {
         WriteRequest create = create_request(*input.resource);
         secrets::stamp(create.body, *input.resource, m_stack, true);  // docs/secrets.md
+        applied::stamp(create.body, *input.resource, true);           // docs/sync.md
         const Reason reason = input.change != nullptr ? input.change->reason : Reason::absent;
         if (reason == Reason::recover) {  // docs/apply.md "Soft-delete"
             create.body["properties"]["createMode"] = "recover";
@@ -40,6 +42,7 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
     static const Change k_no_change;
     WriteRequest request = change_request(*input.resource, input.change ? *input.change : k_no_change);
     secrets::stamp(request.body, *input.resource, m_stack, request.verb == Verb::put);
+    applied::stamp(request.body, *input.resource, request.verb == Verb::put);
     phase(request.verb == Verb::patch ? "updating (PATCH)" : "updating (PUT)");
     return send(step, std::move(request), run, phase);
 }

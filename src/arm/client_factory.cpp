@@ -28,15 +28,7 @@ ClientOptions client_options_from_env(const EnvLookup& env) {
     return options;
 }
 
-tl::expected<std::shared_ptr<ArmClient>, std::string> make_arm_client(const ClientOptions& options,
-                                                                      const EnvLookup& env) {
-    if (!options.arm_endpoint.starts_with("https://") && !is_loopback_url(options.arm_endpoint)) {
-        return tl::unexpected("arm endpoint must be an https:// URL (plain http only on loopback): " +
-                              options.arm_endpoint);
-    }
-    if (!options.ca_bundle.empty() && !std::ifstream(options.ca_bundle)) {
-        return tl::unexpected("cannot read CA bundle " + options.ca_bundle);
-    }
+std::shared_ptr<Transport> make_transport(const ClientOptions& options) {
     CurlOptions curl;
     curl.ca_bundle = options.ca_bundle;
     curl.connect_timeout = options.connect_timeout;
@@ -46,7 +38,19 @@ tl::expected<std::shared_ptr<ArmClient>, std::string> make_arm_client(const Clie
     curl.max_connections = options.max_connections;
     curl.http2 = options.http2;
     curl.user_agent = options.user_agent;
-    auto transport = std::make_shared<CurlTransport>(curl);
+    return std::make_shared<CurlTransport>(curl);
+}
+
+tl::expected<std::shared_ptr<ArmClient>, std::string> make_arm_client(const ClientOptions& options,
+                                                                      const EnvLookup& env) {
+    if (!options.arm_endpoint.starts_with("https://") && !is_loopback_url(options.arm_endpoint)) {
+        return tl::unexpected("arm endpoint must be an https:// URL (plain http only on loopback): " +
+                              options.arm_endpoint);
+    }
+    if (!options.ca_bundle.empty() && !std::ifstream(options.ca_bundle)) {
+        return tl::unexpected("cannot read CA bundle " + options.ca_bundle);
+    }
+    auto transport = make_transport(options);
     auto clock = std::make_shared<SystemClock>();
     auto credential = make_default_credential(options.credentials, env, transport, clock, system_process_runner());
     return std::make_shared<ArmClient>(options, transport, credential, clock, std::make_shared<DefaultRandom>());

@@ -76,6 +76,7 @@ int run(int argc, char** argv) {
     register_apply(app, global, exit_code);
     register_destroy(app, global, exit_code);
     register_force_unlock(app, global, exit_code);
+    register_sync(app, global, exit_code);
     register_emulator(app, global, exit_code);
     register_export(app, global, exit_code);
     register_get(app, global, exit_code);

@@ -32,6 +32,7 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_apply(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_destroy(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_force_unlock(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_sync(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_emulator(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_export(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code);

@@ -118,19 +118,19 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
     if (options.emulator && !stack->start_emulator(options, client)) {
         return nullptr;
     }
-    LoadOptions load;
-    load.paths = options.paths;
-    load.values_files = options.values_files;
-    for (const auto& v : options.vars) {
-        load.vars.push_back(split_var(v));
-    }
-    load.default_subscription = !options.subscription.empty() ? options.subscription
-                                : options.emulator         ? stack->m_emulator->credentials().subscription_id
-                                                           : env_or_empty("AZURE_SUBSCRIPTION_ID");
-    load.require_subscription = true;
-    stack->m_subscription = load.default_subscription;
+    stack->m_subscription = !options.subscription.empty() ? options.subscription
+                            : options.emulator         ? stack->m_emulator->credentials().subscription_id
+                                                       : env_or_empty("AZURE_SUBSCRIPTION_ID");
     if (global.verbose > 0) {
-        client.on_request = stderr_request_logger();
+        auto log = stderr_request_logger();
+        if (client.on_request) {  // sync's metrics count requests too
+            client.on_request = [counted = client.on_request, log](const RequestEvent& e) {
+                counted(e);
+                log(e);
+            };
+        } else {
+            client.on_request = std::move(log);
+        }
     }
     client.on_warning = stderr_warning_logger();
     auto made = make_arm_client(client);
@@ -150,16 +150,9 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
         if (made && !warmed) {
             warm_up = std::jthread([arm = *made, n = observe_parallelism(options)] { arm->warm_up(n); });
         }
-        stack->m_loaded = load_manifests(load);
-    }
-    if (options.strict) {
-        stack->m_loaded.diagnostics = warnings_as_errors(stack->m_loaded.diagnostics);
-    }
-    if (!stack->m_loaded.diagnostics.empty()) {
-        std::fputs(stack->m_loaded.diagnostics.to_string().c_str(), stderr);
-    }
-    if (stack->m_loaded.diagnostics.has_errors()) {
-        return nullptr;  // nothing has been written: the manifests must all validate first
+        if (!stack->load()) {
+            return nullptr;  // nothing has been written: the manifests must all validate first
+        }
     }
     if (!made) {
         print_error(made.error());
@@ -168,6 +161,27 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
     stack->m_api = std::make_unique<ArmClientApi>(*made);
     return stack;
 }
+
+bool Stack::load() {
+    LoadOptions load;
+    load.paths = m_options.paths;
+    load.values_files = m_options.values_files;
+    for (const auto& v : m_options.vars) {
+        load.vars.push_back(split_var(v));
+    }
+    load.default_subscription = m_subscription;
+    load.require_subscription = true;
+    m_loaded = load_manifests(load);
+    if (m_options.strict) {
+        m_loaded.diagnostics = warnings_as_errors(m_loaded.diagnostics);
+    }
+    if (!m_loaded.diagnostics.empty()) {
+        std::fputs(m_loaded.diagnostics.to_string().c_str(), stderr);
+    }
+    return !m_loaded.diagnostics.has_errors();
+}
+
+bool Stack::reload() { return load(); }
 
 std::optional<ObservedState> Stack::observe(bool find_orphans) {
     ObserveOptions options;

@@ -64,6 +64,10 @@ public:
     ArmApi& api() { return *m_api; }
     ArmClient& client() { return m_api->client(); }
     bool is_emulated() const { return m_emulator != nullptr; }
+    /// Loads the manifests again (sync, before each tick; the client and emulator stay);
+    /// prints diagnostics to stderr; false on any error (desired() is then not to be used).
+    bool reload();
+    const StackOptions& options() const { return m_options; }
     /// Observes the desired set; prints the error and returns nullopt on failure.
     std::optional<ObservedState> observe(bool find_orphans);
     /// Plans; prints diagnostics (cycles, protected resources); nullopt when it may not be applied.
@@ -78,6 +82,7 @@ public:
 private:
     Stack() = default;
     bool start_emulator(const StackOptions& options, ClientOptions& client);
+    bool load();
 
     StackOptions m_options;
     std::unique_ptr<emulator::Emulator> m_emulator;

@@ -85,6 +85,36 @@ void read_values_file(const std::string& path, StackConfig& config, Diagnostics&
     }
 }
 
+// `ignore:` (docs/sync.md "Ignore rules"): the path syntax is the schema's; the keys are "*" or a kind.
+void read_ignore(const YamlDocument& doc, StackConfig& config, Diagnostics& diagnostics) {
+    const auto ignore = doc.root.find("ignore");
+    if (ignore == doc.root.end() || !ignore->is_object()) {
+        return;
+    }
+    for (const auto& [key, paths] : ignore->items()) {
+        if (key != "*" && find_kind(key) == nullptr) {
+            std::vector<std::string> names = {"*"};
+            for (const auto& k : all_kinds()) {
+                names.push_back(std::string(k.name));
+            }
+            const std::string guess = did_you_mean(key, names);
+            diagnostics.error(doc.key_at("/ignore/" + json_pointer::escape(key)),
+                              "ignore: unknown kind \"" + key + "\"" +
+                                  (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)") +
+                                  "; use \"*\" for every resource or a kind name");
+            continue;
+        }
+        if (!paths.is_array()) {
+            continue;  // a schema error, already reported
+        }
+        for (const auto& path : paths) {
+            if (path.is_string()) {
+                config.ignore[key].push_back(path.get<std::string>());
+            }
+        }
+    }
+}
+
 /// A default that may use ${env:} and ${var:}; must end up a string.
 std::string default_string(const YamlDocument& doc, const std::string& pointer, const InterpolationContext& context,
                            Interpolated& out, Diagnostics& diagnostics, StackConfig& config) {
@@ -204,6 +234,7 @@ StackConfig load_config(const SourceFile& file, const std::string& stack_dir, co
     }
     if (have) {
         read_defaults(docs.front(), config, options.require_environment, diagnostics);
+        read_ignore(docs.front(), config, diagnostics);
     }
     return config;
 }

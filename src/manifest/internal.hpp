@@ -107,6 +107,8 @@ struct StackConfig {
     Json tags = Json::object();
     std::map<std::string, Variable> variables;
     std::optional<StackLockConfig> lock;  ///< `lock:`
+    /// converge.yaml `ignore:`: "*" (every resource) or a kind name -> dotted paths the diff ignores.
+    std::map<std::string, std::vector<std::string>> ignore;
     Location file;
     /// Pointers of defaults present with a wrong type (a schema error): resources that would
     /// fall back on them report nothing more (one root cause, one error).

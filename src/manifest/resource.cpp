@@ -175,6 +175,14 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
     r.protect = protect != metadata.end() && protect->is_boolean() && protect->get<bool>();
     const auto adopt = metadata.find("adopt");
     r.adopt = adopt != metadata.end() && adopt->is_boolean() && adopt->get<bool>();
+    // docs/sync.md "Ignore rules": the resource's own, then the stack's for every kind and for its kind.
+    if (const auto ignore = metadata.find("ignore"); ignore != metadata.end() && ignore->is_array()) {
+        for (const auto& path : *ignore) {
+            if (path.is_string()) {
+                r.ignore.push_back(path.get<std::string>());
+            }
+        }
+    }
     r.depends_on = std::move(p.found.depends_on);
     for (auto& d : p.found.deferred) {
         if (under_spec(d.pointer)) {
@@ -215,6 +223,11 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     }
     Resource r;
     fill(r, p, identities[*p.identity]);
+    for (const std::string_view key : {std::string_view("*"), std::string_view(r.kind->name)}) {
+        if (const auto it = config.ignore.find(std::string(key)); it != config.ignore.end()) {
+            r.ignore.insert(r.ignore.end(), it->second.begin(), it->second.end());
+        }
+    }
     if (takes_tags(*r.kind, r.body)) {
         apply_tags(r, p.doc, config, diagnostics);
     }

@@ -4,6 +4,7 @@
 #include "converge/normalize.hpp"
 #include "converge/observe.hpp"
 #include "converge/ownership.hpp"
+#include "converge/applied_digest.hpp"
 #include "converge/secret_digest.hpp"
 #include "plan/diff_rules.hpp"
 
@@ -76,6 +77,42 @@ bool scalars_equal(const Json& d, const Json& o, std::uint8_t flags, std::string
     return d == o;
 }
 
+// docs/sync.md "Ignore rules": a dotted pattern matches a pointer whose leading keys it names,
+// ignoring case (`*` = any one key), so `tags.costCenter` matches /tags/costCenter and
+// `properties.scaleSettings.*` every field under scaleSettings.
+bool ignored_by(std::string_view pointer, const std::vector<std::string>& patterns) {
+    for (const auto& pattern : patterns) {
+        std::size_t from = 0;
+        std::size_t at = 0;
+        bool match = true;
+        for (;;) {
+            const auto dot = pattern.find('.', from);
+            const std::string_view seg =
+                std::string_view(pattern).substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+            if (at >= pointer.size() || pointer[at] != '/') {
+                match = false;
+                break;
+            }
+            const auto next = pointer.find('/', at + 1);
+            const std::string key = json_pointer::unescape(
+                pointer.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1));
+            if (seg != "*" && !iequals(seg, key)) {
+                match = false;
+                break;
+            }
+            at = next == std::string_view::npos ? pointer.size() : next;
+            if (dot == std::string::npos) {
+                break;
+            }
+            from = dot + 1;
+        }
+        if (match) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // Walks the desired body beside the observed one.
 class Differ {
 public:
@@ -88,6 +125,7 @@ public:
     const RuleTree& rules() const { return m_rules; }
 
     std::vector<FieldChange> changes;
+    std::size_t ignored = 0;  ///< differences an ignore rule hid
     std::string path;
 
 private:
@@ -105,6 +143,10 @@ private:
 };
 
 void Differ::record(const Json* d, const Json* o, std::uint8_t flags) {
+    if (!m_creating && !m_desired.ignore.empty() && ignored_by(path, m_desired.ignore)) {
+        ++ignored;
+        return;
+    }
     FieldChange fc;
     fc.path = path;
     fc.sensitive = sensitive(flags);
@@ -170,14 +212,15 @@ void Differ::visit_object(const Json& d, const Json* o, const RuleTree::Cursor& 
 }
 
 // Top-level tags are one map: a tag Azure has that the manifest lacks is drift (it will be
-// removed), except the ownership tags and the secrets record (docs/secrets.md) apply adds. Keys compare ignoring case, values exactly.
+// removed), except the ownership tags, the secrets record (docs/secrets.md) and the applied digest (docs/sync.md) apply adds. Keys compare ignoring case, values exactly.
 void Differ::visit_tags(const Json& d, const Json* o, const RuleTree::Cursor& at) {
     visit_object(d, o, at);
     if (!o || !o->is_object() || m_creating) {
         return;
     }
     for (auto it = o->begin(); it != o->end(); ++it) {
-        if (ownership::is_ownership_tag(it.key()) || secrets::is_record_tag(it.key()) || detail::find_member(d, it.key())) {
+        if (ownership::is_ownership_tag(it.key()) || secrets::is_record_tag(it.key()) || applied::is_record_tag(it.key()) ||
+            detail::find_member(d, it.key())) {
             continue;
         }
         const std::size_t len = path.size();
@@ -286,6 +329,7 @@ void detail::diff_fields(const Resource& desired, const Json* observed, Change& 
     Differ differ(desired, observed == nullptr);
     differ.visit(desired.body, observed, differ.rules().root(), {});
     change.fields = std::move(differ.changes);
+    change.ignored = differ.ignored;
     if (!observed) {
         change.action = Action::create;
         change.reason = Reason::absent;

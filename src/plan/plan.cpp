@@ -54,4 +54,25 @@ const char* reason_name(Reason reason) {
     return "none";
 }
 
+const char* origin_name(Origin origin) {
+    switch (origin) {
+    case Origin::none: return "";
+    case Origin::drift: return "drift";
+    case Origin::pending: return "pending";
+    case Origin::unknown: return "unknown";
+    }
+    return "";
+}
+
+std::string attribution_text(const Attribution& a) {
+    std::string out = "changed by " + (a.caller.empty() ? std::string("an unknown caller") : a.caller);
+    if (!a.time.empty()) {
+        out += " at " + a.time;
+    }
+    if (!a.operation.empty()) {
+        out += " via " + a.operation;
+    }
+    return out;
+}
+
 }  // namespace converge

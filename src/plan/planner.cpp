@@ -3,6 +3,7 @@
 #include "plan/permute.hpp"
 #include "plan/secret_rotation.hpp"
 
+#include "converge/applied_digest.hpp"
 #include "converge/diff.hpp"
 #include "converge/graph.hpp"
 #include "converge/normalize.hpp"
@@ -577,6 +578,24 @@ void check_soft_deleted(std::vector<Change>& changes, const ObservedState& obser
     }
 }
 
+// Drift or pending (docs/sync.md): the digest apply recorded against the desired body's now.
+// A changed secret is a manifest change whatever the digest says (the digest leaves secrets out).
+void classify_origin(const Resource& r, const Json& body, Change& c) {
+    if (r.kind == nullptr || c.fields.empty() || (c.action != Action::update && c.action != Action::replace) ||
+        c.reason == Reason::failed || c.reason == Reason::unsettled) {
+        return;
+    }
+    const bool secret_rotated = std::any_of(c.fields.begin(), c.fields.end(), [](const FieldChange& f) {
+        return f.sensitive && f.before && f.after && *f.before == *f.after;
+    });
+    const std::string* recorded = applied::recorded(body, *r.kind);
+    if (recorded == nullptr) {
+        c.origin = Origin::unknown;
+    } else {
+        c.origin = !secret_rotated && *recorded == applied::digest(r) ? Origin::drift : Origin::pending;
+    }
+}
+
 }  // namespace
 
 PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, const PlanOptions& options) {
@@ -632,6 +651,9 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
                 check_owner(r, *found[i], observed, options, desired.stack, c, result.diagnostics);
             }
             check_protect(r, c, result.diagnostics);
+            if (found[i] != nullptr) {
+                classify_origin(r, *found[i], c);
+            }
         }
         // In dependency order, in place: a second vector of changes was 20 MB at 100k resources.
         if (ordering.order.size() == diffs.size()) {

@@ -33,15 +33,36 @@ Json change_json(const Change& c) {
     for (const auto& d : c.depends_on) {
         deps.push_back(d.str());
     }
-    return {{"id", c.id.str()},
-            {"kind", c.kind},
-            {"name", change_label(c)},
-            {"action", action_name(c.action)},
-            {"reason", reason_name(c.reason)},
-            {"reason_detail", c.reason_detail},
-            {"fields", std::move(fields)},
-            {"depends_on", std::move(deps)},
-            {"location", location_json(c.location)}};
+    Json out = {{"id", c.id.str()},
+                {"kind", c.kind},
+                {"name", change_label(c)},
+                {"action", action_name(c.action)},
+                {"reason", reason_name(c.reason)},
+                {"reason_detail", c.reason_detail},
+                {"fields", std::move(fields)},
+                {"depends_on", std::move(deps)},
+                {"location", location_json(c.location)}};
+    if (c.origin != Origin::none) {  // docs/sync.md "Drift or pending"
+        out["origin"] = origin_name(c.origin);
+    }
+    if (c.ignored > 0) {
+        out["ignored"] = c.ignored;
+    }
+    if (c.changed_by) {
+        out["changed_by"] = {{"caller", c.changed_by->caller},
+                             {"time", c.changed_by->time},
+                             {"operation", c.changed_by->operation}};
+    }
+    return out;
+}
+
+std::optional<Origin> parse_origin(const std::string& s) {
+    for (Origin o : {Origin::drift, Origin::pending, Origin::unknown}) {
+        if (s == origin_name(o)) {
+            return o;
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<Action> parse_action(const std::string& s) {
@@ -82,6 +103,17 @@ Change change_from_json(const Json& j) {
     c.action = *action;
     c.reason = *reason;
     c.reason_detail = j.value("reason_detail", "");
+    if (j.contains("origin")) {
+        const auto origin = parse_origin(j.at("origin").get<std::string>());
+        if (!origin) {
+            throw std::runtime_error("unknown origin");
+        }
+        c.origin = *origin;
+    }
+    c.ignored = j.value("ignored", std::size_t{0});
+    if (const auto it = j.find("changed_by"); it != j.end() && it->is_object()) {
+        c.changed_by = Attribution{it->value("caller", ""), it->value("time", ""), it->value("operation", "")};
+    }
     for (const auto& f : j.at("fields")) {
         FieldChange fc;
         fc.path = f.at("path").get<std::string>();

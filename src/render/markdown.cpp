@@ -113,6 +113,26 @@ std::string render_markdown(const Plan& plan, std::size_t limit) {
         }
         b.add("\n");
     }
+    std::string drift;  // docs/sync.md: Azure changed what converge wrote, apart from the manifests' changes
+    std::size_t drifted = 0;
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::noop || c.origin != Origin::drift) {
+            continue;
+        }
+        ++drifted;
+        std::string fields;
+        for (const auto& f : c.fields) {
+            fields += (fields.empty() ? "" : ", ") + dotted_path(f.path);
+        }
+        drift += "- `" + change_label(c) + "`: " + fields + (c.changed_by ? " (" + attribution_text(*c.changed_by) + ")" : "") +
+                 "\n";
+    }
+    if (drifted > 0) {
+        b.add(fmt::format("**Drift**: {} resource{} changed in Azure since converge last wrote {} (the manifests did not "
+                          "change):\n\n",
+                          drifted, drifted == 1 ? "" : "s", drifted == 1 ? "it" : "them") +
+              drift + "\n");
+    }
     b.add("| Action | Resource | Reason |\n|---|---|---|\n");
     for (const auto& c : plan.changes) {
         if (c.action != Action::noop) {

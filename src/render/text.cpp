@@ -121,18 +121,26 @@ std::string display_value(const std::optional<Json>& value, bool sensitive) {
     return value->dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Resources without other changes whose differences ignore rules hid (docs/sync.md "Ignore rules").
+static std::string ignored_text(const Plan& plan) {
+    std::string out;
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::noop && c.ignored > 0) {
+            out += fmt::format("    {}: {} field{} ignored\n", change_label(c), c.ignored, c.ignored == 1 ? "" : "s");
+        }
+    }
+    return out.empty() ? out : "\nDifferences hidden by ignore rules:\n" + out;
+}
+
 std::string render_text(const Plan& plan, const TextOptions& options) {
     if (!plan.has_changes()) {
         if (!plan.orphans.empty()) {
-            return "No changes to what the manifests describe.\n" + orphans_text(plan);
+            return "No changes to what the manifests describe.\n" + ignored_text(plan) + orphans_text(plan);
         }
-        return "No changes. Azure matches the manifests.\n";
+        return "No changes. Azure matches the manifests.\n" + ignored_text(plan);
     }
     std::string out = "converge will perform the following actions:\n";
-    for (const auto& c : plan.changes) {
-        if (c.action == Action::noop) {
-            continue;
-        }
+    auto render_change = [&](const Change& c) {
         // `!` marks a resource Azure left Failed or unsettled (repaired by this plan).
         const bool repair = c.reason == Reason::failed || c.reason == Reason::unsettled;
         const std::string sym = repair ? (c.action == Action::replace ? "!/+" : "!") : symbol(c.action);
@@ -140,11 +148,45 @@ std::string render_text(const Plan& plan, const TextOptions& options) {
         const std::string shown = options.color ? std::string(colour(c.action)) + sym + "\x1b[0m" : sym;
         out += "\n" + pad + shown + " " + headline(c) + "\n";
         out += "      id: " + c.id.str() + "\n";
+        if (c.changed_by) {
+            out += "      " + attribution_text(*c.changed_by) + "\n";
+        }
+        if (c.ignored > 0) {
+            out += fmt::format("      ({} field{} ignored)\n", c.ignored, c.ignored == 1 ? "" : "s");
+        }
         for (const auto& f : c.fields) {
             out += "      " + field_line(f, c.action) + "\n";
         }
+    };
+    // Drift (Azure changed what converge wrote; docs/sync.md) is shown apart from the changes the
+    // manifests bring; a plan without drift reads as it always did.
+    const std::size_t drifted = static_cast<std::size_t>(std::count_if(
+        plan.changes.begin(), plan.changes.end(), [](const Change& c) { return c.action != Action::noop && c.origin == Origin::drift; }));
+    if (drifted > 0) {
+        out += fmt::format("\nDrift: {} resource{} changed in Azure since converge last wrote {} (the manifests did not "
+                           "change):\n",
+                           drifted, drifted == 1 ? "" : "s", drifted == 1 ? "it" : "them");
+        for (const auto& c : plan.changes) {
+            if (c.action != Action::noop && c.origin == Origin::drift) {
+                render_change(c);
+            }
+        }
+        if (drifted < static_cast<std::size_t>(std::count_if(plan.changes.begin(), plan.changes.end(),
+                                                             [](const Change& c) { return c.action != Action::noop; }))) {
+            out += "\nFrom the manifests (changed since converge last wrote these, or not recorded):\n";
+        }
     }
-    return out + orphans_text(plan) + "\n" + summary_line(plan) + "\n";
+    for (const auto& c : plan.changes) {
+        if (c.action == Action::noop || (drifted > 0 && c.origin == Origin::drift)) {
+            continue;
+        }
+        render_change(c);
+    }
+    std::string summary = summary_line(plan);
+    if (drifted > 0) {
+        summary += fmt::format(" ({} drifted)", drifted);
+    }
+    return out + ignored_text(plan) + orphans_text(plan) + "\n" + summary + "\n";
 }
 
 }  // namespace converge
