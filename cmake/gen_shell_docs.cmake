@@ -19,7 +19,8 @@ execute_process(COMMAND ${CONVERGE} --help OUTPUT_VARIABLE help RESULT_VARIABLE 
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "converge --help failed (${rc})")
 endif()
-# "Subcommands:" then one "  name   description" line each.
+# "Subcommands:" then one "  name   description" line each. A ';' would split CMake's lists.
+string(REPLACE ";" "," help "${help}")
 string(FIND "${help}" "Subcommands:" at)
 string(SUBSTRING "${help}" ${at} -1 subcommands_text)
 string(REGEX MATCHALL "\n  [a-z][a-z-]*[ ]+[^\n]*" lines "${subcommands_text}")

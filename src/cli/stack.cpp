@@ -135,13 +135,12 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
     client.on_warning = stderr_warning_logger();
     auto made = make_arm_client(client);
     bool warmed = false;
-    if (load.default_subscription.empty() && made) {
+    if (stack->m_subscription.empty() && made) {
         // No --subscription and no AZURE_SUBSCRIPTION_ID: the Azure CLI's current subscription,
         // as az itself would use. So the token comes first (the same single `az` run).
         (*made)->warm_up(observe_parallelism(options));
         warmed = true;
-        load.default_subscription = (*made)->credential().default_subscription().value_or("");
-        stack->m_subscription = load.default_subscription;
+        stack->m_subscription = (*made)->credential().default_subscription().value_or("");
     }
     {
         // The token and the connections are fetched while the manifests load; only reads that
