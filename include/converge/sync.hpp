@@ -99,6 +99,8 @@ struct SyncTickOptions {
     ApplyOptions apply;      ///< correct mode only; its cancel flag also stops the tick before apply
     /// Called with the plan once it is made, before anything is written (the CLI prints it there).
     std::function<void(const Plan&)> on_plan;
+    /// Read the Activity Log for who changed each drifted resource (attribute_drift).
+    bool attribute = true;
 };
 
 /// What one tick found and did.
@@ -111,6 +113,7 @@ struct SyncTickResult {
     std::vector<HeldChange> held;  ///< correct mode: the changes not applied
     std::optional<ApplyResult> applied;  ///< correct mode with something to apply
     bool interrupted = false;  ///< the stop flag was set before or during the apply
+    std::string attribution_error;  ///< the Activity Log could not be read (drift shown without who)
 
     /// Observed, planned, and (correct mode) every applied step succeeded.
     bool ok() const;
@@ -121,6 +124,12 @@ struct SyncTickResult {
     /// Differences (non-noop changes) of this class.
     std::size_t count(DifferenceClass c) const;
 };
+
+/// Fills Change::changed_by of every drifted change from the Azure Activity Log: the latest
+/// successful write to that resource in the last 89 days (the log keeps 90). One query per
+/// subscription (activity_log.hpp). Returns the Activity Log's error, if any, as text ("" when
+/// it answered or there was no drift): attribution is best effort, never a reason to fail.
+std::string attribute_drift(Plan& plan, ArmApi& api, std::chrono::system_clock::time_point now);
 
 /// One tick: observe (with orphans) -> build_plan -> in correct mode apply the Correction.
 SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickOptions& options,

@@ -393,6 +393,11 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
     if (!cmd.metrics_listen.empty()) {
         stack_options.client.on_request = [&metrics](const RequestEvent& e) { metrics.request(e); };
     }
+    const auto lock_timeout = parse_lock_timeout(cmd.stack.lock_timeout);
+    if (!lock_timeout) {
+        print_error("--lock-timeout: '" + cmd.stack.lock_timeout + "' is not a duration (90, 30s, 5m, 1h)");
+        return k_exit_error;
+    }
     auto stack = Stack::open(stack_options, global);
     if (!stack) {
         return k_exit_error;
@@ -442,7 +447,50 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
                                          global.color_stdout(), Scrubber::for_desired(stack->desired()));
                 progress->name = "Correction";
             }
-            result = sync_tick(stack->desired(), stack->api(), tick_options, progress.get());
+            // Each tick holds the stack's lock (converge.yaml lock:) from before observe to the end
+            // of its apply, so a tick never interleaves with an apply, a destroy or another sync.
+            std::unique_ptr<StackLock> held;
+            std::string lock_error;
+            if (stack->lock_config() && !cmd.stack.no_lock) {
+                LockWaitOptions wait;
+                wait.timeout = *lock_timeout;
+                std::optional<LockHolder> holder;
+                wait.on_wait = [&](const LockHolder& h, std::chrono::milliseconds) {
+                    if (!holder) {
+                        holder = h;
+                        reporter.event({{"type", "lock_waiting"}, {"tick", tick}, {"holder", h.describe()}});
+                        reporter.text("sync: waiting for the stack lock, held by " + h.describe() + "\n");
+                    }
+                };
+                auto taken = StackLock::acquire(stack->client(), *stack->lock_config(), this_process_holder("sync"), wait);
+                if (taken) {
+                    held = std::move(*taken);
+                    if (holder) {
+                        const double waited = std::chrono::duration<double>(held->waited()).count();
+                        metrics.lock_waited(waited, true);
+                        reporter.event({{"type", "lock_waited"}, {"tick", tick}, {"holder", holder->describe()},
+                                        {"waited_seconds", waited}});
+                    }
+                } else {
+                    if (taken.error().code == k_stack_locked) {
+                        metrics.lock_waited(std::chrono::duration<double>(*lock_timeout).count(), false);
+                    }
+                    lock_error = taken.error().code == k_stack_locked ? taken.error().message
+                                                                      : "taking the stack lock: " + taken.error().to_string();
+                }
+            }
+            if (!lock_error.empty()) {
+                result.error = lock_error;
+            } else {
+                result = sync_tick(stack->desired(), stack->api(), tick_options, progress.get());
+            }
+            if (held) {
+                (void)held->release();
+            }
+            if (!result.attribution_error.empty()) {
+                std::fprintf(stderr, "converge: warning: %s (drift is shown without who changed it)\n",
+                             result.attribution_error.c_str());
+            }
             if (!result.diagnostics.empty()) {
                 std::fputs(result.diagnostics.to_string().c_str(), stderr);
             }
@@ -489,6 +537,7 @@ void register_sync(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto cmd = std::make_shared<SyncCommand>();
     auto* sub = app.add_subcommand("sync", "Plan on a schedule; report drift, or correct it (--mode correct)");
     add_stack_options(*sub, cmd->stack, true);
+    add_lock_options(*sub, cmd->stack);
     sub->add_option("--interval", cmd->interval, "Time between the end of a tick and the start of the next")
         ->capture_default_str();
     sub->add_option("--jitter", cmd->jitter, "Random spread of each wait, e.g. 10% (+-10%)")->capture_default_str();

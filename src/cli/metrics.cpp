@@ -45,6 +45,12 @@ std::string request_class(const std::string& method) {
 
 }  // namespace
 
+void SyncMetrics::lock_waited(double waited_seconds, bool acquired) {
+    std::lock_guard guard(m_mutex);
+    m_lock_waits[acquired ? "acquired" : "refused"] += 1;
+    m_lock_wait_seconds += waited_seconds;
+}
+
 void SyncMetrics::tick_finished(const SyncTickResult& result, double epoch_seconds, double duration_seconds) {
     std::lock_guard guard(m_mutex);
     m_ticked = true;
@@ -113,6 +119,13 @@ std::string SyncMetrics::exposition() const {
         out += "converge_sync_requests_total{class=\"" + escape_label(key.first) + "\",status=\"" +
                escape_label(key.second) + "\"} " + number(value) + "\n";
     }
+    family(out, "converge_sync_lock_waits_total", "counter",
+           "Ticks that found the stack lock held by another run, by outcome (acquired after waiting, refused).");
+    for (const auto& [outcome, value] : m_lock_waits) {
+        out += "converge_sync_lock_waits_total{outcome=\"" + outcome + "\"} " + number(value) + "\n";
+    }
+    family(out, "converge_sync_lock_wait_seconds_total", "counter", "Time ticks spent waiting for the stack lock.");
+    out += "converge_sync_lock_wait_seconds_total " + number(m_lock_wait_seconds) + "\n";
     family(out, "converge_sync_corrections_total", "counter", "Changes correct mode applied, by action.");
     for (const auto& [action, value] : m_corrections) {
         out += "converge_sync_corrections_total{action=\"" + escape_label(action) + "\"} " + number(value) + "\n";

@@ -19,6 +19,8 @@ public:
     void tick_finished(const SyncTickResult& result, double epoch_seconds, double duration_seconds);
     /// Counts one request by class (read, write, delete) and HTTP status ("0" without a response).
     void request(const RequestEvent& event);
+    /// Counts a tick that found the stack lock held: `waited` seconds, and whether it got it.
+    void lock_waited(double waited_seconds, bool acquired);
     /// The Prometheus text exposition (version 0.0.4).
     std::string exposition() const;
 
@@ -32,6 +34,8 @@ private:
     std::map<std::pair<std::string, std::string>, double> m_resources;  // (class, kind) -> last tick's count
     std::map<std::pair<std::string, std::string>, double> m_requests;   // (class, status) -> count
     std::map<std::string, double> m_corrections;  // action -> count
+    std::map<std::string, double> m_lock_waits;   // "acquired" | "refused" -> count
+    double m_lock_wait_seconds = 0;
 };
 
 /// Serves GET /metrics (and / with a pointer to it) on ADDR ("127.0.0.1:9464", ":9464").

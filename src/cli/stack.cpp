@@ -4,6 +4,7 @@
 #include "cli/session.hpp"
 
 #include "converge/client_factory.hpp"
+#include "converge/sync.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -285,6 +286,11 @@ std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOp
     auto planned = out.stack->plan(*observed, plan);
     if (!planned) {
         return std::nullopt;
+    }
+    // Who changed what drifted: one Activity Log query per subscription, only when there is drift.
+    if (const std::string why = attribute_drift(*planned, out.stack->api(), std::chrono::system_clock::now());
+        !why.empty()) {
+        std::fprintf(stderr, "converge: warning: %s (drift is shown without who changed it)\n", why.c_str());
     }
     out.observed = std::move(*observed);
     out.plan = std::move(*planned);

@@ -1,5 +1,8 @@
 #include "converge/export.hpp"
 
+#include "converge/applied_digest.hpp"
+#include "converge/secret_digest.hpp"
+
 #include "converge/json_pointer.hpp"
 #include "converge/ownership.hpp"
 #include "converge/redact.hpp"
@@ -16,7 +19,6 @@ namespace converge {
 
 namespace {
 
-constexpr std::string_view k_secrets_tag = "converge-secrets";  // secret_digest.hpp's record
 
 std::vector<std::string> segments(std::string_view pointer) {
     std::vector<std::string> out;
@@ -345,7 +347,9 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         if (Json* tags = tag_map(spec, f.kind->tags)) {
             auto& members = tags->get_ref<Json::object_t&>();
             std::erase_if(members, [](const auto& m) {
-                return ownership::is_ownership_tag(m.first) || iequals(m.first, k_secrets_tag);
+                // converge's own record tags: ownership, the secrets digest, the last-applied digest.
+                return ownership::is_ownership_tag(m.first) || iequals(m.first, secrets::k_tag) ||
+                       iequals(m.first, applied::k_tag);
             });
         }
         escape_interpolation(spec);

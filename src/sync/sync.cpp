@@ -1,5 +1,7 @@
 #include "converge/sync.hpp"
 
+#include "converge/activity_log.hpp"
+
 #include "converge/diagnostic.hpp"
 #include "converge/kinds.hpp"
 #include "converge/ownership.hpp"
@@ -202,6 +204,32 @@ std::size_t SyncTickResult::corrected() const {
     return applied ? applied->count(StepStatus::succeeded) : 0;
 }
 
+std::string attribute_drift(Plan& plan, ArmApi& api, std::chrono::system_clock::time_point now) {
+    std::vector<ResourceId> drifted;
+    for (const auto& c : plan.changes) {
+        if (c.origin == Origin::drift) {
+            drifted.push_back(c.id);
+        }
+    }
+    if (drifted.empty()) {
+        return {};
+    }
+    const ActivityWindow window{now - std::chrono::hours(24 * 89), now};
+    auto changes = latest_changes(api, drifted, window);
+    if (!changes) {
+        return "reading the Activity Log: " + changes.error().to_string();
+    }
+    for (auto& c : plan.changes) {
+        if (c.origin != Origin::drift) {
+            continue;
+        }
+        if (auto it = changes->find(c.id.key()); it != changes->end()) {
+            c.changed_by = Attribution{it->second.caller, it->second.time, it->second.operation};
+        }
+    }
+    return {};
+}
+
 SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickOptions& options,
                          ApplyObserver* observer) {
     SyncTickResult out;
@@ -219,6 +247,9 @@ SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickO
     if (out.diagnostics.has_errors()) {
         out.error = "the plan cannot be applied";
         return out;
+    }
+    if (options.attribute) {
+        out.attribution_error = attribute_drift(out.plan, api, std::chrono::system_clock::now());
     }
     if (options.on_plan) {
         options.on_plan(out.plan);
