@@ -271,6 +271,16 @@ TEST_CASE("markdown: golden") {
         "\n";
     CHECK(render_markdown(p) == expected);
     CHECK(render_markdown(Plan{}) == "### converge plan\n\n**No changes.** Azure matches the manifests.\n");
+    PlanHeader header;
+    header.stack = "prod";
+    header.subscriptions = {"00000000-0000-0000-0000-000000000001"};
+    CHECK(render_markdown(Plan{}, header, "production") ==
+          "### converge plan: stack `prod` · subscription `00000000-0000-0000-0000-000000000001` · environment "
+          "`production`\n\n**No changes.** Azure matches the manifests.\n");
+    header.subscriptions.push_back("00000000-0000-0000-0000-000000000002");
+    CHECK(render_markdown(Plan{}, header, "").starts_with(
+        "### converge plan: stack `prod` · subscriptions `00000000-0000-0000-0000-000000000001`, "
+        "`00000000-0000-0000-0000-000000000002`\n\n"));
 }
 
 TEST_CASE("markdown: a huge plan stays under the limit and says it was truncated") {

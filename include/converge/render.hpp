@@ -52,6 +52,10 @@ inline constexpr std::size_t k_markdown_limit = 60000;
 /// Markdown for a pull-request comment: summary first, destructive changes in a warning block,
 /// one collapsible <details> per resource; at most `limit` characters, with a note when cut.
 std::string render_markdown(const Plan& plan, std::size_t limit = k_markdown_limit);
+/// The same with a heading that names the stack, the subscription(s) and, when given, the
+/// environment (`plan --environment NAME`): "### converge plan: stack `prod` · subscription `…` · environment `production`".
+std::string render_markdown(const Plan& plan, const PlanHeader& header, const std::string& environment,
+                            std::size_t limit = k_markdown_limit);
 
 /// A field value for display: strings quoted, JSON compact, sensitive as (sensitive).
 std::string display_value(const std::optional<Json>& value, bool sensitive);

@@ -22,6 +22,7 @@ struct PlanCommand {
     std::string format = "text";
     bool detailed_exitcode = false;
     bool destroy = false;
+    std::string environment;  ///< --environment: a label for the markdown heading
 };
 
 // The JSON plan's header: what made it, from which manifests, for which subscriptions, when.
@@ -50,13 +51,13 @@ PlanHeader header_of(const Planned& planned) {
     return h;
 }
 
-std::string render(const Planned& planned, const std::string& format, bool color) {
+std::string render(const Planned& planned, const std::string& format, bool color, const std::string& environment) {
     const Plan& plan = planned.plan;
     if (format == "json") {
         return render_json(plan, header_of(planned));
     }
     if (format == "markdown") {
-        return render_markdown(plan);
+        return render_markdown(plan, header_of(planned), environment);
     }
     return render_text(plan, TextOptions{color});
 }
@@ -129,7 +130,7 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
     if (!planned) {
         return k_exit_error;
     }
-    const std::string text = render(*planned, cmd.format, global.color_stdout());
+    const std::string text = render(*planned, cmd.format, global.color_stdout(), cmd.environment);
     std::fputs(text.c_str(), stdout);
     if (!cmd.out_file.empty()) {
         if (!write_saved_plan(cmd, *planned)) {
@@ -166,6 +167,8 @@ void register_plan(CLI::App& app, const GlobalOptions& global, int& exit_code) {
         ->capture_default_str();
     sub->add_option("-o,--out", cmd->out_file,
                     "Also save the plan to FILE (no secrets in it); `converge apply FILE` applies exactly it");
+    sub->add_option("--environment", cmd->environment,
+                    "Environment name for the markdown plan's heading (e.g. production), beside stack and subscription");
     sub->add_flag("--destroy", cmd->destroy, "Preview `converge destroy`: what it would delete and what it keeps");
     sub->add_flag("--detailed-exitcode", cmd->detailed_exitcode,
                   "Exit 0 when there are no changes, 2 with changes, 3 with destructive changes");

@@ -91,7 +91,30 @@ std::string orphans_markdown(const Plan& plan) {
 }
 
 std::string render_markdown(const Plan& plan, std::size_t limit) {
-    const std::string head = "### converge plan\n\n";
+    return render_markdown(plan, PlanHeader{}, "", limit);
+}
+
+std::string render_markdown(const Plan& plan, const PlanHeader& header, const std::string& environment,
+                            std::size_t limit) {
+    std::string head = "### converge plan";
+    std::vector<std::string> names;
+    if (!header.stack.empty()) {
+        names.push_back("stack `" + header.stack + "`");
+    }
+    if (!header.subscriptions.empty()) {
+        std::string subs;
+        for (const auto& s : header.subscriptions) {
+            subs += (subs.empty() ? "`" : ", `") + s + "`";
+        }
+        names.push_back((header.subscriptions.size() == 1 ? "subscription " : "subscriptions ") + subs);
+    }
+    if (!environment.empty()) {
+        names.push_back("environment `" + environment + "`");
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        head += (i == 0 ? ": " : " · ") + names[i];
+    }
+    head += "\n\n";
     if (!plan.has_changes()) {
         if (!plan.orphans.empty()) {
             return head + "**No changes** to what the manifests describe.\n\n" + orphans_markdown(plan);

@@ -303,14 +303,19 @@ def main():
 
 
 def trust_federated(emu, issuer, subject, public_pem):
-    """Registers a federated identity credential on the emulator's app: tokens from `issuer`
-    with `subject` and audience api://AzureADTokenExchange, verified with `public_pem`."""
+    """Makes the emulator's Entra ID trust `issuer` (its signing key) and gives the emulator's
+    app a federated identity credential for `subject` with audience api://AzureADTokenExchange,
+    as an app registration's federated credential does (docs/emulator.md)."""
     import requests
-    r = requests.post(f"{emu.base_url}/admin/federated-credentials",
-                      json={"clientId": emu.client_id, "issuer": issuer, "subject": subject,
-                            "audiences": ["api://AzureADTokenExchange"], "publicKeyPem": public_pem},
-                      verify=emu.ca_path, timeout=10)
-    check(r.status_code in (200, 201), f"registering the federated credential: {r.status_code} {r.text}")
+    r = requests.put(f"{emu.base_url}/_emulator/issuers",
+                     json={"issuer": issuer, "publicKey": public_pem, "kid": "test-key"},
+                     verify=emu.ca_path, timeout=10)
+    check(r.status_code == 200, f"registering the issuer: {r.status_code} {r.text}")
+    name = re.sub(r"[^A-Za-z0-9-]", "-", subject)[:60]
+    r = requests.put(f"{emu.base_url}/_emulator/apps/{emu.client_id}/federatedIdentityCredentials/{name}",
+                     json={"issuer": issuer, "subject": subject, "audiences": ["api://AzureADTokenExchange"]},
+                     verify=emu.ca_path, timeout=10)
+    check(r.status_code == 200, f"registering the federated credential: {r.status_code} {r.text}")
 
 
 def run_azure_pipelines(emu, workspace, base_env, tmp, tokens):
@@ -348,7 +353,11 @@ def run_azure_pipelines(emu, workspace, base_env, tmp, tokens):
                     check("##vso[task.setvariable variable=exitcode;isOutput=true]2" in r.stdout,
                           "the pipeline's plan did not report changes (exit code 2):\n" + r.stdout + r.stderr)
     check(ran == ["plan/plan", "apply/apply"], f"azure-pipelines steps run: {ran}")
-    r = subprocess.run(["converge", "plan", "manifests", "--detailed-exitcode"], cwd=workspace, env=env,
+    token_file = os.path.join(agent, "check-token")
+    with open(token_file, "w") as f:
+        f.write(env["idToken"])
+    check_env = dict(env, AZURE_CLIENT_ID=emu.client_id, AZURE_TENANT_ID=emu.tenant, AZURE_FEDERATED_TOKEN_FILE=token_file)
+    r = subprocess.run(["converge", "plan", "manifests", "--detailed-exitcode"], cwd=workspace, env=check_env,
                        capture_output=True, text=True, timeout=300)
     check(r.returncode == 0, f"plan after the pipeline's apply: exit {r.returncode}\n{r.stdout}{r.stderr}")
 
