@@ -485,9 +485,9 @@ void record_activity(Context& ctx, Response& res) {
     row.provider = to_lower(target->provider);
     row.correlation = to_lower(correlation);
     std::int64_t min_ms = now - k_retention_ms;
-    row.body = make_event(ctx, *target, now, correlation, true, res.status).dump();
+    row.body = make_event(ctx, *target, now, correlation, true, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
     svc.store->add_event(row, min_ms, svc.options.activity_log_capacity);
-    row.body = make_event(ctx, *target, now, correlation, false, res.status).dump();
+    row.body = make_event(ctx, *target, now, correlation, false, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
     svc.store->add_event(row, min_ms, svc.options.activity_log_capacity);
 }
 
