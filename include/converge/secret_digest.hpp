@@ -56,4 +56,9 @@ bool can_record(const Json& body, const KindInfo& kind);
 /// map (a PATCH without tags leaves the recorded one in place). No-op without secrets.
 void stamp(Json& body, const Resource& r, std::string_view stack, bool whole);
 
+/// The tag map of a body whose kind keeps tags `where` (top level or under properties), or
+/// nullptr; with `create` it is made when absent (a PUT). Shared by the record tags
+/// (this one and applied_digest's).
+Json* tag_map(Json& body, TagsAt where, bool create);
+
 }  // namespace converge::secrets

@@ -15,27 +15,6 @@ namespace {
 
 constexpr std::size_t k_shown_bytes = 8;  // 16 hex digits: a change detector, not a secret
 
-Json* tag_map(Json& body, TagsAt where, bool create) {
-    Json* holder = &body;
-    if (where == TagsAt::properties) {
-        if (!body.is_object() || (!create && !body.contains("properties"))) {
-            return nullptr;
-        }
-        holder = &body["properties"];
-    }
-    if (!holder->is_object() && !(create && holder->is_null())) {
-        return nullptr;
-    }
-    if (!create && !holder->contains("tags")) {
-        return nullptr;
-    }
-    Json& tags = (*holder)["tags"];
-    if (tags.is_null()) {
-        tags = Json::object();
-    }
-    return tags.is_object() ? &tags : nullptr;
-}
-
 void drop_records(Json& tags) {
     for (auto it = tags.begin(); it != tags.end();) {
         it = is_record_tag(it.key()) || secrets::is_record_tag(it.key()) ? tags.erase(it) : std::next(it);
@@ -55,7 +34,7 @@ std::string digest(const Resource& r) {
         }
     }
     if (r.kind != nullptr) {
-        if (Json* tags = tag_map(body, r.kind->tags, false)) {
+        if (Json* tags = secrets::tag_map(body, r.kind->tags, false)) {
             drop_records(*tags);
         }
     }
@@ -91,7 +70,7 @@ void stamp(Json& body, const Resource& r, bool whole) {
     if (r.kind == nullptr || !secrets::can_record(r.body, *r.kind)) {
         return;
     }
-    Json* tags = tag_map(body, r.kind->tags, whole);
+    Json* tags = secrets::tag_map(body, r.kind->tags, whole);
     if (tags == nullptr) {
         return;
     }

@@ -52,6 +52,10 @@ void append_field(std::string& out, std::string_view text) {
     out += text;
 }
 
+}  // namespace
+
+bool is_record_tag(std::string_view key) { return iequals(key, k_tag); }
+
 Json* tag_map(Json& body, TagsAt where, bool create) {
     Json* holder = &body;
     if (where == TagsAt::properties) {
@@ -72,10 +76,6 @@ Json* tag_map(Json& body, TagsAt where, bool create) {
     }
     return tags.is_object() ? &tags : nullptr;
 }
-
-}  // namespace
-
-bool is_record_tag(std::string_view key) { return iequals(key, k_tag); }
 
 bool has_secrets(const Resource& r) {
     for (const auto& pointer : r.sensitive) {
