@@ -52,6 +52,20 @@ E2e::E2e(emulator::Options options, const TransportWrap& wrap)
 
 E2e::~E2e() = default;
 
+std::unique_ptr<ArmClientApi> E2e::client_as(const emulator::Credentials& creds) {
+    ClientOptions client;
+    client.arm_endpoint = m_emulator->base_url();
+    client.ca_bundle = m_emulator->ca_path();
+    client.credentials.authority_host = m_emulator->base_url();
+    client.credentials.azure_cli = false;
+    client.credentials.service_principal =
+        ServicePrincipal{m_emulator->base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
+    const EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
+    auto made = make_arm_client(client, no_env);
+    REQUIRE_MESSAGE(made, (made ? "" : made.error()));
+    return std::make_unique<ArmClientApi>(*made);
+}
+
 const std::string& E2e::subscription() const { return m_emulator->credentials().subscription_id; }
 
 LoadResult E2e::load(const std::map<std::string, std::string>& files, const std::string& config) const {

@@ -47,6 +47,8 @@ public:
     /// The client behind api(), for writes a test makes itself (someone else's resources).
     ArmClient& client() { return m_api->client(); }
     const std::string& subscription() const;
+    /// A client of the same emulator acting as `creds` (another principal: Emulator::add_principal).
+    std::unique_ptr<ArmClientApi> client_as(const emulator::Credentials& creds);
 
 private:
     std::unique_ptr<emulator::Emulator> m_emulator;

@@ -19,21 +19,6 @@ ActivityWindow last_hour() {
     return {now - 1h, now + 1min};
 }
 
-/// A client acting as `creds` (another service principal of the emulator).
-std::unique_ptr<ArmClientApi> client_as(emulator::Emulator& emu, const emulator::Credentials& creds) {
-    ClientOptions client;
-    client.arm_endpoint = emu.base_url();
-    client.ca_bundle = emu.ca_path();
-    client.credentials.authority_host = emu.base_url();
-    client.credentials.azure_cli = false;
-    client.credentials.service_principal =
-        ServicePrincipal{emu.base_url(), creds.tenant_id, creds.client_id, creds.client_secret, false};
-    const EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
-    auto made = make_arm_client(client, no_env);
-    REQUIRE_MESSAGE(made, (made ? "" : made.error()));
-    return std::make_unique<ArmClientApi>(*made);
-}
-
 std::string rg_path(const std::string& sub, const std::string& rg) {
     return "/subscriptions/" + sub + "/resourceGroups/" + rg;
 }
@@ -76,7 +61,7 @@ TEST_CASE("the reader names the second principal that changed a resource, the fi
     }
     auto other = e2e.emu().add_principal("drifter");
     CHECK(other.object_id != e2e.emu().credentials().object_id);
-    auto as_other = client_as(e2e.emu(), other);
+    auto as_other = e2e.client_as(other);
     REQUIRE(as_other->client().patch(rg_path(sub, "rg-b"), "2021-04-01", Json{{"tags", {{"cost", "x"}}}}));
     // A listKeys-style action or a failed write is not a change.
     CHECK_FALSE(as_other->client().put(rg_path(sub, "rg-c"), "2021-04-01", Json{{"location", "Atlantis"}}));

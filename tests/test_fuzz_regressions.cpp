@@ -1,6 +1,7 @@
 // Inputs the fuzz targets (fuzz/, docs/reliability.md "Fuzzing") found to crash, replayed
 // in-process. The raw fuzz inputs are in tests/data/fuzz/crashes/ (scripts/fuzz also uses them
 // as seeds), with the request or text each one boils down to beside it.
+#include "aad/aad.hpp"
 #include "platform/dispatch.hpp"
 #include "platform/services.hpp"
 
@@ -37,6 +38,39 @@ TEST_CASE("fuzz regression: a request path that is not UTF-8 gets an error respo
     REQUIRE(body.is_object());
     CHECK(body["error"] == "invalid_tenant");
     CHECK(body["error_description"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD
+}
+
+TEST_CASE("fuzz regression: a write whose path is not UTF-8 is recorded in the Activity Log, not an abort") {
+    // fuzz_emulator (tests/data/fuzz/crashes/emulator/activity-log-event-not-utf8): every ARM
+    // write is recorded as Activity Log events carrying its resourceId, and serialising an event
+    // with bytes that are not UTF-8 threw from record_activity (std::terminate in-process).
+    auto svc = emulator::open_in_process({});
+    const std::string sub = svc->credentials.subscription_id;
+    emulator::Request req;
+    req.method = "PUT";
+    req.path = "/subscriptions/" + sub + "/resourceGroups/rg-\xde\x8b\x9e\x98";
+    req.query.emplace("api-version", "2021-04-01");
+    req.headers.emplace("Authorization", "Bearer " + emulator::mint_token(*svc, "https://management.azure.com/", 3600));
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = R"({"location":"westeurope"})";
+    req.remote_addr = "127.0.0.1";
+    const auto written = emulator::dispatch(*svc, req);
+    CHECK(written.status < 500);
+
+    // The event is served, with the bytes replaced by U+FFFD.
+    emulator::Request list;
+    list.method = "GET";
+    list.path = "/subscriptions/" + sub + "/providers/Microsoft.Insights/eventtypes/management/values";
+    list.query.emplace("api-version", "2015-04-01");
+    list.query.emplace("$filter", "eventTimestamp ge '2000-01-01T00:00:00Z' and eventTimestamp le '2100-01-01T00:00:00Z'");
+    list.headers = req.headers;
+    list.remote_addr = "127.0.0.1";
+    const auto events = emulator::dispatch(*svc, list);
+    REQUIRE(events.status == 200);
+    const auto body = nlohmann::json::parse(events.body, nullptr, false);
+    REQUIRE(body.is_object());
+    REQUIRE(body["value"].size() == 2);  // BeginRequest and EndRequest
+    CHECK(body["value"][0]["resourceId"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);
 }
 
 }  // TEST_SUITE

@@ -122,6 +122,10 @@ struct ClientOptions {
     int parallelism = 16;                                        ///< callers' in-flight requests
     bool http2 = true;
     std::string user_agent = "converge";
+    /// Sent as x-ms-correlation-request-id with every ARM request of this client, so the Activity
+    /// Log groups one converge run's writes (`correlationId eq '<id>'`, docs/activity-log.md).
+    /// Empty: the client makes a random one (ArmClient::options() shows it).
+    std::string correlation_id;
     CredentialOptions credentials;
     std::function<void(const RequestEvent&)> on_request;         ///< -v logging; called from any thread
     /// Warnings for the user (e.g. a URL on a host the token does not belong to, sent without

@@ -127,7 +127,11 @@ ArmClient::ArmClient(ClientOptions options, std::shared_ptr<Transport> transport
       m_credential(std::move(credential)),
       m_tokens(std::make_unique<TokenCache>(m_credential, m_clock)),
       m_pacer(std::make_unique<Pacer>(m_options.pacing, *m_clock)),
-      m_counters(std::make_unique<Counters>()) {}
+      m_counters(std::make_unique<Counters>()) {
+    if (m_options.correlation_id.empty()) {
+        m_options.correlation_id = new_client_request_id();
+    }
+}
 
 ArmClient::~ArmClient() = default;
 
@@ -328,6 +332,9 @@ ApiResult<HttpResponse> ArmClient::execute(HttpRequest request, const CallOption
     request.headers.set("Accept", "application/json");
     if (!request.headers.has("x-ms-client-request-id")) {
         request.headers.set("x-ms-client-request-id", new_client_request_id());
+    }
+    if (arm && !request.headers.has("x-ms-correlation-request-id")) {
+        request.headers.set("x-ms-correlation-request-id", m_options.correlation_id);
     }
     if (!request.body.empty() && !request.headers.has("Content-Type")) {
         request.headers.set("Content-Type", "application/json");

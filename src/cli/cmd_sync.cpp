@@ -430,7 +430,9 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
                     {"mode", cmd.mode},
                     {"allow", allow->to_string()},
                     {"interval_seconds", std::chrono::duration<double>(schedule.interval).count()},
-                    {"once", cmd.once}});
+                    {"once", cmd.once},
+                    // Every ARM request of this process carries it (x-ms-correlation-request-id).
+                    {"correlationId", stack->client().options().correlation_id}});
     int once_code = k_exit_ok;
     SyncLoopHooks hooks;
     hooks.tick = [&](int tick) {

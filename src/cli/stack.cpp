@@ -158,6 +158,11 @@ std::unique_ptr<Stack> Stack::open(const StackOptions& options, const GlobalOpti
         print_error(made.error());
         return nullptr;
     }
+    if (global.verbose > 0) {
+        // Every ARM request carries it: the Activity Log finds this run's writes by it.
+        std::fprintf(stderr, "converge: correlation id %s (x-ms-correlation-request-id)\n",
+                     (*made)->options().correlation_id.c_str());
+    }
     stack->m_api = std::make_unique<ArmClientApi>(*made);
     return stack;
 }

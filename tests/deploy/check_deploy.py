@@ -39,6 +39,42 @@ def pod_spec(obj):
     return obj["spec"]["template"]["spec"]
 
 
+def workload_identity(obj):
+    labels = pod_template(obj)["metadata"].get("labels", {})
+    return labels.get("azure.workload.identity/use") == "true"
+
+
+def pod_template(obj):
+    if obj["kind"] == "CronJob":
+        return obj["spec"]["jobTemplate"]["spec"]["template"]
+    return obj["spec"]["template"]
+
+
+def check_workload_identity_pod(path, obj, objects):
+    """AKS workload identity: the webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID and
+    AZURE_FEDERATED_TOKEN_FILE for a labelled pod whose ServiceAccount names the client id;
+    no secret is mounted or referenced."""
+    spec = pod_spec(obj)
+    c = spec["containers"][0]
+    check(c["args"][0] == "sync" and c["args"][1] == "/stack", f"{path}: args {c['args']}")
+    env = {e["name"]: e for e in c.get("env", [])}
+    for name in ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_SECRET_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID",
+                 "AZURE_FEDERATED_TOKEN_FILE"):
+        check(name not in env, f"{path}: {name} is the webhook's to set, or a secret")
+    check("AZURE_SUBSCRIPTION_ID" in env, f"{path}: AZURE_SUBSCRIPTION_ID")
+    check(not any("secret" in v for v in spec.get("volumes", [])), f"{path}: a secret volume")
+    account = objects.get(("ServiceAccount", spec.get("serviceAccountName", "")))
+    check(account, f"{path}: no ServiceAccount {spec.get('serviceAccountName')}")
+    check((account[1]["metadata"].get("annotations") or {}).get("azure.workload.identity/client-id"),
+          f"{path}: the ServiceAccount has no azure.workload.identity/client-id annotation")
+    check(spec.get("automountServiceAccountToken", True) is not False,
+          f"{path}: the projected token needs the service account")
+    check(spec["securityContext"]["runAsNonRoot"] is True, f"{path}: runs as root")
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    check(mounts["stack"] == "/stack", f"{path}: stack mount")
+    return c, {v["name"]: v for v in spec["volumes"]}
+
+
 def check_pod(path, obj, secret_name):
     spec = pod_spec(obj)
     containers = spec["containers"]
@@ -71,7 +107,10 @@ def main():
         for d in load_all(os.path.join(kdir, f)):
             objects[(d["kind"], d["metadata"]["name"])] = (f, d)
     kinds = {k for k, _ in objects}
-    check({"CronJob", "Deployment", "Service", "Secret", "ConfigMap"} <= kinds, f"kinds present: {kinds}")
+    check({"CronJob", "Deployment", "Service", "Secret", "ConfigMap", "ServiceAccount"} <= kinds,
+          f"kinds present: {kinds}")
+    check(any(workload_identity(d) for (k, _), (_, d) in objects.items() if k == "CronJob"),
+          "no CronJob with workload identity")
     secret = next(d for (k, _), (_, d) in objects.items() if k == "Secret")
     check({"tenant-id", "client-id", "subscription-id", "client-secret"} <= set(secret["stringData"]),
           "Secret keys")
@@ -80,7 +119,10 @@ def main():
     for (kind, name), (f, obj) in objects.items():
         if kind == "CronJob":
             check(obj["spec"]["concurrencyPolicy"] == "Forbid", f"{f}: concurrencyPolicy")
-            c, volumes = check_pod(f, obj, secret["metadata"]["name"])
+            if workload_identity(obj):
+                c, volumes = check_workload_identity_pod(f, obj, objects)
+            else:
+                c, volumes = check_pod(f, obj, secret["metadata"]["name"])
             check("--once" in c["args"], f"{f}: a CronJob tick runs once")
             check(volumes["stack"]["configMap"]["name"] == stack["metadata"]["name"], f"{f}: stack ConfigMap")
         if kind == "Deployment":
