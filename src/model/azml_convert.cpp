@@ -381,6 +381,74 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
     return v;
 }
 
+/// computeStartStop[] -> compute_start_stop[] (the reverse of schedules()).
+std::optional<Json> schedules_back(const Json& rest) {
+    if (!rest.is_array()) {
+        return std::nullopt;
+    }
+    const std::vector<std::string_view> actions = {"start:Start", "stop:Stop"};
+    const std::vector<std::pair<std::string_view, std::string_view>> names = {
+        {"expression", "expression"}, {"start_time", "startTime"}, {"time_zone", "timeZone"},
+        {"frequency", "frequency"}, {"interval", "interval"}, {"schedule", "schedule"}};
+    Json out = Json::array();
+    for (const Json& r : rest) {
+        const auto action = r.is_object() && r.contains("action") ? unchoose(actions, r["action"]) : std::nullopt;
+        const std::string type = r.is_object() ? r.value("triggerType", "") : "";
+        const bool is_cron = iequals(type, "Cron");
+        if (!action || (!is_cron && !iequals(type, "Recurrence"))) {
+            return std::nullopt;
+        }
+        Json s{{"action", *action}};
+        if (r.contains("status") && r["status"].is_string() && !iequals(r["status"].get<std::string>(), "Enabled")) {
+            s["state"] = to_lower(r["status"].get<std::string>());
+        }
+        Json trigger{{"type", is_cron ? "cron" : "recurrence"}};
+        const char* holder = is_cron ? "cron" : "recurrence";
+        if (r.contains(holder) && r[holder].is_object()) {
+            for (const auto& [k, v] : r[holder].items()) {
+                for (const auto& [az, name] : names) {
+                    if (k == name) {
+                        Json value = v;
+                        if (k == "schedule" && value.is_object() && value.contains("weekDays")) {
+                            value["week_days"] = value["weekDays"];
+                            value.erase("weekDays");
+                        }
+                        trigger[std::string(az)] = std::move(value);
+                    }
+                }
+            }
+        }
+        s["trigger"] = std::move(trigger);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+/// {scriptSource: workspaceStorage, scriptData, scriptArguments, timeout} -> {path, command, timeout_minutes}.
+std::optional<Json> setup_script_back(const Json& rest) {
+    if (!rest.is_object() || rest.value("scriptSource", "") != "workspaceStorage") {
+        return std::nullopt;
+    }
+    Json out = Json::object();
+    if (rest.contains("scriptData")) {
+        out["path"] = rest["scriptData"];
+    }
+    if (rest.contains("scriptArguments")) {
+        out["command"] = rest["scriptArguments"];
+    }
+    const std::string timeout = rest.value("timeout", "");
+    if (!timeout.empty()) {
+        const auto minutes = timeout.back() == 'm' ? parse_int(std::string_view(timeout).substr(0, timeout.size() - 1))
+                                                   : std::nullopt;
+        if (!minutes) {
+            return std::nullopt;
+        }
+        out["timeout_minutes"] = *minutes;
+    }
+    return out;
+}
+
+
 }  // namespace
 
 std::string iso_duration(std::int64_t seconds) {
@@ -596,8 +664,8 @@ std::optional<Json> to_azml(const Field& field, const Json& rest) {
         }
         return out.empty() ? std::nullopt : std::optional<Json>(out);
     }
-    case Convert::schedules:
-    case Convert::setup_script:
+    case Convert::schedules: return schedules_back(rest);
+    case Convert::setup_script: return setup_script_back(rest);
     case Convert::consumed:
     case Convert::ignored:
     case Convert::output_only:
