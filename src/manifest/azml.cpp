@@ -103,7 +103,8 @@ public:
         }
     }
 
-    YamlDocument run(const std::string& by) {
+    /// The converge document, or nullopt when it could not be identified (reported).
+    std::optional<YamlDocument> run(const std::string& by) {
         m_out.file = m_src.file;
         m_out.start = m_src.start;
         m_out.may_ref = m_src.may_ref;
@@ -122,6 +123,9 @@ public:
             set(std::string("/spec") + std::string(pointer), Json::parse(text), head);
         }
         finish();
+        if (m_unidentified) {
+            return std::nullopt;
+        }
         return std::move(m_out);
     }
 
@@ -305,7 +309,7 @@ private:
         azml::Context context{group, m_context.subscription, m_context.resource_group};
         const azml::Converted c = azml::to_rest(f, input, context);
         for (const auto& w : c.warnings) {
-            m_diagnostics.warning(m_src.key_at(pointer), w);
+            m_diagnostics.warning(m_src.key_at(pointer), fmt::format("az ml field \"{}\": {}", f.yaml, w));
         }
         if (!c.error.empty()) {
             const std::string dotted = c.at.empty() ? std::string(f.yaml) : fmt::format("{}.{}", f.yaml, c.at);
@@ -365,7 +369,6 @@ private:
 
     /// The rules of one type that are not one field each.
     void finish() {
-        Json& spec = m_out.root["spec"];
         const NodePosition head{m_src.start, m_src.start};
         if (m_type.schema == "computeInstance") {
             // Newer SDK: sshSettings only when a field is set, and then access defaults to Disabled.
@@ -397,12 +400,13 @@ private:
             m_diagnostics.error(m_src.value_at("/name"),
                                 "az ml model without version: the az ml CLI picks the next version, converge declares "
                                 "one model version per document; set version:");
+            m_unidentified = true;  // not also "missing metadata.version"
         }
         if (!m_out.root["metadata"].contains("name") && !present("name")) {
             m_diagnostics.error(m_out.at(m_src.start), fmt::format("missing required field \"name\" in an az ml {} file",
                                                                    m_type.what));
+            m_unidentified = true;
         }
-        (void)spec;
     }
 
     const YamlDocument& m_src;
@@ -413,6 +417,7 @@ private:
     std::unordered_map<std::uint64_t, std::size_t> m_by_hash;
     std::unordered_set<std::uint64_t> m_plain;
     std::vector<std::string_view> m_present;
+    bool m_unidentified = false;
 };
 
 }  // namespace

@@ -125,20 +125,21 @@ Converted identity(const Json& value) {
                     ids[id.get<std::string>()] = Json::object();
                 }
             } else if (v.is_object()) {  // {armId: {principal_id, client_id}} (workspace, uai.yml)
+                bool detailed = false;
                 for (const auto& [id, detail] : v.items()) {
                     ids[id] = Json::object();
-                    if (detail.is_object() && !detail.empty()) {
-                        out.warnings.push_back(fmt::format(
-                            "identity.user_assigned_identities.{}: principal_id and client_id are set by Azure; not sent",
-                            id.size() > 40 ? "<" + id.substr(id.rfind('/') + 1) + ">" : id));
-                    }
+                    detailed = detailed || (detail.is_object() && !detail.empty());
+                }
+                if (detailed) {
+                    out.warnings.push_back("user_assigned_identities: principal_id and client_id are set by Azure; "
+                                           "not sent");
                 }
             } else {
                 return fail("expected a list of {resource_id} or a mapping keyed by ARM id", k);
             }
             (*out.value)["userAssignedIdentities"] = std::move(ids);
         } else if (k == "principal_id" || k == "tenant_id") {
-            out.warnings.push_back(fmt::format("identity.{} is set by Azure; not sent", k));
+            out.warnings.push_back(fmt::format("{} is set by Azure; not sent", k));
         } else {
             return fail("unknown field (expected type or user_assigned_identities)", k);
         }
