@@ -31,12 +31,12 @@ enum class ExportFormat {
 };
 
 struct ExportOptions {
-    ExportFormat format = ExportFormat::converge;
     std::string stack;
     std::string subscription;
     std::string resource_group;
     bool single_file = false;  ///< every resource in one file, resources.yaml
     std::string command_line;  ///< shown in converge.yaml's header comment
+    ExportFormat format = ExportFormat::converge;
 };
 
 struct ExportedFile {
