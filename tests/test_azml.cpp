@@ -390,7 +390,7 @@ TEST_CASE("the azureml-cli-v2 corpus: every file gives exactly its golden diagno
         std::ofstream(golden_path) << actual;
     }
     CHECK(actual == read_text(golden_path));
-    CHECK(loaded == 24);  // every compute and workspace file but vm-attach.yml and private-endpoint.yml
+    CHECK(loaded == 24);  // resources built from the corpus: its computes and workspaces
     CHECK(actual.find("example-password") == std::string::npos);
 }
 
