@@ -16,10 +16,19 @@
 //   common location, the workspace when there is one, and the tags every resource carries.
 #include "converge/discover.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace converge {
+
+/// What the resource documents are written as.
+enum class ExportFormat {
+    converge,  ///< converge documents (apiVersion, kind, metadata, spec)
+    /// Workspaces, computes (AmlCompute, ComputeInstance) and models as az ml CLI v2 YAML
+    /// (docs/azml-yaml.md), every other resource as a converge document.
+    azml,
+};
 
 struct ExportOptions {
     std::string stack;
@@ -27,6 +36,7 @@ struct ExportOptions {
     std::string resource_group;
     bool single_file = false;  ///< every resource in one file, resources.yaml
     std::string command_line;  ///< shown in converge.yaml's header comment
+    ExportFormat format = ExportFormat::converge;
 };
 
 struct ExportedFile {
@@ -61,6 +71,13 @@ std::string export_file_name(std::string_view kind, std::string_view name);
 /// (`kind` may be null) and every string member whose name is a secret key (redact.hpp's
 /// is_secret_key: password, key, primaryKey, connectionString, ...). What `get` prints.
 Json redact_body(Json body, const KindInfo* kind);
+
+/// The az ml CLI v2 document of one exported resource of a Workspace, Compute or Model kind
+/// (`spec` as export wrote it: read-only fields left out, ids as ${ref:}), or nullopt when the
+/// kind or compute type has no az ml form. What has no az ml field is left out and named in
+/// `notes` (prefixed with `label`).
+std::optional<Json> azml_document(const KindInfo& kind, const std::string& name, const std::string& version,
+                                  const Json& spec, const std::string& label, std::vector<std::string>& notes);
 
 ExportResult export_manifests(const std::vector<DiscoveredResource>& found, const ExportOptions& options);
 

@@ -15,7 +15,7 @@ struct YamlDocument {
 };
 
 /// Block-style YAML of `documents`, separated by "---". Object keys come in a stable human
-/// order: apiVersion, kind, metadata, spec, name, ..., location, sku, identity, properties,
+/// order: $schema (az ml files), apiVersion, kind, metadata, spec, name, ..., location, sku, identity, properties,
 /// tags first (k_yaml_key_order in yaml_emit.cpp), every other key after them in sorted order.
 /// A string YAML 1.2 (or 1.1) would read as something else ("true", "4711", "null", "0x1f",
 /// "", "yes") is double-quoted, so it reads back as the same string, and so is one that starts

@@ -1,4 +1,4 @@
-// `converge export --resource-group RG [--workspace WS] [--stack NAME] [--single-file] -o DIR`:
+// `converge export --resource-group RG [--workspace WS] [--stack NAME] [--single-file] [--format azml] -o DIR`:
 // what exists, written as a manifest directory (docs/onboarding.md).
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
@@ -22,6 +22,7 @@ struct ExportCommand {
     std::string workspace;
     std::string stack;
     bool single_file = false;
+    std::string format = "converge";
     std::string out_dir;
 };
 
@@ -35,6 +36,9 @@ std::string command_line(const ExportCommand& cmd) {
     }
     if (cmd.single_file) {
         line += " --single-file";
+    }
+    if (cmd.format != "converge") {
+        line += " --format " + cmd.format;
     }
     return line + " -o " + cmd.out_dir;
 }
@@ -84,6 +88,7 @@ int run_export(const ExportCommand& cmd, const GlobalOptions& global) {
     options.subscription = scope.subscription;
     options.resource_group = cmd.resource_group;
     options.single_file = cmd.single_file;
+    options.format = cmd.format == "azml" ? ExportFormat::azml : ExportFormat::converge;
     options.command_line = command_line(cmd);
     const ExportResult result = export_manifests(*found, options);
 
@@ -153,6 +158,10 @@ void register_export(CLI::App& app, const GlobalOptions& global, int& exit_code)
                     "Only this workspace (with the resources it references, its computes and models)");
     sub->add_option("--stack", cmd->stack, "Stack name written to converge.yaml (default: the resource group's name)");
     sub->add_flag("--single-file", cmd->single_file, "Every resource in one file, resources.yaml");
+    sub->add_option("--format", cmd->format,
+                    "converge: converge documents; azml: workspaces, computes and models as az ml CLI v2 YAML "
+                    "(docs/azml-yaml.md)")
+        ->check(CLI::IsMember({"converge", "azml"}));
     sub->add_option("-o,--out", cmd->out_dir, "Directory to write (new or empty)")->required();
     add_session_options(*sub, cmd->session);
     sub->callback([cmd, &global, &exit_code] { exit_code = run_export(*cmd, global); });

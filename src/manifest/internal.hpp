@@ -62,6 +62,10 @@ struct YamlDocument {
     /// Some string contains "${" (aliases copy nodes of the same document, already seen):
     /// without one, interpolation has nothing to do.
     bool has_expressions = false;
+    /// An az ml CLI v2 document read as this converge document (src/manifest/azml.cpp): each
+    /// az ml field's key and value positions with its dotted name, so that a diagnostic at one
+    /// names the az ml field too. Empty for converge documents.
+    std::vector<std::pair<Pos, std::string>> azml_fields;
 
     const NodePosition* find(std::string_view pointer) const;
     /// The value's location, or the nearest enclosing node's when the pointer has none.
@@ -117,6 +121,26 @@ struct StackConfig {
         return std::find(unusable.begin(), unusable.end(), pointer) != unusable.end();
     }
 };
+
+/// What an az ml document needs from the stack: subnet names become ARM ids in the
+/// workspace's subscription and resource group.
+struct AzmlContext {
+    std::string subscription;
+    std::string resource_group;
+};
+
+/// An Azure ML CLI v2 (`az ml`) document: no converge apiVersion, and an az ml `$schema`, an
+/// az ml `type:`, or fields only an az ml workspace has (docs/azml-yaml.md).
+bool is_azml(const YamlDocument& doc);
+
+/// The converge document (kind, metadata, spec) an az ml document maps to, through the table
+/// of include/converge/azml.hpp, every node positioned at the az ml field it came from;
+/// nullopt (reported) for a type converge does not read yet.
+std::optional<YamlDocument> translate_azml(const YamlDocument& doc, const AzmlContext& context,
+                                           Diagnostics& diagnostics);
+
+/// Appends `local` to `out`, naming the az ml field of `doc` a diagnostic points at.
+void append_naming_azml(const YamlDocument& doc, const Diagnostics& local, Diagnostics& out);
 
 /// Reads converge.yaml (empty text = none), then values files, then --var.
 StackConfig load_config(const SourceFile& config, const std::string& stack_dir,

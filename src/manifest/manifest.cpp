@@ -123,7 +123,15 @@ struct Building {
 /// Phase 2 for one document; the document is released once its resource is built.
 void finish(std::size_t seq, Pending p, const StackConfig& config, const LoadOptions& options,
             const Identities& identities, Building& out, DesiredSet& desired, Diagnostics& diagnostics) {
-    if (auto r = build_resource(p, config, options, identities, diagnostics)) {
+    std::optional<Resource> r;
+    if (p.doc.azml_fields.empty()) {
+        r = build_resource(p, config, options, identities, diagnostics);
+    } else {
+        Diagnostics local;  // an az ml document's problems also name the az ml field
+        r = build_resource(p, config, options, identities, local);
+        append_naming_azml(p.doc, local, diagnostics);
+    }
+    if (r) {
         out.resources.push_back(std::move(*r));
         out.seq.push_back(seq);
         out.declared.push_back(declared_dependencies(p.doc));
@@ -161,6 +169,11 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
 
     // Documents are built as they are read, so only one file's documents are held at a time;
     // those whose strings may hold a ${ref:...} wait until every id is known.
+    AzmlContext azml;
+    azml.subscription = !config.subscription.empty()            ? config.subscription
+                        : !options.default_subscription.empty() ? options.default_subscription
+                                                                : std::string(k_placeholder_subscription);
+    azml.resource_group = config.resource_group;
     Identities identities;
     Building building{result.desired.resources, {}, {}};
     std::vector<std::pair<std::size_t, Pending>> waiting;
@@ -180,7 +193,22 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
             all_interpolated = all_interpolated && diagnostics.items()[k].severity != Severity::error;
         }
         for (auto& doc : docs) {
-            Pending p = identify(std::move(doc), config, options, identities, diagnostics);
+            // An az ml CLI v2 document is read as the converge document it maps to.
+            const bool azml_doc = is_azml(doc);
+            Diagnostics local;
+            if (azml_doc) {
+                auto translated = translate_azml(doc, azml, local);
+                if (!translated) {
+                    diagnostics.append(local);
+                    all_interpolated = false;
+                    continue;
+                }
+                doc = std::move(*translated);
+            }
+            Pending p = identify(std::move(doc), config, options, identities, azml_doc ? local : diagnostics);
+            if (azml_doc) {
+                append_naming_azml(p.doc, local, diagnostics);
+            }
             all_interpolated = all_interpolated && p.kind != nullptr;
             if (p.doc.may_ref) {
                 waiting.emplace_back(seq++, std::move(p));

@@ -556,6 +556,13 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         }
         Json doc = {{"apiVersion", "converge/v1"}, {"kind", d.kind->name}, {"metadata", metadata}, {"spec", d.spec}};
         std::vector<std::string> comments = {d.label + ", exported from " + d.found->id.str()};
+        if (options.format == ExportFormat::azml && !metadata.contains("workspace")) {
+            // az ml files have no workspace field: one outside the default stays a converge document.
+            if (auto az = azml_document(*d.kind, d.name, d.version, d.spec, d.label, result.notes)) {
+                doc = std::move(*az);
+                comments.front() += " (az ml CLI v2 YAML, docs/azml-yaml.md)";
+            }
+        }
         for (const auto& s : d.secrets) {
             std::string alternatives;
             for (const auto& a : s.alternatives) {

@@ -15,8 +15,8 @@ namespace converge {
 namespace {
 
 // Keys written first, in this order, wherever they occur; the rest follow sorted.
-constexpr std::array<std::string_view, 21> k_yaml_key_order = {
-    "apiVersion", "kind",     "metadata", "stack",        "defaults",      "variables", "spec",
+constexpr std::array<std::string_view, 22> k_yaml_key_order = {
+    "$schema",    "apiVersion", "kind",     "metadata", "stack",        "defaults",      "variables", "spec",
     "name",       "subscription", "resourceGroup", "workspace", "version", "type", "computeType",
     "location",   "sku",      "identity", "description", "properties", "tags", "dependsOn"};
 
