@@ -101,6 +101,21 @@ std::optional<ArmError> refuse_deleting_live_deployment(Context& ctx, const Reco
     return std::nullopt;
 }
 
+// The scoring URIs name the address the emulator serves at now: the CLI's embedded emulator
+// keeps its state on disk but listens on a new port each run, while Azure's URIs stay valid.
+void current_scoring_uris(const Context& ctx, const Record& record, Json& out) {
+    (void)record;
+    if (!out.contains("properties") || !out["properties"].is_object()) {
+        return;
+    }
+    for (const char* field : {"scoringUri", "swaggerUri"}) {
+        const std::string uri = out["properties"].value(field, "");
+        if (const auto at = uri.find("/inference/"); at != std::string::npos) {
+            out["properties"][field] = ctx.base_url() + uri.substr(at);
+        }
+    }
+}
+
 TypeBehaviour online_type(const std::string& type) {
     TypeBehaviour t;
     t.type = type;
@@ -129,6 +144,7 @@ void install_online_endpoints(Registry& r) {
     TypeBehaviour endpoint = online_type(k_endpoint_type);
     endpoint.validate.push_back(check_traffic);
     endpoint.server_fields.push_back(endpoint_keys);
+    endpoint.on_read.push_back(current_scoring_uris);
     add_lro_routes(r, endpoint);
     r.add_type(std::move(endpoint));
     r.add_action(k_endpoint_type, "listKeys", list_endpoint_keys);
