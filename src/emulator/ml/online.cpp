@@ -66,6 +66,11 @@ std::optional<ArmError> check_traffic(WriteContext& w) {
         if (std::string(field) == "traffic" && total != 0 && total != 100) {
             return ArmError{400, "BadRequest", "Traffic values must add up to 0 or 100.", "properties.traffic"};
         }
+        // mfe.json OnlineEndpoint.mirrorTraffic: "Traffic values need to sum to utmost 50."
+        if (std::string(field) == "mirrorTraffic" && total > 50) {
+            return ArmError{400, "BadRequest", "Mirror traffic values must add up to at most 50.",
+                            "properties.mirrorTraffic"};
+        }
     }
     return std::nullopt;
 }
