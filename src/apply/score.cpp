@@ -17,7 +17,7 @@ ApiResult<Json> action(ArmApi& api, const ScoreRequest& request, const std::stri
     post.verb = Verb::post;
     post.path = request.endpoint.str() + "/" + name;
     post.api_version = request.api_version;
-    post.body = Json::object();
+    post.body = Json();  // listKeys and token take no body (mfe.json)
     auto started = api.begin(post);
     if (!started) {
         return tl::unexpected(started.error());
