@@ -149,8 +149,7 @@ ApiResult<Json> run_smoke_test(ArmApi& api, const Resource& endpoint, const std:
         return tl::unexpected(error);
     }
     if (const std::string differs = smoke_test_mismatch(test, *answer); !differs.empty()) {
-        return tl::unexpected(make_api_error("SmokeTestFailed", "smoke test of " + label + " failed: " + differs,
-                                             answer->status));
+        return tl::unexpected(make_api_error("SmokeTestFailed", "smoke test of " + label + " failed: " + differs));
     }
     return Json{{"status", answer->status}};
 }

@@ -118,7 +118,7 @@ void register_score(CLI::App& app, const GlobalOptions& global, int& exit_code) 
     auto cmd = std::make_shared<ScoreCommand>();
     auto* sub = app.add_subcommand("score", "Send one scoring request to an online endpoint (its key is never printed)");
     sub->add_option("endpoint", cmd->endpoint, "The OnlineEndpoint's name")->required();
-    sub->add_option("--data,-d", cmd->data, "The request body: a file, or - for stdin")->required();
+    sub->add_option("--data", cmd->data, "The request body: a file, or - for stdin")->required();
     sub->add_option("--deployment", cmd->deployment, "Score this deployment (azureml-model-deployment), not the traffic split");
     sub->add_option("--resource-group,-g", cmd->resource_group, "The endpoint's resource group (instead of a stack)");
     sub->add_option("--workspace,-w", cmd->workspace, "The endpoint's workspace (instead of a stack)");
