@@ -143,11 +143,11 @@ TEST_CASE("converge binary: apply the endpoint estate, plan empty, score it; key
         stack.write(e.path().filename().string(), converge::testing::slurp(e.path()));
     }
     const auto applied = stack.converge("apply --auto-approve");
-    REQUIRE_MESSAGE(applied.code == 0, applied.out + applied.err);
+    REQUIRE_MESSAGE(applied.code == 0, (applied.out + applied.err));
     CHECK(applied.out.find("Smoke test: OnlineEndpoint/churn-endpoint is scored after apply (expects HTTP 200 and a "
                            "value at $[1]).") != std::string::npos);
     const auto plan = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(plan.code == 0, plan.out + plan.err);
+    CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
     CHECK(plan.out.find("Smoke test") == std::string::npos);
 
     std::ofstream(stack.root() / "request.json") << R"({"data": [[1, 2], [3, 4]]})";
