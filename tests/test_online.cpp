@@ -216,7 +216,7 @@ TEST_CASE("a deployment that takes traffic is deleted after the traffic moves, o
     plan.changes.push_back(change(ep, Action::update, {{"/properties/traffic/green", Json(10), Json(0)}}));
     plan.changes.push_back(change(green, Action::remove));
     CHECK(order_of(build_step_graph(plan, d, observed)) == "update OnlineEndpoint/ep\n"
-                                                           "remove OnlineDeployment/green <- OnlineEndpoint/ep\n"
+                                                           "delete OnlineDeployment/green <- OnlineEndpoint/ep\n"
                                                            "update SmokeTest/ep <- OnlineEndpoint/ep\n");
     // destroy: the endpoint first (Azure deletes its deployments with it), the deployment's
     // DELETE then finds it gone; a deployment without traffic goes first, as usual.
@@ -226,9 +226,9 @@ TEST_CASE("a deployment that takes traffic is deleted after the traffic moves, o
     destroy.changes.push_back(change(ep, Action::remove));
     observed.resources[ep.id] = observed_endpoint(0, 100);
     CHECK(order_of(build_step_graph(destroy, DesiredSet{}, observed)) ==
-          "remove OnlineDeployment/green <- OnlineEndpoint/ep\n"
-          "remove OnlineDeployment/blue\n"
-          "remove OnlineEndpoint/ep <- OnlineDeployment/blue\n");
+          "delete OnlineDeployment/green <- OnlineEndpoint/ep\n"
+          "delete OnlineDeployment/blue\n"
+          "delete OnlineEndpoint/ep <- OnlineDeployment/blue\n");
 }
 
 TEST_CASE("a smoke test's answer is checked: status, then the value at its JSON path") {
