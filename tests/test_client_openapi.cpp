@@ -70,8 +70,8 @@ private:
 std::string kind_of(const std::string& url) {
     const std::string p = to_lower(url_path_and_query(url).substr(0, url_path_and_query(url).find('?')));
     auto has = [&](const char* s) { return p.find(s) != std::string::npos; };
-    if (has("/oauth2/")) {
-        return "";
+    if (has("/oauth2/") || p.starts_with("/inference/")) {
+        return "";  // tokens; an online endpoint's scoring call (data plane, not an ARM operation)
     }
     if (has("/microsoft.machinelearningservices/workspaces")) {
         if (has("/onlineendpoints")) {
