@@ -70,10 +70,13 @@ private:
 std::string kind_of(const std::string& url) {
     const std::string p = to_lower(url_path_and_query(url).substr(0, url_path_and_query(url).find('?')));
     auto has = [&](const char* s) { return p.find(s) != std::string::npos; };
-    if (has("/oauth2/")) {
-        return "";
+    if (has("/oauth2/") || p.starts_with("/inference/")) {
+        return "";  // tokens; an online endpoint's scoring call (data plane, not an ARM operation)
     }
     if (has("/microsoft.machinelearningservices/workspaces")) {
+        if (has("/onlineendpoints")) {
+            return has("/deployments") ? "OnlineDeployment" : "OnlineEndpoint";
+        }
         if (has("/computes")) {
             return has("/computes/ci-") ? "Compute (ComputeInstance)" : has("/computes/") ? "Compute (AmlCompute)" : "Compute";
         }
@@ -145,9 +148,10 @@ void check_all(const std::vector<Sent>& sent, Report& report) {
     }
 }
 
-std::map<std::string, std::string> example_files(const std::vector<std::pair<std::string, std::string>>& edits) {
+std::map<std::string, std::string> example_files(const std::vector<std::pair<std::string, std::string>>& edits,
+                                                 const std::string& estate = "examples") {
     std::map<std::string, std::string> files;
-    for (const auto& e : std::filesystem::directory_iterator(std::string(CONVERGE_SOURCE_DIR) + "/manifests/examples")) {
+    for (const auto& e : std::filesystem::directory_iterator(std::string(CONVERGE_SOURCE_DIR) + "/manifests/" + estate)) {
         std::ifstream in(e.path());
         std::stringstream text;
         text << in.rdbuf();
@@ -157,8 +161,9 @@ std::map<std::string, std::string> example_files(const std::vector<std::pair<std
     return files;
 }
 
-DesiredSet load_examples(E2e& e2e, const std::vector<std::pair<std::string, std::string>>& edits = {}) {
-    auto files = example_files(edits);
+DesiredSet load_examples(E2e& e2e, const std::vector<std::pair<std::string, std::string>>& edits = {},
+                         const std::string& estate = "examples") {
+    auto files = example_files(edits, estate);
     const std::string config = files.at("converge.yaml");
     files.erase("converge.yaml");
     auto loaded = e2e.load(files, config);
@@ -241,6 +246,48 @@ TEST_CASE("every request converge sends for every kind conforms to the official 
         CHECK_MESSAGE(seen("create", kind, {"GET"}) + seen("create", "Compute", {"GET"}) > 0, kind << " was not read");
     }
     CHECK_MESSAGE(seen("create", "Model container", {"PUT"}) > 0, "the model container was not created");
+}
+
+TEST_CASE("every request for online endpoints and deployments conforms to the official OpenAPI files") {
+    if (!OpenApiChecker::shared().available()) {
+        MESSAGE("SKIPPED: no OpenAPI files under " << converge::test::spec_dir() << " (set CONVERGE_SHARED)");
+        return;
+    }
+    RecordingTransport* recorder = nullptr;
+    E2e e2e(converge::testing::fast_emulator(), [&](std::shared_ptr<Transport> inner) {
+        auto made = std::make_shared<RecordingTransport>(std::move(inner));
+        recorder = made.get();
+        return made;
+    });
+    std::map<std::string, Report> phases;
+    const DesiredSet desired = load_examples(e2e, {}, "mlops-endpoint");
+    require_applied(e2e.apply(desired));
+    check_all(recorder->take(), phases["create"]);
+    // Traffic (a PUT of the endpoint), tags (PATCH of both), a deployment's instance count (PATCH).
+    const DesiredSet changed = load_examples(e2e, {{"environment: demo", "environment: staging"},
+                                                  {"blue: 90\n      green: 10", "blue: 50\n      green: 50"},
+                                                  {"capacity: 1\n  properties:\n    endpointComputeType: Managed\n    model: ${ref:Model/churn@2}",
+                                                   "capacity: 2\n  properties:\n    endpointComputeType: Managed\n    model: ${ref:Model/churn@2}"}},
+                                             "mlops-endpoint");
+    require_applied(e2e.apply(changed));
+    check_all(recorder->take(), phases["update"]);
+    require_applied(e2e.apply(changed, PlanOptions{true, true}));
+    check_all(recorder->take(), phases["destroy"]);
+    for (const auto& [phase, report] : phases) {
+        std::string all;
+        for (const auto& v : report.violations) {
+            all += v + "\n";
+        }
+        CHECK_MESSAGE(report.violations.empty(), phase << ":\n" << all);
+    }
+    for (const char* kind : {"OnlineEndpoint", "OnlineDeployment"}) {
+        CHECK_MESSAGE(phases["create"].seen[std::string(kind) + " PUT"] > 0, kind);
+        CHECK_MESSAGE(phases["destroy"].seen[std::string(kind) + " DELETE"] > 0, kind);
+    }
+    // The endpoint's tags and traffic change together (a PUT); the deployments' tags and capacity (PATCH).
+    CHECK(phases["update"].seen["OnlineEndpoint PUT"] > 0);
+    CHECK(phases["update"].seen["OnlineDeployment PATCH"] == 2);
+    CHECK(phases["create"].seen["OnlineEndpoint POST"] == 1);  // the smoke test's listKeys
 }
 
 }  // TEST_SUITE

@@ -158,6 +158,12 @@ TEST_SUITE("emulator-ml") {
         CHECK(traffic->status == 200);
         CHECK(e.put(ep + k_ml, Json{{"location", "westeurope"}, {"properties", {{"authMode", "Key"}, {"traffic", {{"green", 100}}}}}})
                   ->status == 400);
+        // Weights sum to 0 or 100; mirrored traffic to at most 50 (mfe.json OnlineEndpoint).
+        CHECK(e.put(ep + k_ml, Json{{"location", "westeurope"}, {"properties", {{"authMode", "Key"}, {"traffic", {{"blue", 90}}}}}})
+                  ->status == 400);
+        CHECK(e.put(ep + k_ml, Json{{"location", "westeurope"},
+                                    {"properties", {{"authMode", "Key"}, {"traffic", {{"blue", 100}}}, {"mirrorTraffic", {{"blue", 60}}}}}})
+                  ->status == 400);
 
         httplib::Headers with_key = {{"Authorization", "Bearer " + primary}};
         auto scored = e.client->Post(e.local(scoring), with_key, R"({"data": [[1, 2], [3, 4, 5]]})", "application/json");

@@ -312,4 +312,20 @@ TEST_CASE("the examples validate with no environment") {
     CHECK(cluster->body["properties"]["properties"]["scaleSettings"]["maxNodeCount"] == 4);
 }
 
+TEST_CASE("the endpoint estate validates with no environment") {
+    LoadOptions options;
+    options.paths.push_back(std::string(CONVERGE_SOURCE_DIR) + "/manifests/mlops-endpoint");
+    options.require_environment = false;
+    const auto result = load_manifests(options);
+    CHECK(result.diagnostics.to_string() == "");
+    CHECK(result.desired.resources.size() == 11);
+    const Resource* green = find_suffix(result.desired, "/onlineEndpoints/churn-endpoint/deployments/green");
+    REQUIRE(green);
+    CHECK(green->body["location"] == "westeurope");
+    CHECK(green->body["properties"]["model"].get<std::string>().ends_with("/models/churn/versions/2"));
+    const Resource* endpoint = find_suffix(result.desired, "/onlineEndpoints/churn-endpoint");
+    REQUIRE(endpoint);
+    CHECK(endpoint->smoke_test["jsonPath"] == "$[1]");
+}
+
 }  // TEST_SUITE

@@ -11,18 +11,17 @@ using namespace converge;
 
 namespace {
 
-LoadResult load_examples() {
+LoadResult load_examples(const std::string& estate = "examples") {
     LoadOptions options;
-    options.paths = {std::string(CONVERGE_SOURCE_DIR) + "/manifests/examples"};
+    options.paths = {std::string(CONVERGE_SOURCE_DIR) + "/manifests/" + estate};
     options.require_environment = false;
     return load_manifests(options);
 }
 
-}  // namespace
-
-TEST_SUITE("plan_examples") {
-TEST_CASE("manifests/examples from nothing: creates in dependency order, then a no-op once they exist") {
-    const auto loaded = load_examples();
+// From nothing: creates in dependency order, then a no-op once they exist.
+void check_from_nothing(const std::string& estate) {
+    CAPTURE(estate);
+    const auto loaded = load_examples(estate);
     REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
     const auto first = build_plan(loaded.desired, ObservedState{}, {});
     REQUIRE_MESSAGE(first.ok(), first.diagnostics.to_string());
@@ -55,5 +54,16 @@ TEST_CASE("manifests/examples from nothing: creates in dependency order, then a 
             CHECK(saved.find(secret) == std::string::npos);
         }
     }
+}
+
+}  // namespace
+
+TEST_SUITE("plan_examples") {
+TEST_CASE("manifests/examples from nothing: creates in dependency order, then a no-op once they exist") {
+    check_from_nothing("examples");
+}
+
+TEST_CASE("manifests/mlops-endpoint from nothing: creates in dependency order, then a no-op once they exist") {
+    check_from_nothing("mlops-endpoint");
 }
 }

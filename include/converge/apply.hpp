@@ -33,11 +33,23 @@ struct ApplyOptions {
 enum class StepStatus { pending, running, succeeded, failed, skipped, not_started };
 
 /// One unit of work: a change, or half of a replace ("delete" then "create").
+/// Which part of an OnlineEndpoint's write a step sends (docs/kinds.md "Online endpoints").
+enum class TrafficPart {
+    all,      ///< the whole desired body (every other kind)
+    without,  ///< the body with the traffic as it was (none for a create): its deployments come next
+    traffic,  ///< the whole body again, once the deployments its traffic names have converged
+};
+
+/// Step::kind of an OnlineEndpoint's smoke test (its `smokeTest:`): a scoring call once the
+/// endpoint and the deployments this apply writes have converged; it fails when the answer differs.
+inline constexpr const char* k_smoke_test_kind = "SmokeTest";
+
 struct Step {
     ResourceId id;
     std::string kind;
     Action action = Action::noop;  ///< create, update or remove (a replace is two steps)
     bool part_of_replace = false;
+    TrafficPart traffic = TrafficPart::all;
     StepStatus status = StepStatus::pending;
     std::string message;  ///< the error for failed, the failed dependency for skipped
     std::chrono::milliseconds elapsed{0};
@@ -80,6 +92,11 @@ struct StepGraph {
 /// workspace is unchanged waits for the group's update), a replace's create for its delete, and
 /// a delete of P for the deletes of everything whose change depends on P.
 StepGraph build_step_graph(const Plan& plan);
+/// The same, with an OnlineEndpoint's traffic written after the deployments it names: an
+/// endpoint write whose traffic names a deployment this plan writes becomes two steps (the body
+/// with the traffic as observed, then the whole body once those deployments have converged), and
+/// a deployment's delete waits for the endpoint's write that takes its traffic away.
+StepGraph build_step_graph(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
 
 /// Replaces the `${ref:Kind/name:field}` occurrences of `ref` in `text` with `value`; a text
 /// that is exactly one ref becomes the value itself (which may be a number or an object).

@@ -40,6 +40,21 @@ struct WriteRequest {
     Query query;
 };
 
+/// A data-plane request (an online endpoint's scoring call): an absolute URL and the caller's
+/// own headers; no ARM token is added.
+struct DataRequest {
+    std::string method = "POST";
+    std::string url;
+    std::map<std::string, std::string> headers;
+    std::string body;
+};
+
+/// Its answer, whatever the status.
+struct DataResponse {
+    int status = 0;
+    std::string body;
+};
+
 /// ARM reads and writes on paths such as "/subscriptions/s/resourceGroups/rg"; must be thread-safe.
 class ArmApi {
 public:
@@ -55,6 +70,12 @@ public:
     /// is terminal (Failed/Canceled is an error with the service's message); a DELETE ends
     /// when the resource is gone (an absent resource is success, with a null body).
     virtual ApiResult<std::unique_ptr<Operation>> begin(const WriteRequest& request) = 0;
+    /// Sends a data-plane request (retried like any POST that is not idempotent: never on 5xx);
+    /// an error only when no HTTP answer came.
+    virtual ApiResult<DataResponse> send_data(const DataRequest& request) {
+        (void)request;
+        return tl::unexpected(make_api_error("NotSupported", "this API sends no data-plane requests"));
+    }
 };
 
 }  // namespace converge

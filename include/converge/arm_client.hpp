@@ -40,6 +40,7 @@ struct CallOptions {
     std::vector<std::pair<std::string, std::string>> query;  ///< extra query parameters
     HttpHeaders headers;          ///< extra headers (If-Match, ...)
     std::string audience;         ///< token audience; empty = ARM's (options().arm_audience)
+    bool token = true;            ///< false: no bearer token (the caller's own Authorization header)
     bool idempotent = false;      ///< POST only: safe to retry on 5xx/timeouts
     bool wait = true;             ///< false: return the initial response, do not poll
     FinalStateVia final_state_via = FinalStateVia::automatic;
@@ -225,7 +226,8 @@ public:
 private:
     struct Counters;
     ApiResult<HttpResponse> execute(HttpRequest request, const CallOptions& options, bool poll);
-    tl::expected<void, ApiError> authorize(HttpRequest& request, const std::string& audience, std::string& token);
+    tl::expected<void, ApiError> authorize(HttpRequest& request, const std::string& audience, std::string& token,
+                                           bool add_token = true);
     void warn_foreign_host(const HttpRequest& request, const std::string& audience);
     ApiError unauthorized_error(const HttpRequest& request, const HttpResponse& response, const std::string& audience,
                                 const std::string& token) const;

@@ -17,6 +17,7 @@ public:
     ApiResult<std::vector<Json>> list(const std::string& path, const std::string& api_version,
                                       const Query& query) override;
     ApiResult<std::unique_ptr<Operation>> begin(const WriteRequest& request) override;
+    ApiResult<DataResponse> send_data(const DataRequest& request) override;
 
     ArmClient& client() { return *m_client; }
 

@@ -18,6 +18,7 @@ enum class Parent {
     resource_group,  ///< StorageAccount, KeyVault, ..., Workspace, ArmResource
     workspace,       ///< Compute
     model,           ///< Model (a version under workspaces/{w}/models/{name})
+    online_endpoint, ///< OnlineDeployment (under workspaces/{w}/onlineEndpoints/{e}: metadata.endpoint)
 };
 
 /// How an in-place update is sent.
@@ -37,8 +38,9 @@ enum class TagsAt {
 
 /// How observe lists a kind's resources below a scope the stack uses, to find the ones the stack
 /// owns but the manifests no longer name (--prune, destroy). The scope is the resource group
-/// for Parent::resource_group, the workspace for Parent::workspace and Parent::model; a
-/// Parent::subscription kind is never listed that way (a resource group is never an orphan).
+/// for Parent::resource_group, the workspace for Parent::workspace, Parent::model and
+/// Parent::online_endpoint; a Parent::subscription kind is never listed that way (a resource
+/// group is never an orphan).
 struct KindCollection {
     /// Path segments below the scope's id, one list each; every next list is taken below each
     /// item of the one before: {"computes"}; {"models", "versions"} lists the containers and
@@ -94,7 +96,7 @@ const KindInfo* find_kind_by_type(std::string_view arm_type);
 /// Every kind name, for "did you mean".
 std::vector<std::string> kind_names();
 /// The ARM type of the scope a kind's collection hangs below (KindCollection): the resource group
-/// type for Parent::resource_group, the workspace type for Parent::workspace and Parent::model,
+/// type for Parent::resource_group, the workspace type for the kinds below a workspace,
 /// empty for Parent::subscription.
 std::string_view scope_type(Parent parent);
 

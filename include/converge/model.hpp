@@ -96,6 +96,9 @@ struct Resource {
     /// metadata.adopt: when the resource exists without converge's ownership tags, this stack
     /// takes it over (docs/apply.md "Ownership").
     bool adopt = false;
+    /// OnlineEndpoint `smokeTest:` (request, expectedStatus, jsonPath, expectedValue): a scoring
+    /// call apply makes once the endpoint and its traffic have converged; null when none.
+    Json smoke_test;
 
     /// Where the field at `pointer` was written; the document's `kind:` line when unknown.
     Location field_location(std::string_view pointer) const {

@@ -27,7 +27,7 @@ public:
              const ApplyOptions& options, ApplyObserver* observer)
         : m_plan(plan), m_desired(desired), m_observed(observed), m_options(options), m_observer(observer),
           m_clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-          m_tasks(api, desired.stack), m_graph(build_step_graph(plan)) {
+          m_api(api), m_tasks(api, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
         const std::size_t n = m_graph.steps.size();
         m_blockers.resize(n);
         m_dependents.resize(n);
@@ -144,12 +144,19 @@ private:
         const Resource* desired = m_desired.find(step.id);
         run.path = step.id.str();
         run.api_version = api_version_for(step, desired);
+        if (step.kind == k_smoke_test_kind && desired != nullptr) {
+            phase("running the smoke test");
+            return detail::TaskOutcome::done(detail::run_smoke_test(m_api, *desired, run.api_version));
+        }
         if (step.action == Action::remove || step.kind == k_model_container_kind || desired == nullptr) {
             return m_tasks.start(step, detail::WriteInput{desired, nullptr}, run, phase);
         }
         auto resolved = resolve_deferred(*desired);
         if (!resolved) {
             return detail::TaskOutcome::done(tl::unexpected(resolved.error()));
+        }
+        if (step.traffic == TrafficPart::without) {
+            detail::keep_observed_traffic(resolved->body, step.action == Action::create ? nullptr : m_observed.find(step.id));
         }
         return m_tasks.start(step, detail::WriteInput{&*resolved, &change_for(step)}, run, phase);
     }
@@ -160,7 +167,7 @@ private:
         --m_unfinished;
         if (outcome) {
             step.status = StepStatus::succeeded;
-            if (step.action != Action::remove) {
+            if (step.action != Action::remove && step.kind != k_smoke_test_kind) {
                 m_finals[step.id] = std::move(*outcome);
             }
             for (std::size_t d : m_dependents[i]) {
@@ -257,6 +264,7 @@ private:
     const ApplyOptions& m_options;
     ApplyObserver* m_observer;
     std::shared_ptr<Clock> m_clock;
+    ArmApi& m_api;
     detail::StepTasks m_tasks;
     StepGraph m_graph;
     std::vector<std::size_t> m_blockers;

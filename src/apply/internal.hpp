@@ -39,6 +39,13 @@ struct WriteInput {
     const Change* change = nullptr;
 };
 
+/// An OnlineEndpoint body whose traffic waits for its deployments: traffic and mirrorTraffic
+/// as `observed` has them (removed when null: a new endpoint has no deployments yet).
+void keep_observed_traffic(Json& body, const Json* observed);
+
+/// Runs an OnlineEndpoint's smokeTest (score.hpp); an error naming what differed.
+ApiResult<Json> run_smoke_test(ArmApi& api, const Resource& endpoint, const std::string& api_version);
+
 /// The requests of a step: start() sends its write, resume() its next poll. Whether the
 /// write is done and how it ended is its Operation's to say; a step only polls it.
 class StepTasks {

@@ -39,6 +39,15 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
         phase("creating");
         return send(step, std::move(create), run, phase);
     }
+    if (step.traffic == TrafficPart::traffic) {
+        // The whole body again, its traffic now naming deployments that have converged: a PUT
+        // (the endpoint's PATCH takes only tags and identity).
+        WriteRequest request = create_request(*input.resource);
+        secrets::stamp(request.body, *input.resource, m_stack, true);
+        applied::stamp(request.body, *input.resource, true);
+        phase("writing traffic (PUT)");
+        return send(step, std::move(request), run, phase);
+    }
     static const Change k_no_change;
     WriteRequest request = change_request(*input.resource, input.change ? *input.change : k_no_change);
     secrets::stamp(request.body, *input.resource, m_stack, request.verb == Verb::put);

@@ -36,4 +36,17 @@ ApiResult<std::unique_ptr<Operation>> ArmClientApi::begin(const WriteRequest& re
     return std::unique_ptr<Operation>(std::move(*started));
 }
 
+ApiResult<DataResponse> ArmClientApi::send_data(const DataRequest& request) {
+    CallOptions options;
+    options.token = false;  // the request carries its own key or token
+    for (const auto& [name, value] : request.headers) {
+        options.headers.set(name, value);
+    }
+    auto response = m_client->send(request.method, request.url, "", request.body, options);
+    if (!response) {
+        return tl::unexpected(response.error());
+    }
+    return DataResponse{response->status, response->body};
+}
+
 }  // namespace converge

@@ -219,7 +219,7 @@ ApiError ArmClient::make_error(const HttpRequest& request, const HttpResponse& r
 }
 
 tl::expected<void, ApiError> ArmClient::authorize(HttpRequest& request, const std::string& audience,
-                                                  std::string& token) {
+                                                  std::string& token, bool add_token) {
     token.clear();
     const std::string origin = url_origin(request.url);
     if (origin.starts_with("http://")) {
@@ -235,6 +235,9 @@ tl::expected<void, ApiError> ArmClient::authorize(HttpRequest& request, const st
             error.message = "refusing an https -> http downgrade: the ARM endpoint is https, this URL is plain http";
             return tl::unexpected(error);
         }
+    }
+    if (!add_token) {
+        return {};  // the caller's own Authorization (a scoring key): the URL checks above still hold
     }
     if (!token_belongs_to(m_options, request.url, audience)) {
         // Not a host this token belongs to: the request goes, the token does not.
@@ -344,7 +347,7 @@ ApiResult<HttpResponse> ArmClient::execute(HttpRequest request, const CallOption
     for (int attempt = 1;; ++attempt) {
         const auto paced = arm ? m_pacer->acquire(subscription, cls) : Clock::Duration::zero();
         std::string token;
-        if (auto ok = authorize(request, audience, token); !ok) {
+        if (auto ok = authorize(request, audience, token, options.token); !ok) {
             return tl::unexpected(ok.error());
         }
         HttpResponse response =

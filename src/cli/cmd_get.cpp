@@ -34,16 +34,6 @@ const std::vector<KindInfo>& extra_kinds() {
          .tracked = false,
          .collection = {.path = {"models"}},
          .tags = TagsAt::properties},
-        {.name = "OnlineEndpoint",
-         .arm_type = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-         .api_version = "2025-12-01",
-         .parent = Parent::workspace,
-         .collection = {.path = {"onlineEndpoints"}}},
-        {.name = "OnlineDeployment",
-         .arm_type = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
-         .api_version = "2025-12-01",
-         .parent = Parent::workspace,
-         .collection = {.path = {"onlineEndpoints", "deployments"}}},
     };
     return kinds;
 }
@@ -124,7 +114,8 @@ std::string cell(const Json& body, std::initializer_list<const char*> path) {
 }
 
 std::string table_of(const KindInfo& kind, const std::vector<DiscoveredResource>& items, bool show_group) {
-    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model;
+    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model ||
+                              kind.parent == Parent::online_endpoint;
     const bool compute = kind.name == "Compute";
     std::vector<std::string> header = {"NAME"};
     if (kind.parent == Parent::model) {

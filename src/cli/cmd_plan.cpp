@@ -1,3 +1,4 @@
+#include "cli/run_apply.hpp"
 #include "cli/saved_plan_apply.hpp"
 #include "cli/stack.hpp"
 
@@ -132,6 +133,9 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
     }
     const std::string text = render(*planned, cmd.format, global.color_stdout(), cmd.environment);
     std::fputs(text.c_str(), stdout);
+    if (cmd.format == "text") {
+        std::fputs(smoke_test_note(planned->plan, planned->stack->desired(), planned->observed).c_str(), stdout);
+    }
     if (!cmd.out_file.empty()) {
         if (!write_saved_plan(cmd, *planned)) {
             return k_exit_error;

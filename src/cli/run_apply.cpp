@@ -74,10 +74,28 @@ ProgressStyle style_for(const GlobalOptions& global) {
 
 }  // namespace
 
+std::string smoke_test_note(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
+    std::string out;
+    for (const auto& step : build_step_graph(plan, desired, observed).steps) {
+        if (step.kind != k_smoke_test_kind) {
+            continue;
+        }
+        const Resource* r = desired.find(step.id);
+        const int status = r == nullptr ? 200 : r->smoke_test.value("expectedStatus", 200);
+        out += "Smoke test: " + resource_label("OnlineEndpoint", step.id) + " is scored after apply (expects HTTP " +
+               std::to_string(status) + (r != nullptr && r->smoke_test.contains("jsonPath")
+                                             ? " and a value at " + r->smoke_test.value("jsonPath", "")
+                                             : std::string()) +
+               ").\n";
+    }
+    return out;
+}
+
 int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,
                       const GlobalOptions& global) {
     if (global.log_format != "json") {
         std::fputs(render_text(plan, TextOptions{global.color_stdout()}).c_str(), stdout);
+        std::fputs(smoke_test_note(plan, options.desired ? *options.desired : stack.desired(), observed).c_str(), stdout);
     }
     if (!plan.has_changes()) {
         return k_exit_ok;

@@ -11,6 +11,10 @@ struct ExecuteOptions {
     const DesiredSet* desired = nullptr;  ///< what the plan's changes send; nullptr = the stack's manifests
 };
 
+/// The lines that say which OnlineEndpoint smoke tests apply will run after the plan's writes
+/// ("" when none): "Smoke test: OnlineEndpoint/ep runs after apply (expects HTTP 200)."
+std::string smoke_test_note(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
+
 /// Prints the plan, asks for "yes" on a TTY (refuses without one unless auto_approve),
 /// applies it with progress and SIGINT/SIGTERM handling; returns the exit code.
 int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,

@@ -126,7 +126,6 @@ bool arm_type_of(Pending& p, Diagnostics& diagnostics) {
 }
 
 constexpr std::string_view k_workspaces = "Microsoft.MachineLearningServices/workspaces";
-constexpr std::string_view k_computes = "Microsoft.MachineLearningServices/workspaces/computes";
 constexpr std::string_view k_model_versions = "Microsoft.MachineLearningServices/workspaces/models/versions";
 
 /// The id of a resource of `type` (k_workspaces and one level per name) below workspace `ws`.
@@ -214,12 +213,17 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
         }
         subscription = k_placeholder_subscription;
     }
-    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model;
+    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model ||
+                              kind.parent == Parent::online_endpoint;
     if (!in_workspace) {
-        reject(p.doc, "workspace", "applies only to Compute and Model", diagnostics);
+        reject(p.doc, "workspace", "applies only to the kinds in a workspace (Compute, Model, OnlineEndpoint, "
+                                   "OnlineDeployment)", diagnostics);
     }
     if (kind.parent != Parent::model) {
         reject(p.doc, "version", "applies only to Model", diagnostics);
+    }
+    if (kind.parent != Parent::online_endpoint) {
+        reject(p.doc, "endpoint", "applies only to OnlineDeployment", diagnostics);
     }
     if (kind.parent == Parent::subscription) {
         reject(p.doc, "resourceGroup", "does not apply to a ResourceGroup (its name is the group)", diagnostics);
@@ -247,7 +251,19 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
             }
             identity.scope = ws;
             if (kind.parent == Parent::workspace) {
-                identity.id = in_workspace_id(subscription, group, ws, k_computes, {*name});
+                identity.id = in_workspace_id(subscription, group, ws, p.arm_type, {*name});
+            } else if (kind.parent == Parent::online_endpoint) {
+                const std::string* endpoint = string_at(p.doc.root, "metadata", "endpoint");
+                if (endpoint == nullptr) {
+                    if (!mistyped(p.doc, "endpoint")) {
+                        diagnostics.error(p.doc.key_at("/metadata"),
+                                          "missing required field \"endpoint\" in metadata (the OnlineEndpoint "
+                                          "this deployment belongs to)");
+                    }
+                    return p;
+                }
+                identity.scope = *endpoint;
+                identity.id = in_workspace_id(subscription, group, ws, p.arm_type, {*endpoint, *name});
             } else {
                 const std::string* version = string_at(p.doc.root, "metadata", "version");
                 if (version == nullptr && mistyped(p.doc, "version")) {

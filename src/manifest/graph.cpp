@@ -172,8 +172,9 @@ void default_location(Resource& r, const DesiredSet& desired, const Enclosing& u
     if (!r.kind->tracked || r.kind->name == "ArmResource" || r.body.contains("location")) {
         return;
     }
-    // A compute lives where its workspace is (the service forces it for compute instances).
-    if (r.kind->parent == Parent::workspace) {
+    // A compute lives where its workspace is (the service forces it for compute instances), a
+    // deployment where its endpoint is.
+    if (r.kind->parent == Parent::workspace || r.kind->parent == Parent::online_endpoint) {
         if (up.at != Index::k_npos && up.immediate) {
             const Json& body = desired.resources[up.at].body;
             if (body.contains("location") && body["location"].is_string()) {

@@ -173,6 +173,9 @@ void fill(Resource& r, Pending& p, const Identity& identity) {
     const auto protect = metadata.find("protect");
     // A non-boolean is a schema error already reported: not protected, and no exception.
     r.protect = protect != metadata.end() && protect->is_boolean() && protect->get<bool>();
+    if (const auto test = p.doc.root.find("smokeTest"); test != p.doc.root.end() && test->is_object()) {
+        r.smoke_test = *test;
+    }
     const auto adopt = metadata.find("adopt");
     r.adopt = adopt != metadata.end() && adopt->is_boolean() && adopt->get<bool>();
     // docs/sync.md "Ignore rules": the resource's own, then the stack's for every kind and for its kind.
@@ -219,6 +222,11 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     }
     schema::validate_document(p.doc, p.kind, p.found.sensitive, diagnostics);
     if (const auto spec = root.find("spec"); !p.identity || spec == root.end() || !spec->is_object()) {
+        return std::nullopt;
+    }
+    if (root.contains("smokeTest") && p.kind->name != "OnlineEndpoint") {
+        diagnostics.error(p.doc.key_at("/smokeTest"),
+                          fmt::format("smokeTest applies only to OnlineEndpoint, not {}", p.kind->name));
         return std::nullopt;
     }
     Resource r;

@@ -189,6 +189,47 @@ const std::vector<KindInfo>& registry() {
                             "/properties/jobName", "/properties/isAnonymous"},
             .case_insensitive = {"/properties/modelType"},
         },
+        {
+            .name = "OnlineEndpoint",
+            .arm_type = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            .api_version = "2025-12-01",
+            .parent = Parent::workspace,
+            .collection = {.path = {"onlineEndpoints"}},
+            .update_verb = UpdateVerb::patch,
+            // 2025-12-01 OnlineEndpoints_Update: PartialMinimalTrackedResourceWithIdentity. A
+            // traffic change is a PUT of the whole body (apply: after the deployments it names).
+            .patchable = {"/tags", "/identity"},
+            .read_only = with_envelope({"/properties/scoringUri", "/properties/swaggerUri"}),
+            .create_only = {"/location", "/kind"},
+            // EndpointAuthKeys: x-ms-secret, x-ms-mutability create; always returned as null.
+            .secret = {"/properties/keys/primaryKey", "/properties/keys/secondaryKey"},
+            .case_insensitive = {"/location", "/properties/authMode", "/properties/publicNetworkAccess",
+                                 "/identity/type", "/properties/compute"},
+        },
+        {
+            .name = "OnlineDeployment",
+            .arm_type = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+            .api_version = "2025-12-01",
+            .parent = Parent::online_endpoint,
+            .collection = {.path = {"onlineEndpoints", "deployments"}},
+            .update_verb = UpdateVerb::patch,
+            // 2025-12-01 OnlineDeployments_Update: PartialMinimalTrackedResourceWithSku.
+            .patchable = {"/tags", "/sku"},
+            .read_only = with_envelope({}),
+            // x-ms-mutability create,read (OnlineDeployment, CodeConfiguration).
+            .create_only = {"/location", "/kind", "/properties/endpointComputeType", "/properties/instanceType",
+                            "/properties/codeConfiguration/codeId", "/properties/codeConfiguration/scoringScript"},
+            .durations = {"/properties/livenessProbe/initialDelay", "/properties/livenessProbe/period",
+                          "/properties/livenessProbe/timeout", "/properties/readinessProbe/initialDelay",
+                          "/properties/readinessProbe/period", "/properties/readinessProbe/timeout",
+                          "/properties/startupProbe/initialDelay", "/properties/startupProbe/period",
+                          "/properties/startupProbe/timeout", "/properties/requestSettings/maxQueueWait",
+                          "/properties/requestSettings/requestTimeout", "/properties/scaleSettings/pollingInterval"},
+            .case_insensitive = {"/location", "/properties/endpointComputeType", "/properties/instanceType",
+                                 "/properties/scaleSettings/scaleType", "/properties/egressPublicNetworkAccess",
+                                 "/properties/model", "/properties/environmentId", "/sku/name", "/sku/tier"},
+            .dependencies = {"/properties/model", "/properties/environmentId"},
+        },
     };
     return kinds;
 }
@@ -220,7 +261,8 @@ std::string_view scope_type(Parent parent) {
     case Parent::subscription: return {};
     case Parent::resource_group: return find_kind("ResourceGroup")->arm_type;
     case Parent::workspace:
-    case Parent::model: return find_kind("Workspace")->arm_type;
+    case Parent::model:
+    case Parent::online_endpoint: return find_kind("Workspace")->arm_type;
     }
     return {};
 }

@@ -249,7 +249,8 @@ ApiResult<std::vector<DiscoveredResource>> discover(ArmApi& api, const DiscoverS
     }
     ListScope below{scope.subscription, scope.resource_group, scope.workspace, {}, scope.parallelism};
     for (const auto& kind : all_kinds()) {
-        if (kind.parent == Parent::workspace || kind.parent == Parent::model) {
+        if (kind.parent == Parent::workspace || kind.parent == Parent::model ||
+            kind.parent == Parent::online_endpoint) {
             auto items = list_kind(api, kind, below);
             if (!items) {
                 return tl::unexpected(items.error());

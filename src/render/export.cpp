@@ -198,7 +198,8 @@ struct Doc {
     const KindInfo* kind = nullptr;
     std::string name;       // metadata.name
     std::string version;    // Model
-    std::string workspace;  // Compute, Model
+    std::string endpoint;   // OnlineDeployment
+    std::string workspace;  // the kinds in a workspace
     std::string label;      // Compute/cpu
     Json spec;
     std::vector<ExportedSecret> secrets;
@@ -292,6 +293,10 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         } else if (f.kind->parent == Parent::workspace) {
             d.name = f.id.name();
             d.workspace = f.id.parent().name();
+        } else if (f.kind->parent == Parent::online_endpoint) {
+            d.name = f.id.name();
+            d.endpoint = f.id.parent().name();
+            d.workspace = f.id.parent().parent().name();
         } else if (f.kind->name == "ArmResource") {
             // One name segment per type level: "vnet/default".
             const std::string& s = f.id.str();
@@ -550,6 +555,9 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         Json metadata = {{"name", d.name}};
         if (!d.version.empty()) {
             metadata["version"] = d.version;
+        }
+        if (!d.endpoint.empty()) {
+            metadata["endpoint"] = d.endpoint;
         }
         if (!d.workspace.empty() && !iequals(d.workspace, default_workspace)) {
             metadata["workspace"] = d.workspace;

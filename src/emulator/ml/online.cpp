@@ -66,6 +66,11 @@ std::optional<ArmError> check_traffic(WriteContext& w) {
         if (std::string(field) == "traffic" && total != 0 && total != 100) {
             return ArmError{400, "BadRequest", "Traffic values must add up to 0 or 100.", "properties.traffic"};
         }
+        // mfe.json OnlineEndpoint.mirrorTraffic: "Traffic values need to sum to utmost 50."
+        if (std::string(field) == "mirrorTraffic" && total > 50) {
+            return ArmError{400, "BadRequest", "Mirror traffic values must add up to at most 50.",
+                            "properties.mirrorTraffic"};
+        }
     }
     return std::nullopt;
 }
@@ -101,6 +106,21 @@ std::optional<ArmError> refuse_deleting_live_deployment(Context& ctx, const Reco
     return std::nullopt;
 }
 
+// The scoring URIs name the address the emulator serves at now: the CLI's embedded emulator
+// keeps its state on disk but listens on a new port each run, while Azure's URIs stay valid.
+void current_scoring_uris(const Context& ctx, const Record& record, Json& out) {
+    (void)record;
+    if (!out.contains("properties") || !out["properties"].is_object()) {
+        return;
+    }
+    for (const char* field : {"scoringUri", "swaggerUri"}) {
+        const std::string uri = out["properties"].value(field, "");
+        if (const auto at = uri.find("/inference/"); at != std::string::npos) {
+            out["properties"][field] = ctx.base_url() + uri.substr(at);
+        }
+    }
+}
+
 TypeBehaviour online_type(const std::string& type) {
     TypeBehaviour t;
     t.type = type;
@@ -129,6 +149,7 @@ void install_online_endpoints(Registry& r) {
     TypeBehaviour endpoint = online_type(k_endpoint_type);
     endpoint.validate.push_back(check_traffic);
     endpoint.server_fields.push_back(endpoint_keys);
+    endpoint.on_read.push_back(current_scoring_uris);
     add_lro_routes(r, endpoint);
     r.add_type(std::move(endpoint));
     r.add_action(k_endpoint_type, "listKeys", list_endpoint_keys);
