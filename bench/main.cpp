@@ -1,5 +1,6 @@
 // converge_bench: how converge's cost grows with the estate, against the floor and a baseline.
 // Usage and method: docs/benchmarks.md. Prints a table (stdout) and optionally JSON (--json).
+#include "command_phase.hpp"
 #include "cpu_phase.hpp"
 #include "options.hpp"
 #include "remote_phase.hpp"
@@ -49,6 +50,8 @@ int run(bench::Options& options) {
                               {"baseline_in_flight", options.baseline_in_flight},
                               {"page_size", options.page_size},
                               {"models", options.models},
+                              {"command_sizes", options.command_sizes},
+                              {"command_runs", options.command_runs},
                               {"phases", options.only}});
     const bool own_dir = options.workdir.empty();
     if (own_dir) {
@@ -67,6 +70,9 @@ int run(bench::Options& options) {
     }
     if (cpu) {
         cpu();
+    }
+    if (options.only.count("command") != 0U) {
+        bench::run_command_phase(options, report);
     }
     bool soak_ok = true;
     if (options.only.count("soak") != 0U) {
@@ -97,7 +103,7 @@ int run(bench::Options& options) {
 int main(int argc, char** argv) {
     CLI::App app{"converge_bench: plan/apply cost against the floor, CPU and memory at scale"};
     bench::Options options;
-    std::string only = "cpu,apply,plan,sync";
+    std::string only = "cpu,apply,plan,sync,command";
     std::string child_cpu;
     app.add_option("--n", options.n, "resources in the converged estate that is planned")->capture_default_str();
     app.add_option("--apply-n", options.apply_n, "resources applied from empty, then re-applied")
@@ -107,7 +113,16 @@ int main(int argc, char** argv) {
     app.add_option("--cpu-sizes", options.cpu_sizes, "estate sizes for the CPU/memory phase")
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--only", only, "phases to run: cpu,apply,plan,sync (default) and soak")->capture_default_str();
+    app.add_option("--only", only, "phases to run: cpu,apply,plan,sync,command (default) and soak")
+        ->capture_default_str();
+    app.add_option("--command-sizes", options.command_sizes, "command phase: estate sizes planned by `converge plan`")
+        ->delimiter(',')
+        ->capture_default_str();
+    app.add_option("--command-runs", options.command_runs, "command phase: runs per size (median and spread)")
+        ->capture_default_str();
+    app.add_option("--converge", options.converge_paths,
+                   "command phase: converge binaries to run, interleaved (default: the one next to this one)")
+        ->delimiter(',');
     app.add_option("--seed", options.seed, "the emulator's seed (fault decisions, generated ids)")->capture_default_str();
     app.add_option("--soak-n", options.soak_n, "soak: resources applied from empty under faults")
         ->capture_default_str();

@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -112,6 +115,55 @@ converge::Json run_child(const std::vector<std::string>& args) {
         throw std::runtime_error("benchmark child process failed (its stderr is above)");
     }
     return converge::Json::parse(out);
+}
+
+namespace {
+
+std::vector<char*> c_strings(std::vector<std::string>& items) {
+    std::vector<char*> out;
+    for (auto& item : items) {
+        out.push_back(item.data());
+    }
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace
+
+CommandRun run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    int err_pipe[2];
+    if (pipe(err_pipe) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+    std::vector<std::string> args = argv;
+    std::vector<std::string> vars = env;
+    auto c_args = c_strings(args);
+    auto c_env = c_strings(vars);
+    CommandRun run;
+    const auto start = std::chrono::steady_clock::now();
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, args.front().c_str(), &actions, nullptr, c_args.data(), c_env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(err_pipe[1]);
+    if (rc != 0) {
+        close(err_pipe[0]);
+        throw std::runtime_error("cannot start " + args.front());
+    }
+    run.stderr_text = read_all(err_pipe[0]);  // the child's stderr is small: read it to the end
+    close(err_pipe[0]);
+    int status = 0;
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    run.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    run.cpu = sec(usage.ru_utime) + sec(usage.ru_stime);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
 }
 
 }  // namespace bench

@@ -34,4 +34,15 @@ private:
 /// Throws with the child's stderr when it fails.
 converge::Json run_child(const std::vector<std::string>& args);
 
+/// What one run of another program cost, from just before its fork to just after its exit.
+struct CommandRun {
+    double wall = 0;      ///< seconds, fork/exec to exit observed by wait
+    double cpu = 0;       ///< the child's user + system CPU seconds
+    int exit_code = -1;   ///< -1 when it did not exit normally
+    std::string stderr_text;
+};
+
+/// Runs `argv` (argv[0] a path) with exactly `env` as its environment, stdout discarded.
+CommandRun run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
 }  // namespace bench

@@ -25,6 +25,11 @@ struct Options {
     bool models = true;                            ///< model versions in the plan/apply estates
     bool keep = false;                             ///< keep the generated manifests
     std::uint64_t seed = 1;                        ///< the emulator's seed (fault decisions, generated ids)
+    std::vector<std::size_t> command_sizes = {500, 2000};  ///< estates planned by the `converge plan` command
+    int command_runs = 5;                          ///< runs of the command (and in-process plan) per size
+    /// converge binaries the command phase runs, interleaved in the same run (default: the one
+    /// next to converge_bench); a second one compares builds ("before,after").
+    std::vector<std::string> converge_paths;
 
     // The fault soak (--only soak), docs/reliability.md "Fault soak".
     std::size_t soak_n = 300;          ///< resources applied from empty under faults

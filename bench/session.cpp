@@ -6,6 +6,8 @@
 #include "converge/client_factory.hpp"
 #include "converge/resource_id.hpp"
 
+#include <tls_stats.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,9 +81,9 @@ Session::Session(const Options& options, std::size_t n, bool prebuilt) : m_optio
 void Session::load(std::size_t n) {
     m_shape = EstateShape::for_size(n, m_options.models);
     const std::string subscription = m_emulator->credentials().subscription_id;
-    const auto dir = m_options.workdir / fmt::format("estate-{}", n);
-    write_manifests(m_shape, dir, subscription);
-    LoadedEstate loaded = load_estate(dir, subscription);
+    m_dir = m_options.workdir / fmt::format("estate-{}", n);
+    write_manifests(m_shape, m_dir, subscription);
+    LoadedEstate loaded = load_estate(m_dir, subscription);
     if (!loaded.errors.empty()) {
         throw std::runtime_error("the generated estate does not load:\n" + loaded.errors);
     }
@@ -159,6 +161,24 @@ RequestCounts Session::counts() const {
     }
     c.throttled = static_cast<long>(stats.throttled);
     return c;
+}
+
+std::pair<long, long> Session::tls_handshakes() const {
+    const emulator::TlsHandshakes tls = emulator::tls_handshakes(m_emulator->port());
+    return {static_cast<long>(tls.total), static_cast<long>(tls.resumed)};
+}
+
+std::vector<std::string> Session::command_env() const {
+    const auto& c = m_emulator->credentials();
+    std::vector<std::string> env = {
+        "CONVERGE_ARM_ENDPOINT=" + m_emulator->base_url(), "CONVERGE_CA_BUNDLE=" + m_emulator->ca_path(),
+        "AZURE_AUTHORITY_HOST=" + m_emulator->base_url(), "AZURE_TENANT_ID=" + c.tenant_id,
+        "AZURE_CLIENT_ID=" + c.client_id, "AZURE_CLIENT_SECRET=" + c.client_secret,
+        "AZURE_SUBSCRIPTION_ID=" + c.subscription_id, "HOME=" + m_options.workdir.string(), "NO_COLOR=1"};
+    if (const char* path = std::getenv("PATH")) {
+        env.push_back(std::string("PATH=") + path);
+    }
+    return env;
 }
 
 int Session::client_parallelism() const { return converge::ClientOptions{}.parallelism; }

@@ -14,6 +14,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace bench {
 
@@ -56,6 +58,13 @@ public:
     converge::Json describe() const;
     /// The emulator itself (faults, counters), for the soak.
     emulator::Emulator& emulator() { return *m_emulator; }
+    /// TLS handshakes the emulator completed so far, and how many resumed a session.
+    std::pair<long, long> tls_handshakes() const;
+    /// The generated manifests of the estate.
+    const std::filesystem::path& manifest_dir() const { return m_dir; }
+    /// The environment a `converge` process needs to reach this emulator as a user would
+    /// (CONVERGE_ARM_ENDPOINT, CONVERGE_CA_BUNDLE, a service principal in AZURE_*), nothing else.
+    std::vector<std::string> command_env() const;
 
 private:
     void prebuild(const std::filesystem::path& state_dir, std::size_t n);
@@ -66,6 +75,7 @@ private:
     std::unique_ptr<emulator::Emulator> m_emulator;
     EstateShape m_shape;
     converge::DesiredSet m_desired;
+    std::filesystem::path m_dir;
     double m_rtt = 0;
 };
 

@@ -1,13 +1,16 @@
 // The only file that knows libcurl. Easy handles are pooled and all share one connection
 // cache, DNS cache and TLS session cache through a share handle, so parallel senders reuse
-// warm connections instead of opening one per request.
+// warm connections instead of opening one per request, and a new connection resumes the TLS
+// session of an earlier one instead of a full handshake.
 #include "arm/curl_transport.hpp"
 
 #include <curl/curl.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -105,6 +108,38 @@ int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t dlnow, curl_off_t
     return 0;
 }
 
+// "5ad8a5d6.0": the subject-hash links OpenSSL looks issuers up by (c_rehash, update-ca-certificates).
+bool is_hash_link(const std::string& name) {
+    if (name.size() < 10 || name[8] != '.') {
+        return false;
+    }
+    for (std::size_t i = 0; i < 8; ++i) {
+        if (std::isxdigit(static_cast<unsigned char>(name[i])) == 0) {
+            return false;
+        }
+    }
+    return std::isdigit(static_cast<unsigned char>(name[9])) != 0;
+}
+
+bool has_hash_links(const char* dir) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (is_hash_link(entry.path().filename().string())) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// libcurl's built-in CA directory when it has one that OpenSSL can look issuers up in, else "".
+std::string default_ca_directory() {
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    if (info == nullptr || info->age < CURLVERSION_SEVENTH || info->capath == nullptr) {
+        return "";
+    }
+    return has_hash_links(info->capath) ? info->capath : "";
+}
+
 TransportError classify(CURLcode code) {
     switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -130,6 +165,7 @@ TransportError classify(CURLcode code) {
 
 struct CurlTransport::Impl {
     CurlOptions options;
+    std::string ca_directory;  // trust the CAs here, looked up per issuer, when no bundle is given
     CURLSH* share = nullptr;
     std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
     std::mutex pool_mutex;
@@ -162,6 +198,22 @@ struct CurlTransport::Impl {
         pool.push_back(handle);
     }
 
+    // Which CAs verify the server. OpenSSL 3 takes ~25 ms of CPU to parse the system bundle
+    // (~140 CAs), and libcurl 7.88 keeps a parsed bundle (per easy handle) only when no CA
+    // directory is set, while Debian's libcurl sets both its bundle and /etc/ssl/certs by
+    // default: each new connection parsed the whole bundle again. So a given bundle is used
+    // alone (parsed once per pooled handle), and without one the default directory is, where
+    // OpenSSL reads only the issuers a handshake needs (the same CAs on Debian).
+    void set_trust(CURL* h) const {
+        if (!options.ca_bundle.empty()) {
+            curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
+            curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+        } else if (!ca_directory.empty()) {
+            curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+            curl_easy_setopt(h, CURLOPT_CAPATH, ca_directory.c_str());
+        }
+    }
+
     void configure(CURL* h, const HttpRequest& request, curl_slist* headers, Transfer* transfer) const {
         curl_easy_reset(h);
         curl_easy_setopt(h, CURLOPT_SHARE, share);
@@ -171,9 +223,7 @@ struct CurlTransport::Impl {
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (!options.ca_bundle.empty()) {
-            curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
-        }
+        set_trust(h);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout.count()));
         curl_easy_setopt(h, CURLOPT_MAXCONNECTS, static_cast<long>(options.max_connections));
@@ -208,6 +258,9 @@ struct CurlTransport::Impl {
 CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl>()) {
     std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     m_impl->options = std::move(options);
+    if (m_impl->options.ca_bundle.empty()) {
+        m_impl->ca_directory = default_ca_directory();
+    }
     m_impl->share = curl_share_init();
     curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
     curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);

@@ -139,15 +139,24 @@ void ArmClient::warm_up(int connections) {
     // Cloud metadata is served at ARM's origin without a token and outside any subscription, so
     // it is not one of the subscription's throttled reads: a request that only opens a connection.
     const std::string url = url_for("/metadata/endpoints", "2022-09-01");
+    const auto open = [this, &url] {
+        HttpRequest request{"GET", url, {}, ""};
+        request.headers.set("Accept", "application/json");
+        (void)send_once(request, false, 1, std::chrono::milliseconds(0));
+    };
+    std::thread token([this] { (void)m_tokens->get(m_options.arm_audience); });
+    if (connections > 0) {
+        // One connection first: its full TLS handshake leaves a session in the transport's
+        // cache, which the others resume (the server sends no certificate, none is verified).
+        // Then `connections` at once (one of them reuses the first), so that many are idle
+        // when the first wave of lists starts.
+        open();
+    }
     std::vector<std::thread> openers;
     for (int i = 0; i < connections; ++i) {
-        openers.emplace_back([this, &url] {
-            HttpRequest request{"GET", url, {}, ""};
-            request.headers.set("Accept", "application/json");
-            (void)send_once(request, false, 1, std::chrono::milliseconds(0));
-        });
+        openers.emplace_back(open);
     }
-    (void)m_tokens->get(m_options.arm_audience);
+    token.join();
     for (auto& opener : openers) {
         opener.join();
     }

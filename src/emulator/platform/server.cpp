@@ -1,4 +1,5 @@
 #include "platform/server.hpp"
+#include "tls_stats.hpp"
 
 #include <httplib.h>
 
@@ -8,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -65,14 +68,52 @@ void write(const Response& in, httplib::Response& out) {
     }
 }
 
+std::mutex g_tls_mutex;
+std::map<int, TlsHandshakes> g_tls_by_port;
+
+int local_port(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return 0;
+    }
+    return ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+// Counts each completed handshake once, by the port the client connected to (TLS 1.3 servers
+// may report a handshake done again after they send session tickets).
+void on_tls_info(const SSL* ssl, int where, int /*ret*/) {
+    static char counted;
+    if ((where & SSL_CB_HANDSHAKE_DONE) == 0 || SSL_get_app_data(ssl) == &counted) {
+        return;
+    }
+    SSL_set_app_data(const_cast<SSL*>(ssl), &counted);
+    const bool resumed = SSL_session_reused(ssl) == 1;
+    std::lock_guard lock(g_tls_mutex);
+    TlsHandshakes& counts = g_tls_by_port[local_port(SSL_get_fd(ssl))];
+    ++counts.total;
+    counts.resumed += resumed ? 1 : 0;
+}
+
 }  // namespace
+
+TlsHandshakes tls_handshakes(int port) {
+    std::lock_guard lock(g_tls_mutex);
+    const auto found = g_tls_by_port.find(port);
+    return found == g_tls_by_port.end() ? TlsHandshakes{} : found->second;
+}
 
 constexpr std::size_t k_worker_threads = 96;
 
 HttpServer::HttpServer(const std::string& cert_path, const std::string& key_path, Handler handler)
     : m_impl(std::make_unique<Impl>()) {
     if (!cert_path.empty()) {
-        m_impl->server = std::make_unique<httplib::SSLServer>(cert_path.c_str(), key_path.c_str());
+        auto tls = std::make_unique<httplib::SSLServer>(cert_path.c_str(), key_path.c_str());
+        if (SSL_CTX* ctx = tls->ssl_context()) {
+            SSL_CTX_set_info_callback(ctx, on_tls_info);
+        }
+        m_impl->server = std::move(tls);
     } else {
         m_impl->server = std::make_unique<httplib::Server>();
     }
@@ -146,6 +187,10 @@ int HttpServer::start(const std::string& host, int port) {
     } else if (!s.bind_to_port(host, port)) {
         throw std::runtime_error("emulator: cannot listen on " + host + ":" + std::to_string(port) +
                                  " (address in use or not permitted)");
+    }
+    {
+        std::lock_guard lock(g_tls_mutex);
+        g_tls_by_port.erase(bound);  // counts since this start
     }
     // httplib listens with a backlog of 5: a client opening its connections at once (converge
     // opens 16) would see SYNs dropped and retried a second later. Azure's front doors do not.
