@@ -107,21 +107,22 @@ ApiResult<std::map<std::string, ChangeEvent>> latest_changes(ArmApi& api, const 
     std::map<std::string, ChangeEvent> out;
     for (const auto& q : activity_queries(resources, window)) {
         Query query{{"$filter", q.filter},
-                    {"$select", "caller,eventTimestamp,operationName,correlationId,resourceId,status"}};
+                    {"$select", "caller,eventTimestamp,operationName,operationId,correlationId,resourceId,status"}};
         auto events = api.list(q.path, k_activity_log_api_version, query);
         if (!events) {
             return tl::unexpected(events.error());
         }
-        // A failed write logs Started (BeginRequest) and Failed (EndRequest) under one correlation
-        // id: neither is a change.
+        // A failed write logs Started (BeginRequest) and Failed (EndRequest) under one operation
+        // id: neither is a change. (Not the correlation id: a client may send one for a whole run,
+        // as converge and Terraform do, and its other writes are still changes.)
         std::set<std::string> failed;
         for (const Json& e : *events) {
             if (iequals(text_of(e, "status"), "Failed")) {
-                failed.insert(to_lower(text_of(e, "correlationId")));
+                failed.insert(to_lower(text_of(e, "operationId")));
             }
         }
         for (const Json& e : *events) {
-            if (failed.count(to_lower(text_of(e, "correlationId"))) > 0 && !text_of(e, "correlationId").empty()) {
+            if (failed.count(to_lower(text_of(e, "operationId"))) > 0 && !text_of(e, "operationId").empty()) {
                 continue;
             }
             std::string rid = text_of(e, "resourceId");

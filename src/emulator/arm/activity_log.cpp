@@ -121,8 +121,8 @@ Json claims_of(const Principal& p) {
     return out;
 }
 
-Json make_event(Context& ctx, const Target& t, std::int64_t now, const std::string& correlation, bool begin,
-                int status) {
+Json make_event(Context& ctx, const Target& t, std::int64_t now, const std::string& correlation,
+                const std::string& operation_id, bool begin, int status) {
     const Principal& who = ctx.principal;
     std::string sub = ctx.param("subscriptionId");
     std::string event_id = ctx.svc.new_uuid();
@@ -149,7 +149,9 @@ Json make_event(Context& ctx, const Target& t, std::int64_t now, const std::stri
         {"resourceProviderName", localizable(t.provider)},
         {"resourceId", t.resource_id},
         {"resourceType", localizable(t.type)},
-        {"operationId", correlation},
+        // One per operation (its BeginRequest and EndRequest share it); the correlation id is the
+        // client's and may span a whole run of many operations.
+        {"operationId", operation_id},
         {"operationName", localizable(t.operation)},
         {"properties", Json::object()},
         {"status", localizable(state)},
@@ -485,9 +487,10 @@ void record_activity(Context& ctx, Response& res) {
     row.provider = to_lower(target->provider);
     row.correlation = to_lower(correlation);
     std::int64_t min_ms = now - k_retention_ms;
-    row.body = make_event(ctx, *target, now, correlation, true, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
+    const std::string operation_id = svc.new_uuid();
+    row.body = make_event(ctx, *target, now, correlation, operation_id, true, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
     svc.store->add_event(row, min_ms, svc.options.activity_log_capacity);
-    row.body = make_event(ctx, *target, now, correlation, false, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
+    row.body = make_event(ctx, *target, now, correlation, operation_id, false, res.status).dump(-1, ' ', false, Json::error_handler_t::replace);
     svc.store->add_event(row, min_ms, svc.options.activity_log_capacity);
 }
 
