@@ -17,7 +17,8 @@ enum class Parent {
     subscription,    ///< ResourceGroup
     resource_group,  ///< StorageAccount, KeyVault, ..., Workspace, ArmResource
     workspace,       ///< Compute
-    model,           ///< Model (a version under workspaces/{w}/models/{name})
+    versioned_asset, ///< Model, Environment: a version under workspaces/{w}/{segment}/{name}, the
+                     ///< container segment from the ARM type ("models", "environments")
 };
 
 /// How an in-place update is sent.
@@ -37,7 +38,7 @@ enum class TagsAt {
 
 /// How observe lists a kind's resources below a scope the stack uses, to find the ones the stack
 /// owns but the manifests no longer name (--prune, destroy). The scope is the resource group
-/// for Parent::resource_group, the workspace for Parent::workspace and Parent::model; a
+/// for Parent::resource_group, the workspace for Parent::workspace and Parent::versioned_asset; a
 /// Parent::subscription kind is never listed that way (a resource group is never an orphan).
 struct KindCollection {
     /// Path segments below the scope's id, one list each; every next list is taken below each
@@ -94,7 +95,7 @@ const KindInfo* find_kind_by_type(std::string_view arm_type);
 /// Every kind name, for "did you mean".
 std::vector<std::string> kind_names();
 /// The ARM type of the scope a kind's collection hangs below (KindCollection): the resource group
-/// type for Parent::resource_group, the workspace type for Parent::workspace and Parent::model,
+/// type for Parent::resource_group, the workspace type for Parent::workspace and Parent::versioned_asset,
 /// empty for Parent::subscription.
 std::string_view scope_type(Parent parent);
 

@@ -124,10 +124,10 @@ std::string cell(const Json& body, std::initializer_list<const char*> path) {
 }
 
 std::string table_of(const KindInfo& kind, const std::vector<DiscoveredResource>& items, bool show_group) {
-    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model;
+    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset;
     const bool compute = kind.name == "Compute";
     std::vector<std::string> header = {"NAME"};
-    if (kind.parent == Parent::model) {
+    if (kind.parent == Parent::versioned_asset) {
         header.push_back("VERSION");
     }
     if (in_workspace) {
@@ -146,7 +146,7 @@ std::string table_of(const KindInfo& kind, const std::vector<DiscoveredResource>
     std::vector<std::vector<std::string>> rows;
     for (const auto& item : items) {
         std::vector<std::string> row;
-        if (kind.parent == Parent::model) {
+        if (kind.parent == Parent::versioned_asset) {
             row = {item.id.parent().name(), item.id.name(), item.id.parent().parent().name()};
         } else if (kind.name == "OnlineDeployment") {
             row = {item.id.parent().name() + "/" + item.id.name(), item.id.parent().parent().name()};
@@ -176,7 +176,7 @@ bool name_matches(const KindInfo& kind, const DiscoveredResource& item, const st
     if (name.empty()) {
         return true;
     }
-    if (kind.parent == Parent::model) {
+    if (kind.parent == Parent::versioned_asset) {
         const auto at = name.find('@');
         return at == std::string::npos ? iequals(item.id.parent().name(), name)
                                        : iequals(item.id.parent().name(), name.substr(0, at)) &&
@@ -206,7 +206,7 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
     scope.resource_group = kind->parent == Parent::subscription && cmd.resource_group.empty() ? "" : cmd.resource_group;
     scope.workspace = cmd.workspace;
     scope.parallelism = cmd.session.client.parallelism;
-    if (kind->parent == Parent::model && !cmd.name.empty()) {
+    if (kind->parent == Parent::versioned_asset && !cmd.name.empty()) {
         scope.container = cmd.name.substr(0, cmd.name.find('@'));
     }
     auto items = list_kind(session->api(), *kind, scope);
