@@ -188,6 +188,8 @@ const std::vector<KindInfo>& registry() {
             .create_only = {"/properties/modelUri", "/properties/modelType", "/properties/flavors",
                             "/properties/jobName", "/properties/isAnonymous"},
             .case_insensitive = {"/properties/modelType"},
+            // `path` (docs/model-upload.md): uploaded by apply, never sent, never returned.
+            .write_only = {"/path"},
         },
         {
             // mfe.json 2025-12-01 EnvironmentVersion: every field but description, tags,
