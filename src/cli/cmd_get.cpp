@@ -194,7 +194,8 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
     if (kind == nullptr) {
         print_error("unknown kind \"" + cmd.kind + "\"" + (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)") +
                     "; converge get lists ResourceGroup, StorageAccount, KeyVault, ApplicationInsights, "
-                    "ContainerRegistry, Workspace, Compute, Model, ModelContainer, OnlineEndpoint, OnlineDeployment");
+                    "ContainerRegistry, Workspace, Compute, Model, ModelContainer, Environment, Datastore, OnlineEndpoint, "
+                    "OnlineDeployment");
         return k_exit_error;
     }
     auto session = Session::open(cmd.session, global);
