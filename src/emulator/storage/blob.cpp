@@ -321,8 +321,9 @@ std::string blob_xml(const Record& blob, const std::string& name, bool with_meta
                       xml_text("LeaseState", state) + "<ServerEncrypted>true</ServerEncrypted></Properties>";
     if (with_metadata) {
         out += "<Metadata>";
-        for (const auto& [k, v] : b.value("metadata", Json::object()).items()) {
-            out += xml_text(k, v.get<std::string>());
+        const Json metadata = b.value("metadata", Json::object());
+        for (const auto& [k, v] : metadata.items()) {
+            out += xml_text(k, v.is_string() ? v.get<std::string>() : v.dump());
         }
         out += "</Metadata>";
     }
