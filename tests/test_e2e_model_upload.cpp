@@ -222,7 +222,7 @@ TEST_CASE("a model path that does not exist, or next to a modelUri, is a located
                                             "spec:\n  path: /nonexistent/converge/model\n  properties: {}\n"}},
                             k_config);
     const std::string text = missing.diagnostics.to_string();
-    CHECK_MESSAGE(text.find("model.yaml:4:") !=
+    CHECK_MESSAGE(text.find("model.yaml:5:9: error: path") !=
                       std::string::npos,
                   text);
     CHECK(text.find("error: path \"/nonexistent/converge/model\" does not exist") != std::string::npos);

@@ -226,7 +226,7 @@ const std::vector<KindInfo>& registry() {
             .case_insensitive = {"/properties/datastoreType", "/properties/credentials/credentialsType",
                                  "/properties/credentials/secrets/secretsType",
                                  "/properties/serviceDataAccessAuthIdentity", "/properties/protocol"},
-            .write_only = {"/properties/credentials/secrets"},
+            .write_only = {"/properties/credentials/secrets/secretsType"},
         },
     };
     return kinds;
