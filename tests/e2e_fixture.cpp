@@ -2,6 +2,7 @@
 
 #include "converge/client_factory.hpp"
 #include "arm/curl_transport.hpp"
+#include "converge/model_upload.hpp"
 #include "converge/render.hpp"
 
 #include <doctest/doctest.h>
@@ -105,6 +106,7 @@ ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObse
     ApplyOptions apply;
     apply.parallelism = 8;
     apply.cancel = cancel;
+    apply.before_write = model_uploader(client());
     return apply_plan(planned.plan, desired, observed, *m_api, apply, observer);
 }
 

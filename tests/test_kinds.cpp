@@ -102,7 +102,7 @@ ResourceId id_of(const KindInfo& kind) {
         return ResourceId::for_resource(k_sub, "rg", kind.arm_type.empty() ? "Microsoft.Example/things" : kind.arm_type,
                                         "x");
     case Parent::workspace:
-    case Parent::model:
+    case Parent::versioned_asset:
     case Parent::online_endpoint: break;
     }
     ResourceId id = ResourceId::for_resource(k_sub, "rg", scope_type(kind.parent), "ws");

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ struct ApplyOptions {
     std::shared_ptr<Clock> clock;  ///< null = the system clock (tests pass a ManualClock)
     /// Set (e.g. by a SIGINT handler) to stop starting new steps; in-flight steps finish.
     const std::atomic<bool>* cancel = nullptr;
+    /// Runs on a worker thread before a resource's create or update is sent, reporting its
+    /// phase: a Model's upload of its `path:` (model_upload.hpp). An error fails the step.
+    std::function<ApiResult<void>(const Resource&, const std::function<void(const std::string&)>& phase)>
+        before_write;
 };
 
 /// Where one step stands.

@@ -41,7 +41,7 @@ struct ListScope {
     std::string subscription;
     std::string resource_group;  ///< empty: the whole subscription
     std::string workspace;       ///< empty: every workspace in scope (for kinds that live in one)
-    std::string container;       ///< Parent::model kinds: only this model's versions
+    std::string container;       ///< Parent::versioned_asset kinds: only this model's versions
     int parallelism = 8;
 };
 

@@ -17,7 +17,8 @@ enum class Parent {
     subscription,    ///< ResourceGroup
     resource_group,  ///< StorageAccount, KeyVault, ..., Workspace, ArmResource
     workspace,       ///< Compute
-    model,           ///< Model (a version under workspaces/{w}/models/{name})
+    versioned_asset, ///< Model, Environment: a version under workspaces/{w}/{segment}/{name}, the
+                     ///< container segment from the ARM type ("models", "environments")
     online_endpoint, ///< OnlineDeployment (under workspaces/{w}/onlineEndpoints/{e}: metadata.endpoint)
 };
 
@@ -38,7 +39,7 @@ enum class TagsAt {
 
 /// How observe lists a kind's resources below a scope the stack uses, to find the ones the stack
 /// owns but the manifests no longer name (--prune, destroy). The scope is the resource group
-/// for Parent::resource_group, the workspace for Parent::workspace, Parent::model and
+/// for Parent::resource_group, the workspace for Parent::workspace, Parent::versioned_asset and
 /// Parent::online_endpoint; a Parent::subscription kind is never listed that way (a resource
 /// group is never an orphan).
 struct KindCollection {

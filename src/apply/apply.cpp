@@ -27,7 +27,7 @@ public:
              const ApplyOptions& options, ApplyObserver* observer)
         : m_plan(plan), m_desired(desired), m_observed(observed), m_options(options), m_observer(observer),
           m_clock(options.clock ? options.clock : std::make_shared<SystemClock>()),
-          m_api(api), m_tasks(api, desired.stack), m_graph(build_step_graph(plan, desired, observed)) {
+          m_api(api), m_tasks(api, desired.stack, m_options), m_graph(build_step_graph(plan, desired, observed)) {
         const std::size_t n = m_graph.steps.size();
         m_blockers.resize(n);
         m_dependents.resize(n);

@@ -50,7 +50,8 @@ ApiResult<Json> run_smoke_test(ArmApi& api, const Resource& endpoint, const std:
 /// write is done and how it ended is its Operation's to say; a step only polls it.
 class StepTasks {
 public:
-    StepTasks(ArmApi& api, std::string stack) : m_api(api), m_stack(std::move(stack)) {}
+    StepTasks(ArmApi& api, std::string stack, const ApplyOptions& options)
+        : m_api(api), m_stack(std::move(stack)), m_options(options) {}
 
     /// The step's write (a model container: a GET, then a PUT when absent).
     TaskOutcome start(const Step& step, const WriteInput& input, StepRun& run, const PhaseCallback& phase);
@@ -65,6 +66,7 @@ private:
 
     ArmApi& m_api;
     std::string m_stack;
+    const ApplyOptions& m_options;
 };
 
 }  // namespace converge::detail

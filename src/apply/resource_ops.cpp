@@ -28,6 +28,16 @@ Json patch_subset(const Json& body, const std::vector<std::string_view>& pattern
     return out;
 }
 
+// What the manifest holds for converge alone: a Model's `path` (uploaded before the write,
+// docs/model-upload.md) is no field of the ARM body.
+Json sent_body(const Resource& desired) {
+    Json body = desired.body;
+    if (desired.kind->name == "Model") {
+        body.erase("path");
+    }
+    return body;
+}
+
 }  // namespace
 
 UpdateRequest update_request(const Resource& desired, const Change& change) {
@@ -38,13 +48,13 @@ UpdateRequest update_request(const Resource& desired, const Change& change) {
         all_fields_match(change, kind.patchable)) {
         return {true, patch_subset(desired.body, kind.patchable)};
     }
-    return {false, desired.body};
+    return {false, sent_body(desired)};
 }
 
 WriteRequest create_request(const Resource& desired) {
     WriteRequest request;
     request.verb = Verb::put;
-    request.body = desired.body;
+    request.body = sent_body(desired);
     return request;
 }
 

@@ -21,6 +21,11 @@ TaskOutcome StepTasks::start(const Step& step, const WriteInput& input, StepRun&
         return TaskOutcome::done(
             tl::unexpected(make_api_error("NotInManifests", step.id.str() + " is not in the manifests")));
     }
+    if (m_options.before_write) {  // e.g. a Model's upload (model_upload.hpp)
+        if (auto ready = m_options.before_write(*input.resource, phase); !ready) {
+            return TaskOutcome::done(tl::unexpected(ready.error()));
+        }
+    }
     if (step.action == Action::create) {
         WriteRequest create = create_request(*input.resource);
         secrets::stamp(create.body, *input.resource, m_stack, true);  // docs/secrets.md

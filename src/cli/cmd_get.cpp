@@ -114,11 +114,11 @@ std::string cell(const Json& body, std::initializer_list<const char*> path) {
 }
 
 std::string table_of(const KindInfo& kind, const std::vector<DiscoveredResource>& items, bool show_group) {
-    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model ||
+    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset ||
                               kind.parent == Parent::online_endpoint;
     const bool compute = kind.name == "Compute";
     std::vector<std::string> header = {"NAME"};
-    if (kind.parent == Parent::model) {
+    if (kind.parent == Parent::versioned_asset) {
         header.push_back("VERSION");
     }
     if (in_workspace) {
@@ -137,7 +137,7 @@ std::string table_of(const KindInfo& kind, const std::vector<DiscoveredResource>
     std::vector<std::vector<std::string>> rows;
     for (const auto& item : items) {
         std::vector<std::string> row;
-        if (kind.parent == Parent::model) {
+        if (kind.parent == Parent::versioned_asset) {
             row = {item.id.parent().name(), item.id.name(), item.id.parent().parent().name()};
         } else if (kind.name == "OnlineDeployment") {
             row = {item.id.parent().name() + "/" + item.id.name(), item.id.parent().parent().name()};
@@ -167,7 +167,7 @@ bool name_matches(const KindInfo& kind, const DiscoveredResource& item, const st
     if (name.empty()) {
         return true;
     }
-    if (kind.parent == Parent::model) {
+    if (kind.parent == Parent::versioned_asset) {
         const auto at = name.find('@');
         return at == std::string::npos ? iequals(item.id.parent().name(), name)
                                        : iequals(item.id.parent().name(), name.substr(0, at)) &&
@@ -185,7 +185,8 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
     if (kind == nullptr) {
         print_error("unknown kind \"" + cmd.kind + "\"" + (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)") +
                     "; converge get lists ResourceGroup, StorageAccount, KeyVault, ApplicationInsights, "
-                    "ContainerRegistry, Workspace, Compute, Model, ModelContainer, OnlineEndpoint, OnlineDeployment");
+                    "ContainerRegistry, Workspace, Compute, Model, ModelContainer, Environment, Datastore, OnlineEndpoint, "
+                    "OnlineDeployment");
         return k_exit_error;
     }
     auto session = Session::open(cmd.session, global);
@@ -197,7 +198,7 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
     scope.resource_group = kind->parent == Parent::subscription && cmd.resource_group.empty() ? "" : cmd.resource_group;
     scope.workspace = cmd.workspace;
     scope.parallelism = cmd.session.client.parallelism;
-    if (kind->parent == Parent::model && !cmd.name.empty()) {
+    if (kind->parent == Parent::versioned_asset && !cmd.name.empty()) {
         scope.container = cmd.name.substr(0, cmd.name.find('@'));
     }
     auto items = list_kind(session->api(), *kind, scope);

@@ -8,6 +8,7 @@
 
 #include "converge/client_factory.hpp"
 #include "converge/diff.hpp"
+#include "converge/model_upload.hpp"
 #include "converge/redact.hpp"
 #include "converge/render.hpp"
 #include "converge/sync.hpp"
@@ -423,6 +424,7 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
     tick_options.plan.purge_soft_deleted = cmd.stack.purge_soft_deleted;
     tick_options.apply.parallelism = stack->client().options().parallelism;
     tick_options.apply.cancel = &g_stop;
+    tick_options.apply.before_write = model_uploader(stack->client());  // docs/model-upload.md
 
     SyncReporter reporter(global.log_format == "json", global.color_stdout());
     tick_options.on_plan = [&reporter](const Plan& plan) { reporter.planned(plan); };

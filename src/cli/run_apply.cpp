@@ -2,6 +2,7 @@
 
 #include "cli/apply_progress.hpp"
 
+#include "converge/model_upload.hpp"
 #include "converge/render.hpp"
 
 #include <atomic>
@@ -107,6 +108,7 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     ApplyOptions apply;
     apply.parallelism = stack.client().options().parallelism;
     apply.cancel = &g_interrupted;
+    apply.before_write = model_uploader(stack.client());  // a Model's path: (docs/model-upload.md)
     const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
     auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Scrubber::for_desired(desired));
     progress->name = options.verb == "destroy" ? "Destroy" : "Apply";

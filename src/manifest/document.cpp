@@ -116,7 +116,7 @@ bool arm_type_of(Pending& p, Diagnostics& diagnostics) {
     }
     p.arm_type = *type;
     p.api_version = *version;
-    if (find_kind_by_type(*type) != nullptr && find_kind_by_type(*type)->parent != Parent::model) {
+    if (find_kind_by_type(*type) != nullptr && find_kind_by_type(*type)->parent != Parent::versioned_asset) {
         diagnostics.warning(p.doc.value_at("/spec/type"),
                             fmt::format("type \"{}\" has its own kind \"{}\" (which knows its read-only fields)",
                                         *type, find_kind_by_type(*type)->name));
@@ -126,7 +126,6 @@ bool arm_type_of(Pending& p, Diagnostics& diagnostics) {
 }
 
 constexpr std::string_view k_workspaces = "Microsoft.MachineLearningServices/workspaces";
-constexpr std::string_view k_model_versions = "Microsoft.MachineLearningServices/workspaces/models/versions";
 
 /// The id of a resource of `type` (k_workspaces and one level per name) below workspace `ws`.
 /// Built in one step when no part holds a '/' (the text child() per level would give);
@@ -213,14 +212,14 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
         }
         subscription = k_placeholder_subscription;
     }
-    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::model ||
+    const bool in_workspace = kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset ||
                               kind.parent == Parent::online_endpoint;
     if (!in_workspace) {
-        reject(p.doc, "workspace", "applies only to the kinds in a workspace (Compute, Model, OnlineEndpoint, "
-                                   "OnlineDeployment)", diagnostics);
+        reject(p.doc, "workspace", "applies only to the kinds in a workspace (Compute, Datastore, Model, Environment, "
+                                   "OnlineEndpoint, OnlineDeployment)", diagnostics);
     }
-    if (kind.parent != Parent::model) {
-        reject(p.doc, "version", "applies only to Model", diagnostics);
+    if (kind.parent != Parent::versioned_asset) {
+        reject(p.doc, "version", "applies only to Model and Environment", diagnostics);
     }
     if (kind.parent != Parent::online_endpoint) {
         reject(p.doc, "endpoint", "applies only to OnlineDeployment", diagnostics);
@@ -251,7 +250,7 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
             }
             identity.scope = ws;
             if (kind.parent == Parent::workspace) {
-                identity.id = in_workspace_id(subscription, group, ws, p.arm_type, {*name});
+                identity.id = in_workspace_id(subscription, group, ws, kind.arm_type, {*name});
             } else if (kind.parent == Parent::online_endpoint) {
                 const std::string* endpoint = string_at(p.doc.root, "metadata", "endpoint");
                 if (endpoint == nullptr) {
@@ -271,7 +270,9 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                 }
                 if (version == nullptr) {
                     diagnostics.error(p.doc.key_at("/metadata"),
-                                      "missing required field \"version\" in metadata (a Model is one model version)");
+                                      fmt::format("missing required field \"version\" in metadata ({} {} is one "
+                                                  "{} version)", kind.name[0] == 'E' ? "an" : "a", kind.name,
+                                                  to_lower(kind.name)));
                     return p;
                 }
                 const bool valid = !version->empty() && version->size() <= 255 && std::isalnum(
@@ -279,12 +280,13 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
                 if (!valid) {
                     diagnostics.error(p.doc.value_at("/metadata/version"),
-                                      fmt::format("invalid version \"{}\" for Model: expected 1-255 letters, digits, "
-                                                  "'.', '_' and '-', starting with a letter or digit", *version));
+                                      fmt::format("invalid version \"{}\" for {}: expected 1-255 letters, digits, "
+                                                  "'.', '_' and '-', starting with a letter or digit", *version,
+                                                  kind.name));
                     return p;
                 }
                 identity.version = *version;
-                identity.id = in_workspace_id(subscription, group, ws, k_model_versions, {*name, *version});
+                identity.id = in_workspace_id(subscription, group, ws, kind.arm_type, {*name, *version});
             }
         }
     }

@@ -246,6 +246,12 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
 std::optional<Resource> build_resource(Pending& pending, const StackConfig& config, const LoadOptions& options,
                                        const Identities& identities, Diagnostics& diagnostics);
 
+/// A Model's `path:` (docs/model-upload.md): a remote URI becomes properties.modelUri; a local
+/// file or directory (relative to the manifest) is read and hashed, properties.modelUri names
+/// its content-addressed place in the workspace's default datastore, and `path` becomes
+/// {source, files, bytes, sha256}: what apply uploads (and never sends to Azure).
+void resolve_model_path(Resource& r, Diagnostics& diagnostics);
+
 /// One `metadata.dependsOn` entry, kept once its document is released.
 struct DeclaredDependency {
     std::string ref;  ///< "Kind/name", as written

@@ -239,6 +239,9 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
     if (takes_tags(*r.kind, r.body)) {
         apply_tags(r, p.doc, config, diagnostics);
     }
+    if (r.kind->name == "Model") {
+        resolve_model_path(r, diagnostics);
+    }
     return r;
 }
 

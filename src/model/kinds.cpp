@@ -180,7 +180,7 @@ const std::vector<KindInfo>& registry() {
             .name = "Model",
             .arm_type = "Microsoft.MachineLearningServices/workspaces/models/versions",
             .api_version = "2025-12-01",
-            .parent = Parent::model,
+            .parent = Parent::versioned_asset,
             .tracked = false,
             .collection = {.path = {"models", "versions"}},
             .tags = TagsAt::properties,
@@ -188,6 +188,45 @@ const std::vector<KindInfo>& registry() {
             .create_only = {"/properties/modelUri", "/properties/modelType", "/properties/flavors",
                             "/properties/jobName", "/properties/isAnonymous"},
             .case_insensitive = {"/properties/modelType"},
+            // `path` (docs/model-upload.md): uploaded by apply, never sent, never returned.
+            .write_only = {"/path"},
+        },
+        {
+            // mfe.json 2025-12-01 EnvironmentVersion: every field but description, tags,
+            // properties, isArchived and stage is x-ms-mutability create+read (a version is
+            // immutable: a change there replaces the version).
+            .name = "Environment",
+            .arm_type = "Microsoft.MachineLearningServices/workspaces/environments/versions",
+            .api_version = "2025-12-01",
+            .parent = Parent::versioned_asset,
+            .tracked = false,
+            .collection = {.path = {"environments", "versions"}},
+            .tags = TagsAt::properties,
+            .read_only = with_envelope({"/properties/environmentType"}),
+            .create_only = {"/properties/image", "/properties/condaFile", "/properties/build",
+                            "/properties/inferenceConfig", "/properties/osType", "/properties/autoRebuild",
+                            "/properties/isAnonymous"},
+            .case_insensitive = {"/properties/osType", "/properties/autoRebuild"},
+        },
+        {
+            // mfe.json 2025-12-01 AzureBlobDatastore; credentials.secrets is x-ms-secret and
+            // mutability create+update: accepted on PUT, never returned by GET.
+            .name = "Datastore",
+            .arm_type = "Microsoft.MachineLearningServices/workspaces/datastores",
+            .api_version = "2025-12-01",
+            .parent = Parent::workspace,
+            .tracked = false,
+            .collection = {.path = {"datastores"}},
+            .tags = TagsAt::properties,
+            .read_only = with_envelope({"/properties/isDefault"}),
+            .create_only = {"/properties/datastoreType", "/properties/accountName", "/properties/containerName",
+                            "/properties/endpoint", "/properties/protocol",
+                            "/properties/serviceDataAccessAuthIdentity"},
+            .secret = {"/properties/credentials/secrets/key", "/properties/credentials/secrets/sasToken"},
+            .case_insensitive = {"/properties/datastoreType", "/properties/credentials/credentialsType",
+                                 "/properties/credentials/secrets/secretsType",
+                                 "/properties/serviceDataAccessAuthIdentity", "/properties/protocol"},
+            .write_only = {"/properties/credentials/secrets/secretsType"},
         },
         {
             .name = "OnlineEndpoint",
@@ -261,7 +300,7 @@ std::string_view scope_type(Parent parent) {
     case Parent::subscription: return {};
     case Parent::resource_group: return find_kind("ResourceGroup")->arm_type;
     case Parent::workspace:
-    case Parent::model:
+    case Parent::versioned_asset:
     case Parent::online_endpoint: return find_kind("Workspace")->arm_type;
     }
     return {};

@@ -476,7 +476,9 @@ std::strong_ordering operator<=>(const ResourceId& a, const ResourceId& b) {
 std::string resource_label(std::string_view kind, const ResourceId& id) {
     std::string out(kind);
     out += '/';
-    if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions")) {
+    // Versioned assets (Parent::versioned_asset) read name@version.
+    if (iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/models/versions") ||
+        iequals(id.type(), "Microsoft.MachineLearningServices/workspaces/environments/versions")) {
         out += id.parent().name();
         out += '@';
     }

@@ -187,7 +187,7 @@ ApiResult<std::vector<DiscoveredResource>> list_kind(ArmApi& api, const KindInfo
         }
         scopes.clear();
         for (const auto& f : found) {
-            if (kind.parent != Parent::model || scope.container.empty() || iequals(f.id.name(), scope.container)) {
+            if (kind.parent != Parent::versioned_asset || scope.container.empty() || iequals(f.id.name(), scope.container)) {
                 scopes.push_back(f.id.str());
             }
         }
@@ -249,7 +249,7 @@ ApiResult<std::vector<DiscoveredResource>> discover(ArmApi& api, const DiscoverS
     }
     ListScope below{scope.subscription, scope.resource_group, scope.workspace, {}, scope.parallelism};
     for (const auto& kind : all_kinds()) {
-        if (kind.parent == Parent::workspace || kind.parent == Parent::model ||
+        if (kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset ||
             kind.parent == Parent::online_endpoint) {
             auto items = list_kind(api, kind, below);
             if (!items) {

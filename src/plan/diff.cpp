@@ -341,6 +341,16 @@ void detail::diff_fields(const Resource& desired, const Json* observed, Change& 
         change.action = Action::update;
         change.reason = Reason::drift;
     }
+    // A Model's path (docs/model-upload.md) is never diffed (write-only), but a version written
+    // anew uploads it: the plan says what (files, bytes, content hash).
+    const auto upload = desired.body.find("path");
+    if ((change.action == Action::create || change.action == Action::replace) && desired.kind != nullptr &&
+        desired.kind->name == "Model" && upload != desired.body.end() && upload->is_object()) {
+        FieldChange fc;
+        fc.path = "/path";
+        fc.after = *upload;
+        change.fields.push_back(std::move(fc));
+    }
 }
 
 std::vector<std::string> projection_drift(const Resource& desired, const Json& projection, const Json& now) {

@@ -286,7 +286,7 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         d.found = &f;
         d.kind = f.kind;
         d.order = kind_order(f.kind);
-        if (f.kind->parent == Parent::model) {
+        if (f.kind->parent == Parent::versioned_asset) {
             d.name = f.id.parent().name();
             d.version = f.id.name();
             d.workspace = f.id.parent().parent().name();

@@ -1,6 +1,7 @@
-// Model containers and versions (mfe.json ModelContainers_* / ModelVersions_*): synchronous
-// PUT 200/201, case-sensitive names, listViewType, a version PUT creating its container as
-// azure-ai-ml expects, latestVersion/nextVersion, and the Publish LRO.
+// Versioned assets: model and environment containers and versions (mfe.json
+// ModelContainers_* / ModelVersions_*, EnvironmentContainers_* / EnvironmentVersions_*):
+// synchronous PUT 200/201, case-sensitive names, listViewType, a version PUT creating its
+// container as azure-ai-ml expects, latestVersion/nextVersion, and the Publish LRO.
 #include "arm/arm.hpp"
 #include "arm/generic.hpp"
 #include "ml/ml_common.hpp"
@@ -15,8 +16,20 @@ namespace emulator {
 
 namespace {
 
-const std::string k_container_type = "Microsoft.MachineLearningServices/workspaces/models";
-const std::string k_version_type = "Microsoft.MachineLearningServices/workspaces/models/versions";
+/// One family of versioned assets: containers below the workspace, versions below them.
+struct AssetFamily {
+    std::string segment;  ///< "models"
+    std::string what;     ///< "model", for messages
+    /// What a version cannot change once created (mfe.json x-ms-mutability create+read).
+    std::vector<std::string> create_only = {};
+    std::string container_type() const { return k_workspace_type + "/" + segment; }
+    std::string version_type() const { return container_type() + "/versions"; }
+};
+
+const AssetFamily k_models{"models", "model"};
+const AssetFamily k_environments{"environments", "environment",
+                                  {"/properties/image", "/properties/condaFile", "/properties/build",
+                                   "/properties/inferenceConfig", "/properties/osType", "/properties/autoRebuild"}};
 const std::string k_asset_name = "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$";
 
 // Asset names are case-sensitive (contract 1.5) while the store matches ids ignoring case:
@@ -55,33 +68,37 @@ Handler exact_case(Handler inner) {
 
 // A version PUT on a missing container creates the container first (azure-ai-ml PUTs the
 // version alone).
-void ensure_container(Context& ctx, const Target& version) {
+void ensure_container(Context& ctx, const AssetFamily& family, const Target& version) {
     const std::string container_id = version.parent_id;
-    if (ctx.svc.store->get(container_id, true) || !ctx.svc.store->get(container_id.substr(0, container_id.rfind("/models/")))) {
+    const std::string workspace_id = container_id.substr(0, container_id.rfind("/" + family.segment + "/"));
+    if (ctx.svc.store->get(container_id, true) || !ctx.svc.store->get(workspace_id)) {
         return;
     }
+    const std::string container_type = family.container_type();
     Record rec;
     rec.id = container_id;
-    rec.type = to_lower(k_container_type);
-    rec.parent = to_lower(container_id.substr(0, container_id.rfind("/models/")));
+    rec.type = to_lower(container_type);
+    rec.parent = to_lower(workspace_id);
     rec.subscription = to_lower(version.subscription);
     rec.resource_group = to_lower(version.resource_group);
     rec.created_ms = ctx.svc.now_ms();
     rec.body = {{"id", container_id},
                 {"name", ctx.names.size() > 1 ? ctx.names[1] : ""},
-                {"type", k_container_type},
+                {"type", container_type},
                 {"properties", Json::object()}};
     realism::Context rc;
     rc.name = rec.body["name"];
-    realism::on_put(k_container_type, rec.body, rc, nullptr, realism::Options{ctx.svc.options.realism});
+    realism::on_put(container_type, rec.body, rc, nullptr, realism::Options{ctx.svc.options.realism});
     stamp_system_data(ctx, rec.body, true);
     rec.etag = new_etag(ctx.svc);
     ctx.svc.store->put(rec);
 }
 
-Response put_version(Context& ctx) {
-    ensure_container(ctx, target_of(ctx));
-    return generic_put(ctx);
+Handler put_version(AssetFamily family) {
+    return [family](Context& ctx) {
+        ensure_container(ctx, family, target_of(ctx));
+        return generic_put(ctx);
+    };
 }
 
 std::string list_view(const Context& ctx) { return ctx.req.param("listViewType").value_or("ActiveOnly"); }
@@ -111,12 +128,13 @@ bool stored_in_view(const StoredRecord& r, const std::string& view) {
 
 // Lists children of the item the route names, filtered by listViewType, paged by the
 // emulator's page size ($top caps the total).
-Response list_assets(Context& ctx) {
+Response list_assets(Context& ctx, const AssetFamily& family) {
     Target t = target_of(ctx);
     if (ctx.names.size() > 1) {
         auto parent = exact_record(ctx, t.id, t.name);
         if (!parent) {
-            return ArmError{404, "ResourceNotFound", "The model container '" + t.name + "' was not found."}.response();
+            return ArmError{404, "ResourceNotFound", "The " + family.what + " container '" + t.name + "' was not found."}
+                .response();
         }
     } else if (!ctx.svc.store->exists(t.id)) {
         return ArmError{404, "ParentResourceNotFound",
@@ -125,7 +143,7 @@ Response list_assets(Context& ctx) {
             .response();
     }
     RecordQuery q;
-    q.type = to_lower(ctx.names.size() > 1 ? k_version_type : k_container_type);
+    q.type = to_lower(ctx.names.size() > 1 ? family.version_type() : family.container_type());
     q.parent = to_lower(t.id);
     std::vector<StoredRecord> all;
     const std::string view = list_view(ctx);
@@ -143,7 +161,7 @@ Response list_assets(Context& ctx) {
 // latestVersion / nextVersion of a container, from its versions (numeric ones compare as numbers).
 void container_versions(const Context& ctx, const Record& record, Json& out) {
     RecordQuery q;
-    q.type = to_lower(k_version_type);
+    q.type = record.type + "/versions";
     q.parent = record.key.empty() ? to_lower(record.id) : record.key;
     std::string latest;
     long long highest = -1;
@@ -181,44 +199,52 @@ Response publish(Context& ctx) {
                         "registryName"}
             .response();
     }
-    AsyncStart start{"action", rec->id, k_version_type, k_version_type + "#action", "", "", "mfeOperations"};
+    const std::string version_type = ctx.type->type;
+    AsyncStart start{"action", rec->id, version_type, version_type + "#action", "", "", "mfeOperations"};
     start.location = "global";
     return accept_async(ctx, start);
 }
 
-TypeBehaviour asset_type(const std::string& type) {
+TypeBehaviour asset_type(const std::string& type, bool container) {
     TypeBehaviour t;
     t.type = type;
     t.api_versions = ml_api_versions();
     t.tracked = false;
-    t.name_pattern = type == k_container_type ? k_asset_name : "^[a-zA-Z0-9][a-zA-Z0-9\\-_.]{0,254}$";
+    t.name_pattern = container ? k_asset_name : "^[a-zA-Z0-9][a-zA-Z0-9\\-_.]{0,254}$";
     t.patch_allowed = false;
     t.list_by_subscription = false;
     return t;
 }
 
-void add_exact_routes(Registry& r, const TypeBehaviour& t, Handler put) {
+void add_exact_routes(Registry& r, const TypeBehaviour& t, Handler put, const AssetFamily& family) {
     const ApiPolicy api = ApiPolicy::provider(t.type, t.api_versions);
     const std::string item = Registry::item_pattern(t);
     r.add_route({"PUT", item, exact_case(std::move(put)), Auth::arm, api});
     r.add_route({"GET", item, exact_case(generic_get), Auth::arm, api});
     r.add_route({"DELETE", item, exact_case(generic_delete), Auth::arm, api});
-    r.add_route({"GET", item.substr(0, item.rfind('/')), list_assets, Auth::arm, api});
+    r.add_route({"GET", item.substr(0, item.rfind('/')),
+                 [family](Context& ctx) { return list_assets(ctx, family); }, Auth::arm, api});
+}
+
+void install_family(Registry& r, const AssetFamily& family) {
+    // Routes registered before add_type win over the generic ones at equal specificity.
+    TypeBehaviour container = asset_type(family.container_type(), true);
+    container.on_read.push_back(container_versions);
+    add_exact_routes(r, container, generic_put, family);
+    r.add_type(std::move(container));
+
+    TypeBehaviour version = asset_type(family.version_type(), false);
+    version.create_only = family.create_only;
+    add_exact_routes(r, version, put_version(family), family);
+    r.add_type(std::move(version));
+    r.add_action(family.version_type(), "publish", publish);
 }
 
 }  // namespace
 
 void install_models(Registry& r) {
-    // Routes registered before add_type win over the generic ones at equal specificity.
-    TypeBehaviour container = asset_type(k_container_type);
-    container.on_read.push_back(container_versions);
-    add_exact_routes(r, container, generic_put);
-    r.add_type(std::move(container));
-
-    TypeBehaviour version = asset_type(k_version_type);
-    add_exact_routes(r, version, put_version);
-    r.add_type(std::move(version));
-    r.add_action(k_version_type, "publish", publish);
+    install_family(r, k_models);
+    install_family(r, k_environments);
 }
 
 }  // namespace emulator

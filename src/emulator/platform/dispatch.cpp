@@ -17,15 +17,26 @@ struct Match {
     bool path_matched = false;  // some route matched the path but not the method
 };
 
+// A last pattern segment "{name*}" takes the rest of the path, one segment or more joined by
+// '/' (blob names hold '/'): "/{account}/{container}/{blob*}" matches "/a/c/models/x/m.pkl".
+bool rest_pattern(const std::string& p) { return p.size() > 3 && p.front() == '{' && p.ends_with("*}"); }
+
 bool match_pattern(const std::vector<std::string>& pat, const std::vector<std::string>& segs,
                    std::map<std::string, std::string>& params, int& literals) {
-    if (pat.size() != segs.size()) {
+    const bool rest = !pat.empty() && rest_pattern(pat.back());
+    if (rest ? segs.size() < pat.size() : pat.size() != segs.size()) {
         return false;
     }
     literals = 0;
     for (std::size_t i = 0; i < pat.size(); ++i) {
         const std::string& p = pat[i];
-        if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        if (rest && i + 1 == pat.size()) {
+            std::string joined = segs[i];
+            for (std::size_t j = i + 1; j < segs.size(); ++j) {
+                joined += "/" + segs[j];
+            }
+            params[p.substr(1, p.size() - 3)] = std::move(joined);
+        } else if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
             params[p.substr(1, p.size() - 2)] = segs[i];
         } else if (iequals(p, segs[i])) {
             ++literals;
@@ -47,7 +58,8 @@ Match route(const Registry& registry, const std::string& method, const std::stri
         if (!match_pattern(r.segments, segs, params, literals)) {
             continue;
         }
-        best.path_matched = true;
+        // A deeper path only a rest pattern matched keeps its 404 (not 405) for other methods.
+        best.path_matched = best.path_matched || r.segments.size() == segs.size();
         bool exact = r.method == method;
         bool fallback = method == "HEAD" && r.method == "GET";
         if (!exact && !fallback) {

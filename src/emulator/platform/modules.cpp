@@ -14,6 +14,7 @@ void install_modules(Registry& registry) {
     install_soft_delete(registry);
     install_computes(registry);
     install_models(registry);
+    install_datastores(registry);
     install_online_endpoints(registry);
     install_regional(registry);
     install_blob_storage(registry);

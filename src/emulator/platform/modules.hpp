@@ -21,6 +21,8 @@ void install_workspaces(Registry& registry);
 void install_soft_delete(Registry& registry);
 void install_computes(Registry& registry);
 void install_models(Registry& registry);
+/// Workspace datastores and the default one each workspace gets (after install_workspaces).
+void install_datastores(Registry& registry);
 void install_online_endpoints(Registry& registry);
 void install_regional(Registry& registry);
 /// Blob storage data plane for stack locks (blob leases), path-style /{account}/{container}/{blob}.

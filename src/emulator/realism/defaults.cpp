@@ -214,6 +214,8 @@ std::optional<Error> fill_defaults(Kind kind, Json& body, const Context& context
             return fill_compute(body, context, previous, write);
         case Kind::model_container: fill_model_container(body); break;
         case Kind::model_version: fill_model_version(body); break;
+        case Kind::environment_version: fill_environment_version(body); break;
+        case Kind::datastore: fill_datastore(body, context); break;
         case Kind::online_endpoint:
             fill_online_endpoint(body, context, previous);
             fill_identity(body, context, previous);

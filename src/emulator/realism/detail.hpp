@@ -21,6 +21,8 @@ std::string location_of(const Json& body);
 std::optional<Error> fill_compute(Json& body, const Context& context, const Json* previous, Write write);
 void fill_model_container(Json& body);
 void fill_model_version(Json& body);
+void fill_environment_version(Json& body);
+void fill_datastore(Json& body, const Context& context);
 void fill_online_endpoint(Json& body, const Context& context, const Json* previous);
 void fill_online_deployment(Json& body);
 

@@ -33,7 +33,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 10> k_namesp
     {"microsoft.operationalinsights", "Microsoft.OperationalInsights"},
 }};
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> k_types = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> k_types = {{
     {"storageaccounts", "storageAccounts"},
     {"vaults", "vaults"},
     {"components", "components"},
@@ -41,6 +41,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 17> k_types 
     {"workspaces", "workspaces"},
     {"computes", "computes"},
     {"models", "models"},
+    {"environments", "environments"},
+    {"datastores", "datastores"},
     {"versions", "versions"},
     {"onlineendpoints", "onlineEndpoints"},
     {"deployments", "deployments"},
@@ -105,7 +107,7 @@ std::string canonical_id(std::string_view id) {
 }
 
 Kind kind_of(std::string_view arm_type) {
-    static const std::array<std::pair<std::string_view, Kind>, 11> table = {{
+    static const std::array<std::pair<std::string_view, Kind>, 14> table = {{
         {"microsoft.resources/resourcegroups", Kind::resource_group},
         {"microsoft.storage/storageaccounts", Kind::storage_account},
         {"microsoft.keyvault/vaults", Kind::key_vault},
@@ -115,6 +117,9 @@ Kind kind_of(std::string_view arm_type) {
         {"microsoft.machinelearningservices/workspaces/computes", Kind::compute},
         {"microsoft.machinelearningservices/workspaces/models", Kind::model_container},
         {"microsoft.machinelearningservices/workspaces/models/versions", Kind::model_version},
+        {"microsoft.machinelearningservices/workspaces/environments", Kind::model_container},
+        {"microsoft.machinelearningservices/workspaces/environments/versions", Kind::environment_version},
+        {"microsoft.machinelearningservices/workspaces/datastores", Kind::datastore},
         {"microsoft.machinelearningservices/workspaces/onlineendpoints", Kind::online_endpoint},
         {"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
          Kind::online_deployment},

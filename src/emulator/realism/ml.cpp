@@ -122,6 +122,34 @@ void fill_model_version(Json& body) {
     properties["provisioningState"] = "Succeeded";
 }
 
+// mfe.json EnvironmentVersion defaults: osType Linux, autoRebuild Disabled; environmentType is
+// read-only (UserCreated for a workspace's own environments).
+void fill_environment_version(Json& body) {
+    Json& properties = object_at(body, "properties");
+    set_default(properties, "osType", "Linux");
+    set_default(properties, "autoRebuild", "Disabled");
+    set_default(properties, "isAnonymous", false);
+    set_default(properties, "isArchived", false);
+    set_default(properties, "tags", Json::object());
+    set_default(properties, "properties", Json::object());
+    properties["environmentType"] = "UserCreated";
+    properties["provisioningState"] = "Succeeded";
+}
+
+// AzureBlobDatastore defaults: the public cloud's endpoint, https, no service identity, and
+// the account's subscription and group those of the workspace unless given.
+void fill_datastore(Json& body, const Context& context) {
+    Json& properties = object_at(body, "properties");
+    set_default(properties, "endpoint", "core.windows.net");
+    set_default(properties, "protocol", "https");
+    set_default(properties, "serviceDataAccessAuthIdentity", "None");
+    set_default(properties, "subscriptionId", context.subscription);
+    set_default(properties, "resourceGroup", context.resource_group);
+    set_default(properties, "tags", Json::object());
+    set_default(properties, "properties", Json::object());
+    set_default(properties, "isDefault", false);
+}
+
 void fill_online_endpoint(Json& body, const Context& context, const Json* previous) {
     Json& properties = object_at(body, "properties");
     set_default(properties, "publicNetworkAccess", "Enabled");

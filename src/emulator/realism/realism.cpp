@@ -96,6 +96,7 @@ const std::vector<std::pair<Kind, std::string_view>>& write_only_fields() {
         {Kind::compute, "/properties/properties/relayConnectionString"},
         {Kind::compute, "/properties/properties/serviceBusConnectionString"},
         {Kind::online_endpoint, "/properties/keys"},
+        {Kind::datastore, "/properties/credentials/secrets"},
     };
     return fields;
 }

@@ -64,6 +64,8 @@ enum class Kind {
     compute,
     model_container,
     model_version,
+    environment_version,
+    datastore,
     online_endpoint,
     online_deployment,
     other,

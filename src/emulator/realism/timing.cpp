@@ -34,6 +34,8 @@ Durations real_world(Kind kind, std::string_view compute_type) {
         case Kind::online_deployment: return {seconds(720), seconds(480), seconds(240)};
         case Kind::model_container:
         case Kind::model_version:
+        case Kind::environment_version:
+        case Kind::datastore:
         case Kind::other: return {seconds(0), seconds(0), seconds(0)};
     }
     return {seconds(0), seconds(0), seconds(0)};

@@ -1,7 +1,8 @@
-// Azure Blob Storage data plane, as far as a lock on a blob lease needs it (blob.json,
-// 2027-03-07 in the reference spec; the Lease Blob REST page): containers, block blobs with
-// metadata, and the lease state machine (acquire / renew / change / release / break, 15-60 s
-// or infinite, break periods, expiry). Served path-style like Azurite and the SDKs expect for
+// Azure Blob Storage data plane, as far as a lock on a blob lease and a model upload need it
+// (blob.json, 2027-03-07 in the reference spec; the Lease Blob REST page): containers, List
+// Blobs, block blobs (Put Blob, Put Block + Put Block List) with metadata, Get Blob with a range,
+// and the lease state machine (acquire / renew / change / release / break, 15-60 s
+// or infinite, break periods, expiry). Blob names may hold '/'. Served path-style like Azurite and the SDKs expect for
 // an IP host: https://127.0.0.1:PORT/{account}/{container}/{blob}. The account must exist as a
 // Microsoft.Storage/storageAccounts resource. Auth: an Entra ID bearer token for
 // https://storage.azure.com/ (x-ms-version required); no RBAC beyond the tenant.
@@ -19,6 +20,7 @@ namespace {
 
 const char* const k_container_type = "_storage/containers";
 const char* const k_blob_type = "_storage/blobs";
+const char* const k_block_type = "_storage/blocks";
 
 const std::vector<std::string>& storage_audiences() {
     static const std::vector<std::string> k = {"https://storage.azure.com/", "https://storage.azure.com"};
@@ -73,6 +75,32 @@ Response plain(int status) {
 
 std::string container_key(const std::string& account, const std::string& container) {
     return "/_storage/" + to_lower(account) + "/" + container;
+}
+
+/// A blob name as one store key segment: '/' and '%' escaped, so that removing blob "a" (a
+/// store tree) leaves blob "a/b" alone.
+std::string key_part(const std::string& name) {
+    std::string out;
+    for (char c : name) {
+        out += c == '/' ? std::string("%2F") : c == '%' ? std::string("%25") : std::string(1, c);
+    }
+    return out;
+}
+
+std::string name_of_key_part(const std::string& part) {
+    std::string out;
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        if (part[i] == '%' && part.compare(i, 3, "%2F") == 0) {
+            out += '/';
+            i += 2;
+        } else if (part[i] == '%' && part.compare(i, 3, "%25") == 0) {
+            out += '%';
+            i += 2;
+        } else {
+            out += part[i];
+        }
+    }
+    return out;
 }
 
 /// Lease state now: available, leased, expired, breaking, broken.
@@ -182,6 +210,205 @@ Response on_account(Context& ctx, F&& body) {
     return res;
 }
 
+// --- blocks and lists ----------------------------------------------------------------------
+
+std::string hex_of(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+/// A block id (base64, at most 64 bytes decoded) as hex, the form the store keys it by (the
+/// store compares keys ignoring case; base64 is case-sensitive).
+std::optional<std::string> block_hex(std::string id) {
+    while (!id.empty() && id.back() == '=') {
+        id.pop_back();
+    }
+    for (char& c : id) {
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    std::string raw;
+    if (id.empty() || !crypto::base64url_decode(id, raw) || raw.size() > 64) {
+        return std::nullopt;
+    }
+    return hex_of(raw);
+}
+
+std::string block_key(const std::string& blob_key, const std::string& hex) {
+    return "/_storageblocks" + blob_key.substr(std::string("/_storage").size()) + "/" + hex;
+}
+
+std::string content_of(const Json& body) {
+    std::string content;
+    crypto::base64url_decode(body.value("content", ""), content);
+    return content;
+}
+
+/// The uncommitted blocks of a blob, by hex id.
+std::map<std::string, Record> uncommitted_blocks(Services& svc, const std::string& blob_key, const std::string& name) {
+    RecordQuery q;
+    q.type = k_block_type;
+    q.key_prefix = to_lower(block_key(blob_key, ""));
+    std::map<std::string, Record> out;
+    for (auto& r : svc.store->list(q)) {
+        if (r.body.value("blob", "") == name) {
+            out[r.body.value("hex", "")] = std::move(r);
+        }
+    }
+    return out;
+}
+
+Response put_block(Context& ctx, const std::string& blob_key, const std::string& name) {
+    auto hex = block_hex(ctx.req.param("blockid").value_or(""));
+    if (!hex) {
+        return storage_error(ctx, 400, "InvalidQueryParameterValue",
+                             "Value for one of the query parameters specified in the request URI is invalid: blockid.");
+    }
+    if (ctx.req.body.size() > 4000ull * 1024 * 1024) {
+        return storage_error(ctx, 413, "RequestBodyTooLarge", "The request body is too large.");
+    }
+    Record r;
+    r.id = block_key(blob_key, *hex);
+    r.type = k_block_type;
+    r.created_ms = ctx.svc.now_ms();
+    r.body = {{"blob", name}, {"hex", *hex}, {"id", ctx.req.param("blockid").value_or("")},
+              {"content", crypto::base64url_encode(ctx.req.body)}, {"size", ctx.req.body.size()}};
+    ctx.svc.store->put(r);
+    Response res = plain(201);
+    res.set_header("x-ms-request-server-encrypted", "true");
+    return res;
+}
+
+/// The <Committed>/<Uncommitted>/<Latest> entries of a Put Block List body, in order.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_block_list(const std::string& xml) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (xml.find("<BlockList>") == std::string::npos) {
+        return std::nullopt;
+    }
+    for (std::size_t at = xml.find('<'); at != std::string::npos; at = xml.find('<', at + 1)) {
+        for (const char* tag : {"Committed", "Uncommitted", "Latest"}) {
+            const std::string open = std::string("<") + tag + ">";
+            if (xml.compare(at, open.size(), open) != 0) {
+                continue;
+            }
+            const std::size_t end = xml.find("</" + std::string(tag) + ">", at);
+            if (end == std::string::npos) {
+                return std::nullopt;
+            }
+            out.emplace_back(tag, xml.substr(at + open.size(), end - at - open.size()));
+        }
+    }
+    return out;
+}
+
+std::string xml_text(const std::string& tag, const std::string& value) {
+    return "<" + tag + ">" + xml_escape(value) + "</" + tag + ">";
+}
+
+std::string blob_xml(const Record& blob, const std::string& name, bool with_metadata, std::int64_t now) {
+    const Json& b = blob.body;
+    const std::string state = lease_state(b.value("lease", Json::object()), now);
+    std::string out = "<Blob>" + xml_text("Name", name) + "<Properties>" +
+                      xml_text("Creation-Time", http_date(blob.created_ms)) +
+                      xml_text("Last-Modified", http_date(b.value("lastModifiedMs", std::int64_t{0}))) +
+                      xml_text("Etag", blob.etag) + xml_text("Content-Length", std::to_string(b.value("length", 0))) +
+                      xml_text("Content-Type", b.value("contentType", "application/octet-stream")) +
+                      "<BlobType>BlockBlob</BlobType>" + xml_text("LeaseStatus", lease_active(state) ? "locked" : "unlocked") +
+                      xml_text("LeaseState", state) + "<ServerEncrypted>true</ServerEncrypted></Properties>";
+    if (with_metadata) {
+        out += "<Metadata>";
+        const Json metadata = b.value("metadata", Json::object());
+        for (const auto& [k, v] : metadata.items()) {
+            out += xml_text(k, v.is_string() ? v.get<std::string>() : v.dump());
+        }
+        out += "</Metadata>";
+    }
+    return out + "</Blob>";
+}
+
+// List Blobs: prefix, delimiter (BlobPrefix entries), marker and maxresults, include=metadata;
+// names in lexicographic order.
+Response list_blobs(Context& ctx, const std::string& account, const std::string& container) {
+    const std::string ckey = container_key(account, container);
+    const std::string prefix = ctx.req.param("prefix").value_or("");
+    const std::string delimiter = ctx.req.param("delimiter").value_or("");
+    const std::string marker = ctx.req.param("marker").value_or("");
+    const std::string include = ctx.req.param("include").value_or("");
+    long max = std::strtol(ctx.req.param("maxresults").value_or("5000").c_str(), nullptr, 10);
+    if (max <= 0 || max > 5000) {
+        max = 5000;
+    }
+    RecordQuery q;
+    q.type = k_blob_type;
+    q.key_prefix = to_lower(ckey + "/");
+    std::map<std::string, Record> blobs;
+    for (auto& r : ctx.svc.store->list(q)) {
+        const std::string name = name_of_key_part(r.id.substr(ckey.size() + 1));
+        if (name.compare(0, prefix.size(), prefix) == 0) {
+            blobs.emplace(name, std::move(r));
+        }
+    }
+    const std::int64_t now = ctx.svc.now_ms();
+    std::string items;
+    std::string next;
+    std::string last_prefix;
+    long count = 0;
+    for (auto it = blobs.lower_bound(marker); it != blobs.end(); ++it) {
+        const std::string& name = it->first;
+        const std::size_t cut = delimiter.empty() ? std::string::npos : name.find(delimiter, prefix.size());
+        if (cut != std::string::npos) {
+            const std::string group = name.substr(0, cut + delimiter.size());
+            if (group == last_prefix) {
+                continue;
+            }
+            if (count == max) {
+                next = name;
+                break;
+            }
+            last_prefix = group;
+            items += "<BlobPrefix>" + xml_text("Name", group) + "</BlobPrefix>";
+        } else {
+            if (count == max) {
+                next = name;
+                break;
+            }
+            items += blob_xml(it->second, name, include.find("metadata") != std::string::npos, now);
+        }
+        ++count;
+    }
+    Response res = plain(200);
+    res.content_type = "application/xml";
+    res.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"" +
+               xml_escape(ctx.base_url() + "/" + account + "/") + "\" ContainerName=\"" + xml_escape(container) +
+               "\">" + (prefix.empty() ? "" : xml_text("Prefix", prefix)) +
+               (marker.empty() ? "" : xml_text("Marker", marker)) +
+               (ctx.req.param("maxresults") ? xml_text("MaxResults", std::to_string(max)) : "") +
+               (delimiter.empty() ? "" : xml_text("Delimiter", delimiter)) + "<Blobs>" + items + "</Blobs>" +
+               (next.empty() ? "<NextMarker />" : xml_text("NextMarker", next)) + "</EnumerationResults>";
+    return res;
+}
+
+/// A "bytes=a-b" or "bytes=a-" range of a blob of `size` bytes: (first, last), or nullopt.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> byte_range(const std::string& header, std::uint64_t size) {
+    if (!header.starts_with("bytes=")) {
+        return std::nullopt;
+    }
+    const std::size_t dash = header.find('-');
+    if (dash == std::string::npos) {
+        return std::nullopt;
+    }
+    const std::uint64_t first = std::strtoull(header.c_str() + 6, nullptr, 10);
+    std::uint64_t last = dash + 1 < header.size() ? std::strtoull(header.c_str() + dash + 1, nullptr, 10) : size - 1;
+    if (size == 0 || first >= size) {
+        return std::pair<std::uint64_t, std::uint64_t>{first, first - 1};  // unsatisfiable: first > last
+    }
+    return std::pair<std::uint64_t, std::uint64_t>{first, std::min(last, size - 1)};
+}
+
 // --- containers ----------------------------------------------------------------------------
 
 Response container_op(Context& ctx) {
@@ -197,6 +424,12 @@ Response container_op(Context& ctx) {
         Store::Transaction tx(*svc.store);
         auto existing = svc.store->get(key);
         const std::string& m = ctx.req.method;
+        if (m == "GET" && iequals(ctx.req.param("comp").value_or(""), "list")) {
+            if (!existing) {
+                return storage_error(ctx, 404, "ContainerNotFound", "The specified container does not exist.");
+            }
+            return list_blobs(ctx, account, container);
+        }
         if (m == "PUT") {
             if (existing) {
                 return storage_error(ctx, 409, "ContainerAlreadyExists", "The specified container already exists.");
@@ -438,7 +671,7 @@ Response blob_op(Context& ctx) {
         Services& svc = ctx.svc;
         const std::string& m = ctx.req.method;
         std::string ckey = container_key(account, ctx.param("container"));
-        std::string key = ckey + "/" + ctx.param("blob");
+        std::string key = ckey + "/" + key_part(ctx.param("blob"));
         std::string comp = to_lower(ctx.req.param("comp").value_or(""));
         Store::Transaction tx(*svc.store);
         if (!svc.store->exists(ckey)) {
@@ -446,13 +679,49 @@ Response blob_op(Context& ctx) {
         }
         auto existing = svc.store->get(key);
         const std::int64_t now = svc.now_ms();
-        if (m == "PUT" && comp.empty()) {  // Put Blob
-            if (ctx.req.header("x-ms-blob-type").empty()) {
+        if (m == "PUT" && comp == "block") {
+            Response res = put_block(ctx, key, ctx.param("blob"));
+            tx.commit();
+            return res;
+        }
+        if (m == "PUT" && (comp.empty() || comp == "blocklist")) {  // Put Blob, Put Block List
+            std::string content = ctx.req.body;
+            Json blocks = Json::array();
+            if (comp == "blocklist") {
+                auto list = parse_block_list(ctx.req.body);
+                if (!list) {
+                    return storage_error(ctx, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+                }
+                auto pending = uncommitted_blocks(svc, key, ctx.param("blob"));
+                const Json committed = existing ? existing->body.value("blocks", Json::array()) : Json::array();
+                const std::string old = existing ? content_of(existing->body) : std::string();
+                content.clear();
+                for (const auto& [where, id] : *list) {
+                    auto hex = block_hex(id);
+                    const Record* fresh = nullptr;
+                    if (hex && where != "Committed" && pending.count(*hex) != 0) {
+                        fresh = &pending[*hex];
+                    }
+                    std::optional<std::pair<std::uint64_t, std::uint64_t>> kept;  // (offset, size) in `old`
+                    for (std::uint64_t offset = 0; const auto& b : committed) {
+                        const std::uint64_t size = b.value("size", std::uint64_t{0});
+                        if (!kept && hex && where != "Uncommitted" && b.value("hex", "") == *hex) {
+                            kept = std::pair{offset, size};
+                        }
+                        offset += size;
+                    }
+                    if (fresh == nullptr && !kept) {
+                        return storage_error(ctx, 400, "InvalidBlockList", "The specified block list is invalid.");
+                    }
+                    std::string data = fresh != nullptr ? content_of(fresh->body) : old.substr(kept->first, kept->second);
+                    blocks.push_back({{"hex", *hex}, {"size", data.size()}});
+                    content += data;
+                }
+            } else if (ctx.req.header("x-ms-blob-type").empty()) {
                 return storage_error(ctx, 400, "MissingRequiredHeader",
                                      "An HTTP header that's mandatory for this request is not specified: "
                                      "x-ms-blob-type.");
-            }
-            if (!iequals(ctx.req.header("x-ms-blob-type"), "BlockBlob")) {
+            } else if (!iequals(ctx.req.header("x-ms-blob-type"), "BlockBlob")) {
                 return invalid_header(ctx, "x-ms-blob-type");
             }
             if (existing && ctx.req.header("If-None-Match") == "*") {
@@ -473,13 +742,17 @@ Response blob_op(Context& ctx) {
             r.created_ms = existing ? existing->created_ms : now;
             r.etag = "\"0x" + crypto::random_hex(15) + "\"";
             std::string type = ctx.req.header("x-ms-blob-content-type");
-            r.body = {{"content", crypto::base64url_encode(ctx.req.body)},
-                      {"length", ctx.req.body.size()},
+            r.body = {{"content", crypto::base64url_encode(content)},
+                      {"length", content.size()},
+                      {"blocks", std::move(blocks)},
                       {"contentType", type.empty() ? "application/octet-stream" : type},
                       {"metadata", metadata_from(ctx.req)},
                       {"lastModifiedMs", now},
                       {"lease", lease}};
             svc.store->put(r);
+            for (const auto& [hex, block] : uncommitted_blocks(svc, key, ctx.param("blob"))) {
+                svc.store->remove_tree(block.id);  // a commit discards the blob's uncommitted blocks
+            }
             tx.commit();
             Response res = plain(201);
             res.set_header("ETag", r.etag);
@@ -524,11 +797,26 @@ Response blob_op(Context& ctx) {
             Response res = plain(200);
             blob_headers(res, blob, now);
             if (comp.empty()) {
-                std::string content;
-                crypto::base64url_decode(blob.body.value("content", ""), content);
+                std::string content = content_of(blob.body);
                 res.content_type = blob.body.value("contentType", "application/octet-stream");
                 res.set_header("Content-Type", res.content_type);
                 res.set_header("Accept-Ranges", "bytes");
+                std::string range = ctx.req.header("x-ms-range");
+                range = range.empty() ? ctx.req.header("Range") : range;
+                if (auto r = byte_range(range, content.size()); r && m == "GET") {
+                    if (r->first > r->second) {
+                        Response refused = storage_error(ctx, 416, "InvalidRange",
+                                                         "The range specified is invalid for the current size of the "
+                                                         "resource.");
+                        refused.set_header("Content-Range", "bytes */" + std::to_string(content.size()));
+                        return refused;
+                    }
+                    res.status = 206;
+                    res.set_header("Content-Range", "bytes " + std::to_string(r->first) + "-" +
+                                                        std::to_string(r->second) + "/" +
+                                                        std::to_string(content.size()));
+                    content = content.substr(r->first, r->second - r->first + 1);
+                }
                 res.body = std::move(content);  // the server sends no body for HEAD
             }
             return res;
@@ -541,10 +829,24 @@ Response blob_op(Context& ctx) {
 
 }  // namespace
 
+void ensure_blob_container(Services& svc, const std::string& account, const std::string& container) {
+    const std::string key = container_key(account, container);
+    if (svc.store->exists(key)) {
+        return;
+    }
+    Record r;
+    r.id = key;
+    r.type = k_container_type;
+    r.created_ms = svc.now_ms();
+    r.etag = "\"0x" + crypto::random_hex(15) + "\"";
+    r.body = {{"name", container}, {"metadata", Json::object()}, {"lastModifiedMs", r.created_ms}};
+    svc.store->put(r);
+}
+
 void install_blob_storage(Registry& r) {
     for (const char* m : {"PUT", "GET", "DELETE"}) {
         r.add_route({m, "/{account}/{container}", container_op, Auth::none, {}});
-        r.add_route({m, "/{account}/{container}/{blob}", blob_op, Auth::none, {}});
+        r.add_route({m, "/{account}/{container}/{blob*}", blob_op, Auth::none, {}});
     }
 }
 

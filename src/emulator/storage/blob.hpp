@@ -7,5 +7,8 @@ namespace emulator {
 
 /// Registers the container and blob routes.
 void install_blob_storage(Registry& registry);
+/// Creates blob container `container` of `account` unless it exists (a service creating its
+/// own container, e.g. a workspace's default datastore).
+void ensure_blob_container(Services& svc, const std::string& account, const std::string& container);
 
 }  // namespace emulator
