@@ -83,6 +83,11 @@ struct KindInfo {
     std::vector<std::string_view> dependencies = {};
     /// (name, value): query parameters a DELETE requires, e.g. Compute underlyingResourceAction=Delete.
     std::vector<std::pair<std::string_view, std::string_view>> delete_query = {};
+    /// Names of resources Azure makes together with their parent and deletes with it (a
+    /// workspace's system datastores): part of the parent, so never held contents that keep the
+    /// parent from being deleted, never unmanaged, never exported. A manifest may still declare
+    /// one (to set its credentials).
+    std::vector<std::string_view> created_with_parent = {};
     /// A resource left in provisioningState Failed is repaired by deleting and creating it again
     /// (Compute), not by writing it again in place (docs/plan.md "Provisioning states").
     bool replace_when_failed = false;
@@ -94,6 +99,8 @@ std::span<const KindInfo> all_kinds();
 const KindInfo* find_kind(std::string_view name);
 /// The kind whose ARM type matches (case-insensitively), or nullptr.
 const KindInfo* find_kind_by_type(std::string_view arm_type);
+/// Is the resource `name` of `kind` one its parent's creation made (KindInfo::created_with_parent)?
+bool created_with_parent(const KindInfo& kind, std::string_view name);
 /// Every kind name, for "did you mean".
 std::vector<std::string> kind_names();
 /// The ARM type of the scope a kind's collection hangs below (KindCollection): the resource group

@@ -2,6 +2,7 @@
 
 #include "converge/resource_id.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace converge {
@@ -227,6 +228,9 @@ const std::vector<KindInfo>& registry() {
                                  "/properties/credentials/secrets/secretsType",
                                  "/properties/serviceDataAccessAuthIdentity", "/properties/protocol"},
             .write_only = {"/properties/credentials/secrets/secretsType"},
+            // Made by Azure with every workspace (workspaceblobstore is its default datastore).
+            .created_with_parent = {"workspaceblobstore", "workspacefilestore", "workspaceartifactstore",
+                                    "workspaceworkingdirectory"},
         },
         {
             .name = "OnlineEndpoint",
@@ -293,6 +297,11 @@ const KindInfo* find_kind_by_type(std::string_view arm_type) {
         }
     }
     return nullptr;
+}
+
+bool created_with_parent(const KindInfo& kind, std::string_view name) {
+    return std::any_of(kind.created_with_parent.begin(), kind.created_with_parent.end(),
+                       [&](std::string_view n) { return iequals(n, name); });
 }
 
 std::string_view scope_type(Parent parent) {

@@ -255,6 +255,8 @@ ApiResult<std::vector<DiscoveredResource>> discover(ArmApi& api, const DiscoverS
             if (!items) {
                 return tl::unexpected(items.error());
             }
+            // What Azure made with the workspace is the workspace's, not a resource of the estate.
+            std::erase_if(*items, [&](const auto& r) { return created_with_parent(kind, r.id.name()); });
             std::move(items->begin(), items->end(), std::back_inserter(out));
         }
     }

@@ -477,6 +477,9 @@ void keep_holders(std::vector<Change>& changes, const DesiredSet& desired, const
     }
     std::unordered_map<std::size_t, std::vector<ResourceId>> inside;  // change -> observed ids inside it
     for (const auto& [id, body] : observed.resources) {
+        if (const KindInfo* kind = kind_of(id); kind != nullptr && created_with_parent(*kind, id.name())) {
+            continue;  // goes with its parent
+        }
         for (ResourceId up = id.parent(); !up.empty(); up = up.parent()) {
             if (auto it = removed.find(up); it != removed.end()) {
                 inside[it->second].push_back(id);

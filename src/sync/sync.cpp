@@ -172,7 +172,7 @@ std::vector<Unmanaged> unmanaged_in_scope(const DesiredSet& desired, const Obser
     std::vector<Unmanaged> out;
     for (const auto& [id, body] : observed.resources) {
         const KindInfo* kind = find_kind_by_type(id.type());
-        if (kind == nullptr || named.count(id) != 0) {
+        if (kind == nullptr || named.count(id) != 0 || created_with_parent(*kind, id.name())) {
             continue;
         }
         const ownership::Ownership o = ownership::owner_of(body, desired.stack, kind->tags);
