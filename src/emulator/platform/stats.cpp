@@ -75,7 +75,21 @@ void StatsCollector::removed(const std::string& key) {
     std::lock_guard lock(m_mutex);
     ++m_stats.resources[key].deletes;
     const auto it = m_unhealthy.find(key);
-    m_deleted_unhealthy[key] = it != m_unhealthy.end() && it->second;
+    // A resource deleted with an unhealthy parent (a workspace's default datastore when the
+    // Failed workspace is replaced) is part of that replace, not a healthy resource deleted.
+    bool parent_unhealthy = false;
+    for (std::string up = key; !parent_unhealthy;) {
+        const auto name = up.rfind('/');
+        const auto type = name == std::string::npos || name == 0 ? std::string::npos : up.rfind('/', name - 1);
+        if (type == std::string::npos || type == 0) {
+            break;
+        }
+        up.resize(type);
+        const auto live = m_unhealthy.find(up);
+        const auto gone = m_deleted_unhealthy.find(up);
+        parent_unhealthy = (live != m_unhealthy.end() && live->second) || (gone != m_deleted_unhealthy.end() && gone->second);
+    }
+    m_deleted_unhealthy[key] = parent_unhealthy || (it != m_unhealthy.end() && it->second);
     if (it != m_unhealthy.end()) {
         m_unhealthy.erase(it);
     }
