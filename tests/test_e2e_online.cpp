@@ -146,6 +146,9 @@ TEST_CASE("converge binary: apply the endpoint estate, plan empty, score it; key
     REQUIRE_MESSAGE(applied.code == 0, (applied.out + applied.err));
     CHECK(applied.out.find("Smoke test: OnlineEndpoint/churn-endpoint is scored after apply (expects HTTP 200 and a "
                            "value at $[1]).") != std::string::npos);
+    // its progress lines say what the step is, not "update"
+    CHECK_MESSAGE(applied.out.find("SmokeTest/churn-endpoint smoke test: ") != std::string::npos, applied.out);
+    CHECK(applied.out.find("SmokeTest/churn-endpoint update") == std::string::npos);
     const auto plan = stack.converge("plan --detailed-exitcode");
     CHECK_MESSAGE(plan.code == 0, (plan.out + plan.err));
     CHECK(plan.out.find("Smoke test") == std::string::npos);

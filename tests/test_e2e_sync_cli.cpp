@@ -340,8 +340,10 @@ TEST_CASE("converge sync: two syncs and an apply racing on one stack never inter
     }
     const std::string group = "/subscriptions/" + converge::to_lower(azure.subscription()) + "/resourcegroups/";
     CHECK(writes_per_resource.size() == 4);
-    for (const auto& [id, n] : writes_per_resource) {
-        CHECK_MESSAGE(n == 1, id);  // each written exactly once across the three processes
+    for (const auto& written : writes_per_resource) {
+        // each written exactly once across the three processes (a named pair, not a structured
+        // binding: clang 14 cannot capture one in CHECK_MESSAGE's lambda)
+        CHECK_MESSAGE(written.second == 1, written.first);
     }
     CHECK(writes_per_resource.count(group + "rg-race-1") == 1);
     CHECK(writes_per_resource.count(group + "rg-synccli/providers/microsoft.storage/storageaccounts/stsynccli") == 1);
