@@ -4,9 +4,11 @@
 //   converge run logs RUN [--experiment E]
 // The workspace is -g/-w, or the only one the subscription (or resource group) has.
 #include "cli/regional.hpp"
+#include "cli/stack.hpp"
 #include "cli/table.hpp"
 
 #include "converge/discover.hpp"
+#include "converge/kinds.hpp"
 #include "converge/redact.hpp"
 #include "converge/regional.hpp"
 #include "converge/yaml_emit.hpp"

@@ -5,6 +5,7 @@
 #include "converge/arm_api.hpp"
 #include "converge/http.hpp"
 #include "converge/kinds.hpp"
+#include "converge/resource_id.hpp"
 
 #include <fmt/format.h>
 

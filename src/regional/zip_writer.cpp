@@ -33,7 +33,7 @@ tl::expected<std::string, std::string> zip_files(const std::vector<ZipEntry>& en
         return tl::unexpected(zip_message(&error));
     }
     for (const auto& entry : entries) {
-        zip_source_t* file = zip_source_file(archive, entry.file.c_str(), 0, ZIP_LENGTH_TO_END);
+        zip_source_t* file = zip_source_file(archive, entry.file.c_str(), 0, -1);  // -1: to the end of the file
         if (file == nullptr) {
             const std::string why = entry.file.string() + ": " + archive_message(archive);
             zip_discard(archive);
