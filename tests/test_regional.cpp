@@ -96,7 +96,7 @@ RegionalWorkspace workspace_of(E2e& e2e) { return {e2e.subscription(), "rg-reg",
 
 void apply_estate(E2e& e2e) {
     auto loaded = e2e.load({{"estate.yaml", k_estate}}, k_config);
-    REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.format());
+    REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
     converge::testing::require_ok(e2e.apply(loaded.desired));
 }
 

@@ -168,7 +168,7 @@ int run_start(const RunCommand& cmd, const GlobalOptions& global) {
     // Everything about the project is checked before anything is sent (or the emulator started).
     auto project = pack_run_project(cmd.source, cmd.definition);
     if (!project) {
-        print_error(project.error());
+        std::fprintf(stderr, "%s\n", project.error().c_str());  // already "file:line:col: error: ..."
         return k_exit_error;
     }
     auto regional = open_regional(cmd.session, global, cmd.resource_group, cmd.workspace);
