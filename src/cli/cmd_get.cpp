@@ -191,6 +191,10 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
         print_error("--experiment only applies to `converge get runs`");
         return k_exit_error;
     }
+    if (cmd.api == "v1") {
+        print_error("--api v1 only applies to `converge get models` (modelmanagement/v1.0)");
+        return k_exit_error;
+    }
     std::string guess;
     const KindInfo* kind = resolve(cmd.kind, guess);
     if (kind == nullptr) {
