@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
     register_get(app, global, exit_code);
     register_show(app, global, exit_code);
     register_score(app, global, exit_code);
+    register_run(app, global, exit_code);
     register_version(app, exit_code);
     register_completion(app, exit_code);
 

@@ -38,6 +38,7 @@ void register_export(CLI::App& app, const GlobalOptions& global, int& exit_code)
 void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_show(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_score(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_run(CLI::App& app, const GlobalOptions& global, int& exit_code);
 /// `converge completion bash|zsh`, generated from the registered subcommands: register it last.
 void register_completion(CLI::App& app, int& exit_code);
 

@@ -1,5 +1,6 @@
 // `converge get KIND [NAME] [--resource-group RG] [--workspace WS] [-o table|json|yaml]`:
 // what exists, listed (docs/onboarding.md "get").
+#include "cli/regional.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
 #include "cli/table.hpp"
@@ -22,6 +23,8 @@ struct GetCommand {
     std::string resource_group;
     std::string workspace;
     std::string output = "table";
+    std::string api = "arm";
+    std::string experiment;
 };
 
 // Kinds `get` lists that are not manifest kinds (yet): read-only views of what exists.
@@ -180,13 +183,25 @@ bool name_matches(const KindInfo& kind, const DiscoveredResource& item, const st
 }
 
 int run_get(const GetCommand& cmd, const GlobalOptions& global) {
+    if (const std::string listing = regional_listing(cmd.kind, cmd.api); !listing.empty()) {
+        return run_get_regional({listing, cmd.name, cmd.resource_group, cmd.workspace, cmd.experiment, cmd.output},
+                                cmd.session, global);
+    }
+    if (!cmd.experiment.empty()) {
+        print_error("--experiment only applies to `converge get runs`");
+        return k_exit_error;
+    }
+    if (cmd.api == "v1") {
+        print_error("--api v1 only applies to `converge get models` (modelmanagement/v1.0)");
+        return k_exit_error;
+    }
     std::string guess;
     const KindInfo* kind = resolve(cmd.kind, guess);
     if (kind == nullptr) {
         print_error("unknown kind \"" + cmd.kind + "\"" + (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)") +
                     "; converge get lists ResourceGroup, StorageAccount, KeyVault, ApplicationInsights, "
                     "ContainerRegistry, Workspace, Compute, Model, ModelContainer, Environment, Datastore, OnlineEndpoint, "
-                    "OnlineDeployment");
+                    "OnlineDeployment; and through the regional API: experiments, runs, models --api v1");
         return k_exit_error;
     }
     auto session = Session::open(cmd.session, global);
@@ -238,7 +253,7 @@ int run_get(const GetCommand& cmd, const GlobalOptions& global) {
 
 void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto cmd = std::make_shared<GetCommand>();
-    auto* sub = app.add_subcommand("get", "List what exists: resource groups, workspaces, computes, models, endpoints, ...");
+    auto* sub = app.add_subcommand("get", "List what exists: resource groups, workspaces, computes, models, endpoints, experiments, runs, ...");
     sub->add_option("kind", cmd->kind, "Kind: workspace(s), compute(s), model(s), rg, endpoint(s), ... (any case)")->required();
     sub->add_option("name", cmd->name, "Only this one (a model: NAME or NAME@VERSION)");
     sub->add_option("--resource-group,-g", cmd->resource_group, "Only in this resource group (default: the whole subscription)");
@@ -246,6 +261,10 @@ void register_get(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     sub->add_option("-o,--output", cmd->output, "Output format")
         ->check(CLI::IsMember({"table", "json", "yaml"}))
         ->capture_default_str();
+    sub->add_option("--api", cmd->api, "models: arm (model assets, ARM) or v1 (modelmanagement/v1.0, the regional API)")
+        ->check(CLI::IsMember({"arm", "v1"}))
+        ->capture_default_str();
+    sub->add_option("--experiment,-e", cmd->experiment, "runs: only this experiment's");
     add_session_options(*sub, cmd->session);
     sub->callback([cmd, &global, &exit_code] { exit_code = run_get(*cmd, global); });
 }

@@ -4,6 +4,7 @@
 #include "cli/stack.hpp"
 
 #include "converge/client_factory.hpp"
+#include "converge/regional.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +55,9 @@ std::unique_ptr<Session> Session::open(const SessionOptions& options, const Glob
         if (!session->m_emulator) {
             return nullptr;
         }
+        session->m_discovery_cache_dir = std::filesystem::path(options.emulator_state) / "regional-cache";
+    } else {
+        session->m_discovery_cache_dir = default_discovery_cache_dir();
     }
     const char* env = std::getenv("AZURE_SUBSCRIPTION_ID");
     session->m_subscription = !options.subscription.empty() ? options.subscription

@@ -7,6 +7,7 @@
 
 #include "emulator.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,11 @@ public:
     static std::unique_ptr<Session> open(const SessionOptions& options, const GlobalOptions& global);
     ~Session();
     ArmApi& api() { return *m_api; }
+    /// The client behind api(), for the regional API's absolute URLs.
+    ArmClient& client() { return m_api->client(); }
+    /// Where discovery documents are cached: the embedded emulator's state directory when
+    /// --emulator (its address changes every run), else the user's cache directory.
+    std::filesystem::path discovery_cache_dir() const { return m_discovery_cache_dir; }
     /// --subscription, else the emulator's, else AZURE_SUBSCRIPTION_ID.
     const std::string& subscription() const { return m_subscription; }
 
@@ -42,6 +48,7 @@ private:
     Session() = default;
     std::unique_ptr<emulator::Emulator> m_emulator;
     std::string m_subscription;
+    std::filesystem::path m_discovery_cache_dir;
     std::unique_ptr<ArmClientApi> m_api;
 };
 

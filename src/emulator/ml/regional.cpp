@@ -31,7 +31,7 @@ std::string experiment_id(const Context& ctx) {
 }
 
 // Queued for the first third of the run's duration, then Running, then Completed or Failed.
-Json render_run(const Services& svc, const Json& stored) {
+Json render_run(const Services& svc, const Json& stored, bool keep_internal = false) {
     Json run = stored;
     const std::int64_t created = stored["createdMs"].get<std::int64_t>();
     const std::int64_t due = stored["dueMs"].get<std::int64_t>();
@@ -50,8 +50,11 @@ Json render_run(const Services& svc, const Json& stored) {
         run["status"] = "Queued";
         run["error"] = nullptr;
     }
-    run.erase("createdMs");
-    run.erase("dueMs");
+    if (!keep_internal) {
+        for (const char* internal : {"createdMs", "dueMs", "projectFiles", "arguments", "metrics"}) {
+            run.erase(internal);
+        }
+    }
     return run;
 }
 
@@ -191,9 +194,156 @@ Response start_run(Context& ctx) {
               {"tags", Json::object()},
               {"error", failure.is_null() ? Json(nullptr) : Json{{"error", failure}}},
               {"createdMs", ctx.svc.now_ms()},
-              {"dueMs", due}};
+              {"dueMs", due},
+              {"projectFiles", *names},
+              {"arguments", config.value("Arguments", Json::array())},
+              {"metrics", Json::array()}};
     ctx.svc.store->put(r);
     return Response::json(200, Json{{"runId", run_id}});
+}
+
+
+std::string run_record_id(const Context& ctx) { return experiment_id(ctx) + "/runs/" + ctx.param("runId"); }
+
+// POST .../runs/{runId}/batch/metrics {"values": [{"name", "value", "step"?}]}: what a running
+// script's SDK sends (the emulator executes no script, so only a client that posts them adds any).
+Response post_metrics(Context& ctx) {
+    Response error;
+    if (!check_regional_workspace(ctx, error)) {
+        return error;
+    }
+    auto rec = ctx.svc.store->get(run_record_id(ctx));
+    if (!rec) {
+        return regional_error(404, "Run '" + ctx.param("runId") + "' not found.");
+    }
+    const Json body = Json::parse(ctx.req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("values") || !body["values"].is_array()) {
+        return regional_error(400, "The request body must be {\"values\": [{\"name\", \"value\"}, ...]}.");
+    }
+    for (const auto& v : body["values"]) {
+        if (!v.is_object() || !v.contains("name") || !v["name"].is_string() || v["name"].get<std::string>().empty() ||
+            !v.contains("value") || !(v["value"].is_number() || v["value"].is_string())) {
+            return regional_error(400, "Each metric needs a non-empty string name and a number or string value.");
+        }
+    }
+    if (render_run(ctx.svc, rec->body)["status"] != "Running") {
+        return regional_error(409, "Run '" + ctx.param("runId") + "' is not running: metrics are logged while it runs.");
+    }
+    if (!rec->body["metrics"].is_array()) {
+        rec->body["metrics"] = Json::array();
+    }
+    for (const auto& v : body["values"]) {
+        rec->body["metrics"].push_back({{"name", v["name"]},
+                                        {"value", v["value"]},
+                                        {"step", v.value("step", 0)},
+                                        {"createdUtc", ctx.svc.now_iso()}});
+    }
+    ctx.svc.store->put(*rec);
+    return Response::empty(200);
+}
+
+Response list_metrics(Context& ctx) {
+    Response error;
+    if (!check_regional_workspace(ctx, error)) {
+        return error;
+    }
+    auto rec = ctx.svc.store->get(run_record_id(ctx));
+    if (!rec) {
+        return regional_error(404, "Run '" + ctx.param("runId") + "' not found.");
+    }
+    return Response::json(200, Json{{"value", rec->body.value("metrics", Json::array())},
+                                    {"continuationToken", nullptr},
+                                    {"nextLink", nullptr}});
+}
+
+const std::string k_driver_log = "azureml-logs/70_driver_log.txt";
+
+// The run whose artifacts container ("dcid.<runId>") a route names, searched in every experiment
+// of the workspace (artifact/v2.0 paths do not name the experiment).
+std::optional<Record> run_of_container(Context& ctx, Response& error) {
+    if (!check_regional_workspace(ctx, error)) {
+        return std::nullopt;
+    }
+    const std::string container = ctx.param("container");
+    if (ctx.param("origin") != "ExperimentRun" || !container.starts_with("dcid.")) {
+        error = regional_error(404, "Artifact container '" + ctx.param("origin") + "/" + container + "' not found.");
+        return std::nullopt;
+    }
+    const std::string run_id = container.substr(5);
+    RecordQuery q;
+    q.type = k_run_type;
+    q.key_prefix = to_lower(regional_workspace_id(ctx) + "/history/experiments/");
+    for (const auto& r : ctx.svc.store->list(q)) {
+        if (r.body.value("runId", "") == run_id) {
+            return r;
+        }
+    }
+    error = regional_error(404, "Artifact container '" + ctx.param("origin") + "/" + container + "' not found.");
+    return std::nullopt;
+}
+
+// The driver log as far as the run has got. The emulator executes no script: the log says so,
+// and what it knows: target, entry script and arguments, the project's files, the outcome.
+std::string driver_log(const Services& svc, const Json& stored) {
+    const Json run = render_run(svc, stored, true);
+    const std::int64_t created = stored["createdMs"].get<std::int64_t>();
+    const std::int64_t due = stored["dueMs"].get<std::int64_t>();
+    const std::string status = run["status"].get<std::string>();
+    std::string log = iso_time(created) + " Run " + run["runId"].get<std::string>() + " queued on target " +
+                      run.value("target", "local") + "\n";
+    if (status == "Queued") {
+        return log;
+    }
+    std::string args;
+    for (const auto& a : stored.value("arguments", Json::array())) {
+        args += " " + (a.is_string() ? a.get<std::string>() : a.dump());
+    }
+    std::string files;
+    for (const auto& f : stored.value("projectFiles", Json::array())) {
+        files += (files.empty() ? "" : ", ") + f.get<std::string>();
+    }
+    log += run["startTimeUtc"].get<std::string>() + " Project files: " + files + "\n";
+    log += run["startTimeUtc"].get<std::string>() + " Starting: python " + run.value("scriptName", "") + args +
+           " (emulated: the script is not executed)\n";
+    if (status == "Running") {
+        return log;
+    }
+    if (status == "Failed") {
+        log += iso_time(due) + " Run failed: " + run["error"]["error"].value("message", "") + "\n";
+    } else {
+        log += iso_time(due) + " Run completed\n";
+    }
+    return log;
+}
+
+// GET artifact/v2.0<ws>/artifacts/{origin}/{container}: the run's artifacts (its driver log).
+Response list_artifacts(Context& ctx) {
+    Response error;
+    auto rec = run_of_container(ctx, error);
+    if (!rec) {
+        return error;
+    }
+    Json value = Json::array();
+    value.push_back({{"origin", ctx.param("origin")}, {"container", ctx.param("container")}, {"path", k_driver_log}});
+    return Response::json(200, Json{{"value", value}, {"continuationToken", nullptr}, {"nextLink", nullptr}});
+}
+
+// GET artifact/v2.0<ws>/artifacts/content/{origin}/{container}?path=P: one artifact's bytes.
+Response artifact_content(Context& ctx) {
+    Response error;
+    auto rec = run_of_container(ctx, error);
+    if (!rec) {
+        return error;
+    }
+    const auto path = ctx.req.param("path");
+    if (!path || *path != k_driver_log) {
+        return regional_error(404, "Artifact '" + path.value_or("") + "' not found in " + ctx.param("container") + ".");
+    }
+    Response res;
+    res.status = 200;
+    res.body = driver_log(ctx.svc, rec->body);
+    res.content_type = "text/plain; charset=utf-8";
+    return res;
 }
 
 }  // namespace
@@ -206,6 +356,13 @@ void install_regional(Registry& r) {
     r.add_route({"GET", history + "/experiments/{experimentName}", get_experiment, Auth::arm, ApiPolicy::none()});
     r.add_route({"GET", history + "/experiments/{experimentName}/runs", list_runs, Auth::arm, ApiPolicy::none()});
     r.add_route({"GET", history + "/experiments/{experimentName}/runs/{runId}", get_run, Auth::arm, ApiPolicy::none()});
+    r.add_route({"GET", history + "/experiments/{experimentName}/runs/{runId}/metrics", list_metrics, Auth::arm,
+                 ApiPolicy::none()});
+    r.add_route({"POST", history + "/experiments/{experimentName}/runs/{runId}/batch/metrics", post_metrics, Auth::arm,
+                 ApiPolicy::none()});
+    const std::string artifacts = "/artifact/v2.0" + k_regional_workspace + "/artifacts";
+    r.add_route({"GET", artifacts + "/content/{origin}/{container}", artifact_content, Auth::arm, ApiPolicy::none()});
+    r.add_route({"GET", artifacts + "/{origin}/{container}", list_artifacts, Auth::arm, ApiPolicy::none()});
     r.add_route({"POST", "/execution/v1.0" + k_regional_workspace + "/experiments/{experimentName}/startrun", start_run,
                  Auth::arm, ApiPolicy::none()});
     install_regional_models(r);

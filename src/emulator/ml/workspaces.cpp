@@ -74,6 +74,15 @@ std::optional<ArmError> check_dependencies(WriteContext& w) {
     return std::nullopt;
 }
 
+// discoveryUrl names the address the emulator serves at now: the CLI's embedded emulator keeps
+// its state on disk but listens on a new port each run, while Azure's discoveryUrl stays valid.
+void current_discovery_url(const Context& ctx, const Record& record, Json& out) {
+    (void)record;
+    if (out.contains("properties") && out["properties"].is_object() && out["properties"].contains("discoveryUrl")) {
+        out["properties"]["discoveryUrl"] = ctx.base_url() + "/discovery";
+    }
+}
+
 void workspace_fields(WriteContext& w) {
     Json& p = w.body["properties"];
     const Json empty = Json::object();
@@ -161,6 +170,7 @@ void install_workspaces(Registry& r) {
     ws.create_only = {"/properties/storageAccount", "/properties/keyVault", "/properties/hbiWorkspace", "/kind"};
     ws.validate.push_back(check_dependencies);
     ws.server_fields.push_back(workspace_fields);
+    ws.on_read.push_back(current_discovery_url);
     ws.server_fields.push_back(notebook_keys);
     r.add_type(std::move(ws));
     r.add_action(k_workspace_type, "listKeys", list_keys);
