@@ -141,7 +141,9 @@ std::uint64_t E2e::writes() const {
 void E2e::reset_counts() { m_emulator->reset_stats(); }
 
 void apply_edits(std::map<std::string, std::string>& files, const Edits& edits) {
-    for (const auto& [from, to] : edits) {
+    for (const auto& edit : edits) {
+        const std::string& from = edit.first;  // a plain reference: clang 14 cannot capture a binding
+        const std::string& to = edit.second;
         bool found = false;
         for (auto& [name, text] : files) {
             if (auto pos = text.find(from); pos != std::string::npos) {

@@ -306,7 +306,9 @@ TEST_CASE("certificate credential: a signed client assertion instead of a secret
     TempDir dir;
     const std::string pem = dir.write("sp.pem", cert.cert_pem() + cert.key_pem());
     const std::string pfx = dir.write("sp.pfx", cert.pkcs12("pfx-PASSWORD-1"));
-    for (const auto& [path, password] : std::vector<std::pair<std::string, std::string>>{{pem, ""}, {pfx, "pfx-PASSWORD-1"}}) {
+    for (const auto& [path_, password_] : std::vector<std::pair<std::string, std::string>>{{pem, ""}, {pfx, "pfx-PASSWORD-1"}}) {
+        const auto& path = path_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+        const auto& password = password_;
         CAPTURE(path);
         auto transport = std::make_shared<FakeTransport>();
         transport->on("POST", "/tenant1/oauth2/v2.0/token", token_ok("AT-CERT"));
@@ -362,7 +364,9 @@ TEST_CASE("certificate credential: unusable files fail in one line naming the va
         {dir.write("mismatch.pem", cert.cert_pem() + other.key_pem()), "does not belong"},
         {(dir.path / "missing.pem").string(), "cannot read"},
     };
-    for (const auto& [path, expected] : cases) {
+    for (const auto& [path_, expected_] : cases) {
+        const auto& path = path_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+        const auto& expected = expected_;
         CAPTURE(path);
         auto transport = std::make_shared<FakeTransport>();
         auto credential = EnvironmentCredential::from_env(

@@ -220,7 +220,9 @@ TEST_CASE("every request converge sends for every kind conforms to the official 
     require_applied(e2e.apply(changed, PlanOptions{true, true}));
     check_all(recorder->take(), phases["destroy"]);
 
-    for (const auto& [phase, report] : phases) {
+    for (const auto& [phase_, report_] : phases) {
+        const auto& phase = phase_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+        const auto& report = report_;
         std::string all;
         for (const auto& v : report.violations) {
             all += v + "\n";
@@ -273,7 +275,9 @@ TEST_CASE("every request for online endpoints and deployments conforms to the of
     check_all(recorder->take(), phases["update"]);
     require_applied(e2e.apply(changed, PlanOptions{true, true}));
     check_all(recorder->take(), phases["destroy"]);
-    for (const auto& [phase, report] : phases) {
+    for (const auto& [phase_, report_] : phases) {
+        const auto& phase = phase_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+        const auto& report = report_;
         std::string all;
         for (const auto& v : report.violations) {
             all += v + "\n";

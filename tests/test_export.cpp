@@ -79,7 +79,9 @@ spec:
     const LoadResult back = load_sources({{"rg.yaml", emit_yaml(rg)}}, {"converge.yaml", "stack: s\n"}, "s", {});
     INFO(back.diagnostics.to_string());
     REQUIRE(back.desired.resources.size() == 1);
-    for (const auto& [k, v] : tags.items()) {
+    for (const auto& [k_, v_] : tags.items()) {
+        const auto& k = k_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+        const auto& v = v_;
         CHECK_MESSAGE(back.desired.resources[0].body["tags"][k] == v, k);
     }
 }

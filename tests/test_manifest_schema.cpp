@@ -110,7 +110,9 @@ TEST_CASE("every pattern in the input schemas says what to write, so no message 
     for (const auto& name : names) {
         std::vector<std::pair<std::string, bool>> found;
         patterns(Json::parse(schema::embedded(name)), name, found);
-        for (const auto& [where, described] : found) {
+        for (const auto& [where_, described_] : found) {
+            const auto& where = where_;  // a reference, not a binding: clang 14 lambdas cannot capture one
+            const auto& described = described_;
             CAPTURE(where);
             CHECK(described);
             ++count;
