@@ -566,7 +566,7 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         std::vector<std::string> comments = {d.label + ", exported from " + d.found->id.str()};
         if (options.format == ExportFormat::azml && !metadata.contains("workspace")) {
             // az ml files have no workspace field: one outside the default stays a converge document.
-            if (auto az = azml_document(*d.kind, d.name, d.version, d.spec, d.label, result.notes)) {
+            if (auto az = azml_document(*d.kind, d.name, d.version, d.endpoint, d.spec, d.label, result.notes)) {
                 doc = std::move(*az);
                 comments.front() += " (az ml CLI v2 YAML, docs/azml-yaml.md)";
             }
