@@ -388,8 +388,23 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
     // alternative the comment names).
     for (auto& d : docs) {
         std::set<const Json*> filled;
+        // A datastore's secrets object is never returned at all: its credentialsType says
+        // which secret it holds (an account key or a SAS token).
+        std::string datastore_secret;
+        const Json::json_pointer credentials{"/properties/credentials"};
+        if (d.kind->name == "Datastore" && d.spec.contains(credentials) && d.spec.at(credentials).is_object()) {
+            Json& c = d.spec.at(credentials);
+            const std::string type = c.value("credentialsType", "");
+            datastore_secret = iequals(type, "AccountKey") ? "key" : iequals(type, "Sas") ? "sasToken" : "";
+            if (!datastore_secret.empty() && !c.contains("secrets")) {
+                c["secrets"] = Json{{"secretsType", iequals(type, "Sas") ? "Sas" : "AccountKey"}};
+            }
+        }
         for (const auto& p : d.kind->secret) {
             const auto path = segments(p);
+            if (d.kind->name == "Datastore" && path.back() != datastore_secret) {
+                continue;
+            }
             Json* at = &d.spec;
             for (std::size_t i = 0; i + 1 < path.size() && at != nullptr; ++i) {
                 auto it = at->is_object() ? at->find(path[i]) : at->end();

@@ -115,6 +115,8 @@ std::optional<Json> azml_document(const KindInfo& kind, const std::string& name,
         if (auto v = azml::to_azml(*f, spec.at(p))) {
             put(doc, f->yaml, std::move(*v));
             done.insert(std::string(f->rest));
+        } else if (!f->fallback.empty() && f->fallback != "@name" && spec.at(p) == Json::parse(f->fallback)) {
+            done.insert(std::string(f->rest));  // what the CLI sends when the field is absent
         }
     }
     std::vector<std::string> missing;
