@@ -300,30 +300,253 @@ type: amlcompute
 )").find("az.yml:2:7: error:") != std::string::npos);
 }
 
-TEST_CASE("a model with a local path or without a version is reported where it is written") {
+TEST_CASE("a model without a version is reported where it is written; a local path is the Model's upload") {
     CHECK(diagnostics_of(R"($schema: https://azuremlschemas.azureedge.net/latest/model.schema.json
 name: local-file-example
-path: mlflow-model/model.pkl
+path: azureml://datastores/workspaceblobstore/paths/m/model.pkl
 )") == "az.yml:2:7: error: az ml model without version: the az ml CLI picks the next version, converge declares "
-       "one model version per document; set version:\n"
-       "az.yml:3:7: error: az ml field \"path\": a local path (\"mlflow-model/model.pkl\", uploaded by the az ml "
-       "CLI) is not supported yet: upload it and write its azureml:// or https:// URI\n");
+       "one model version per document; set version:\n");
+    // Mapping doc 4: a local path is uploaded to workspaceblobstore under LocalUpload/<hash>/<name>
+    // (docs/model-upload.md); a missing one is an error at path:.
+    converge::test::TempDir dir("azml-model-path");
+    dir.write("mlflow-model/model.pkl", "weights");
+    const std::string file = dir.path() + "/model.yml";
+    const auto result = load_inline({{file, "$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\n"
+                                            "name: local-file-example\nversion: 1\npath: mlflow-model/model.pkl\n"}},
+                                    k_config);
+    INFO(result.diagnostics.to_string());
+    REQUIRE_FALSE(result.diagnostics.has_errors());
+    REQUIRE(result.desired.resources.size() == 1);
+    const Json& body = result.desired.resources[0].body;
+    CHECK(body["properties"]["modelUri"].get<std::string>().starts_with(
+        "azureml://subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-ml/workspaces/mlw/datastores/"
+        "workspaceblobstore/paths/LocalUpload/"));
+    CHECK(body["properties"]["modelUri"].get<std::string>().ends_with("/model.pkl"));
+    CHECK(body["path"]["files"] == 1);
+    const auto missing = load_inline({{file, "$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\n"
+                                             "name: m\nversion: 1\npath: nowhere\n"}},
+                                     k_config);
+    CHECK(missing.diagnostics.to_string().find(file + ":4:7: error:") != std::string::npos);
 }
 
 TEST_CASE("types converge does not read yet give one located message naming the type") {
-    CHECK(diagnostics_of(R"($schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json
+    CHECK(diagnostics_of(R"($schema: https://azuremlschemas.azureedge.net/latest/kubernetesOnlineEndpoint.schema.json
 name: my-endpoint
 auth_mode: key
-)") == "az.yml:1:10: error: az ml managed online endpoint files (managedOnlineEndpoint.schema.json) are not "
+)") == "az.yml:1:10: error: az ml Kubernetes online endpoint files (kubernetesOnlineEndpoint.schema.json) are not "
        "supported yet (they will be read as OnlineEndpoint documents); converge reads az ml amlCompute, "
-       "computeInstance, workspace, model files\n");
-    CHECK(diagnostics_of("name: blob\ntype: azure_blob\naccount_name: st\ncontainer_name: c\n") ==
-          "az.yml:2:7: error: az ml Azure Blob datastore files (azureBlob.schema.json) are not supported yet (they "
-          "will be read as Datastore documents); converge reads az ml amlCompute, computeInstance, workspace, model "
-          "files\n");
+       "computeInstance, workspace, model, managedOnlineEndpoint, managedOnlineDeployment, environment, azureBlob "
+       "files\n");
+    CHECK(diagnostics_of("name: files\ntype: azure_file\naccount_name: st\nfile_share_name: c\n") ==
+          "az.yml:2:7: error: az ml Azure Files datastore files (azureFile.schema.json) are not supported yet (they "
+          "will be read as Datastore documents); converge reads az ml amlCompute, computeInstance, workspace, model, "
+          "managedOnlineEndpoint, managedOnlineDeployment, environment, azureBlob files\n");
     CHECK(diagnostics_of("$schema: https://azuremlschemas.azureedge.net/latest/newThing.schema.json\nname: x\n") ==
           "az.yml:1:10: error: az ml schema \"newThing\" is not supported yet (converge reads az ml amlCompute, "
-          "computeInstance, workspace, model files)\n");
+          "computeInstance, workspace, model, managedOnlineEndpoint, managedOnlineDeployment, environment, azureBlob "
+          "files)\n");
+}
+
+TEST_CASE("a managedOnlineEndpoint file maps to the CLI's OnlineEndpoint body") {
+    // Mapping doc 5: auth_mode key/aml_token/aad_token -> Key/AMLToken/AADToken, identity, traffic
+    // and tags as they are; the workspace's region.
+    const Json body = body_of(R"($schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json
+name: my-endpoint
+description: churn scoring
+auth_mode: aml_token
+public_network_access: disabled
+tags: {team: ml, tier: 1}
+identity:
+  type: user_assigned
+  user_assigned_identities:
+    - resource_id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai
+traffic:
+  blue: 90
+  green: 10
+)");
+    CHECK(body == Json::parse(R"({
+      "location": "westeurope",
+      "tags": {"team": "ml", "tier": "1"},
+      "identity": {"type": "UserAssigned", "userAssignedIdentities": {
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai": {}}},
+      "properties": {"description": "churn scoring", "authMode": "AMLToken", "publicNetworkAccess": "Disabled",
+                     "traffic": {"blue": 90, "green": 10}}})"));
+    // The defaults the CLI always sends: key auth, a system-assigned identity.
+    CHECK(body_of("$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\n"
+                  "name: my-endpoint\n") ==
+          Json::parse(R"({"location": "westeurope", "identity": {"type": "SystemAssigned"},
+                          "properties": {"authMode": "Key"}})"));
+}
+
+TEST_CASE("a managedOnlineDeployment file maps to the CLI's OnlineDeployment body, durations as the SDK writes them") {
+    const auto result = load_inline({{"blue.yml", R"($schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: my-endpoint
+description: first
+model: azureml:my-model:1
+environment: azureml:my-env:3
+code_configuration:
+  code: azureml:my-code:2
+  scoring_script: score.py
+instance_type: Standard_DS3_v2
+instance_count: 2
+app_insights_enabled: true
+egress_public_network_access: disabled
+environment_variables: {WORKERS: 4, MODE: fast}
+scale_settings:
+  type: default
+request_settings:
+  request_timeout_ms: 1500
+  max_queue_wait_ms: 60000
+  max_concurrent_requests_per_instance: 2
+liveness_probe:
+  initial_delay: 120
+  period: 10
+  timeout: 2
+  failure_threshold: 30
+  success_threshold: 1
+readiness_probe:
+  period: 100
+)"}},
+                                    k_config);
+    INFO(result.diagnostics.to_string());
+    REQUIRE(result.diagnostics.empty());
+    REQUIRE(result.desired.resources.size() == 1);
+    const Resource& r = result.desired.resources[0];
+    const std::string ws = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-ml/providers/"
+                           "Microsoft.MachineLearningServices/workspaces/mlw";
+    CHECK(r.id.str() == ws + "/onlineEndpoints/my-endpoint/deployments/blue");
+    Json body = r.body;
+    body["tags"].erase("managed-by");
+    body["tags"].erase("converge-stack");
+    // Mapping doc 5: instance_count -> sku.capacity with sku.name Default, endpointComputeType
+    // Managed, assets by ARM id, ms and seconds -> ISO-8601 (isodate: 1500 ms -> PT1.5S).
+    CHECK(body == Json::parse(R"({
+      "location": "westeurope", "tags": {},
+      "sku": {"name": "Default", "capacity": 2},
+      "properties": {"endpointComputeType": "Managed", "description": "first",
+        "model": ")" + ws + R"(/models/my-model/versions/1",
+        "environmentId": ")" + ws + R"(/environments/my-env/versions/3",
+        "codeConfiguration": {"codeId": ")" + ws + R"(/codes/my-code/versions/2", "scoringScript": "score.py"},
+        "instanceType": "Standard_DS3_v2", "appInsightsEnabled": true, "egressPublicNetworkAccess": "Disabled",
+        "environmentVariables": {"WORKERS": "4", "MODE": "fast"},
+        "scaleSettings": {"scaleType": "Default"},
+        "requestSettings": {"requestTimeout": "PT1.5S", "maxQueueWait": "PT1M", "maxConcurrentRequestsPerInstance": 2},
+        "livenessProbe": {"initialDelay": "PT2M", "period": "PT10S", "timeout": "PT2S", "failureThreshold": 30,
+                          "successThreshold": 1},
+        "readinessProbe": {"period": "PT1M40S"}}})"));
+}
+
+TEST_CASE("deployment assets the az ml CLI registers itself are located errors that say what to write") {
+    CHECK(diagnostics_of(R"($schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: my-endpoint
+model:
+  path: ../../model-1/model/
+code_configuration:
+  code: ../../model-1/onlinescoring/
+  scoring_script: score.py
+environment: azureml:my-env@latest
+instance_type: Standard_DS3_v2
+instance_count: 1
+data_collector: {}
+)") == "az.yml:5:3: error: az ml field \"model\": an inline model (registered by the az ml CLI as an anonymous "
+       "asset) is not supported yet: declare it in its own az ml model file (with a version) and write model: "
+       "azureml:NAME:VERSION\n"
+       "az.yml:7:9: error: az ml field \"code_configuration.code\": a local code (\"../../model-1/onlinescoring/\", "
+       "uploaded by the az ml CLI) is not supported yet: register the code and write code: azureml:NAME:VERSION\n"
+       "az.yml:9:14: error: az ml field \"environment\": \"azureml:my-env@latest\" names a label, which the az ml CLI "
+       "resolves when it runs; write the version: azureml:NAME:VERSION\n"
+       "az.yml:12:1: error: az ml field \"data_collector\" is not supported yet: write properties.dataCollector in a "
+       "converge OnlineDeployment document\n");
+}
+
+TEST_CASE("an environment file maps image, conda file text, routes; a local build context is an error") {
+    converge::test::TempDir dir("azml-environment");
+    const std::string conda = "name: pydata\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.10\n";
+    dir.write("conda-yamls/pydata.yml", conda);
+    const std::string file = dir.path() + "/env.yml";
+    const auto result = load_inline({{file, R"($schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json
+name: docker-image-plus-conda-example
+version: 2
+image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04
+conda_file: conda-yamls/pydata.yml
+description: Environment created from a Docker image plus Conda environment.
+tags: {stage: 1}
+os_type: linux
+inference_config:
+  liveness_route: {port: 5001, path: /}
+  readiness_route: {port: 5001, path: /}
+  scoring_route: {port: 5001, path: /score}
+)"}},
+                                    k_config);
+    INFO(result.diagnostics.to_string());
+    REQUIRE(result.diagnostics.empty());
+    REQUIRE(result.desired.resources.size() == 1);
+    const Resource& r = result.desired.resources[0];
+    CHECK(r.id.str().ends_with("/workspaces/mlw/environments/docker-image-plus-conda-example/versions/2"));
+    Json body = r.body;
+    body["properties"]["tags"].erase("managed-by");
+    body["properties"]["tags"].erase("converge-stack");
+    // Mapping doc 5: the conda file's text in condaFile; tags inside properties.
+    CHECK(body == Json::parse(R"({"properties": {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04",
+      "condaFile": )" + Json(conda).dump() + R"(,
+      "description": "Environment created from a Docker image plus Conda environment.", "tags": {"stage": "1"},
+      "osType": "Linux", "isAnonymous": false,
+      "inferenceConfig": {"livenessRoute": {"port": 5001, "path": "/"}, "readinessRoute": {"port": 5001, "path": "/"},
+                          "scoringRoute": {"port": 5001, "path": "/score"}}}})"));
+    const std::string errors = diagnostics_of(R"($schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json
+name: docker-context-example
+build:
+  path: docker-contexts/python-and-pip
+conda_file: missing.yml
+)");
+    CHECK(errors == "az.yml:2:7: error: az ml environment without version: the az ml CLI picks the next version, "
+                    "converge declares one environment version per document; set version:\n"
+                    "az.yml:4:9: error: az ml field \"build.path\": a local build context (\"docker-contexts/python-and-pip\", "
+                    "uploaded by the az ml CLI) is not supported yet: upload it and write its azureml:// or https:// "
+                    "URI, or use image: (and conda_file:)\n"
+                    "az.yml:5:13: error: az ml field \"conda_file\": cannot read \"missing.yml\" (a conda file, relative "
+                    "to this file)\n");
+}
+
+TEST_CASE("an azureBlob file maps to a Datastore; its account key is a secret and never printed") {
+    const std::string key = "example-account-key-0123456789";
+    const auto result = load_inline({{"blob.yml", R"($schema: https://azuremlschemas.azureedge.net/latest/azureBlob.schema.json
+name: blob_example
+type: azure_blob
+description: Datastore pointing to a blob container.
+account_name: mytestblobstore
+container_name: data-container
+credentials:
+  account_key: )" + key + "\n"}},
+                                    k_config);
+    INFO(result.diagnostics.to_string());
+    REQUIRE_FALSE(result.diagnostics.has_errors());
+    REQUIRE(result.desired.resources.size() == 1);
+    const Resource& r = result.desired.resources[0];
+    Json body = r.body;
+    body["properties"]["tags"].erase("managed-by");
+    body["properties"]["tags"].erase("converge-stack");
+    // Mapping doc 5: datastoreType AzureBlob, camelCase names, the cloud's endpoint and https by default.
+    CHECK(body == Json::parse(R"({"properties": {"datastoreType": "AzureBlob",
+      "description": "Datastore pointing to a blob container.", "tags": {},
+      "accountName": "mytestblobstore", "containerName": "data-container", "endpoint": "core.windows.net",
+      "protocol": "https",
+      "credentials": {"credentialsType": "AccountKey", "secrets": {"secretsType": "AccountKey", "key": ")" + key +
+                              R"("}}}})"));
+    CHECK(r.sensitive.count("/properties/credentials/secrets/key") == 1);
+    CHECK(result.diagnostics.to_string().find(key) == std::string::npos);
+    // Credential-less: None; a SAS token; service principal credentials are not read yet.
+    CHECK(body_of("name: b\ntype: azure_blob\naccount_name: st1\ncontainer_name: c-1\n")["properties"]["credentials"] ==
+          Json::parse(R"({"credentialsType": "None"})"));
+    CHECK(body_of("name: b\ntype: azure_blob\naccount_name: st1\ncontainer_name: c-1\ncredentials:\n  sas_token: "
+                  "${env:CONVERGE_TEST_SAS}\n")["properties"]["credentials"]["credentialsType"] == "Sas");
+    const std::string sp = diagnostics_of("name: b\ntype: azure_blob\naccount_name: st1\ncontainer_name: c-1\n"
+                                          "credentials:\n  client_secret: example-sp-secret\n");
+    CHECK(sp.find("az.yml:6:18: error: az ml field \"credentials.client_secret\": service principal credentials are not "
+                  "supported for an Azure Blob datastore yet") != std::string::npos);
+    CHECK(sp.find("example-sp-secret") == std::string::npos);
 }
 
 TEST_CASE("az ml and converge documents mix in one directory and refer to each other") {
@@ -378,20 +601,34 @@ TEST_CASE("the azureml-cli-v2 corpus: every file gives exactly its golden diagno
     CHECK(files.size() >= 50);
     std::string actual;
     std::size_t loaded = 0;
+    // Files an az ml file names (a conda file, a model's local path) resolve against its
+    // directory, as for the az ml CLI: the files load from the corpus directory.
+    const fs::path before = fs::current_path();
+    fs::current_path(corpus);
     for (const auto& f : files) {
         const std::string rel = f.lexically_relative(corpus).generic_string();
         const auto result = load_inline({{rel, read_text(f)}}, k_config);
         loaded += result.desired.resources.size();
-        const std::string text = result.diagnostics.to_string();
+        std::string text = result.diagnostics.to_string();
+        const std::string root = corpus.generic_string() + "/";  // resolved paths: machine-independent
+        for (auto at = text.find(root); at != std::string::npos; at = text.find(root, at)) {
+            text.replace(at, root.size(), "CORPUS/");
+        }
         actual += "# " + rel + (text.empty() ? " (loads)\n" : "\n") + text;
     }
+    fs::current_path(before);
     const std::string golden_path = std::string(CONVERGE_TEST_DATA) + "/azml/corpus.txt";
     if (std::getenv("CONVERGE_UPDATE_GOLDENS") != nullptr) {
         std::ofstream(golden_path) << actual;
     }
     CHECK(actual == read_text(golden_path));
-    CHECK(loaded == 24);  // resources built from the corpus: its computes and workspaces
+    // Resources built from the corpus: computes, workspaces, endpoints, datastores (and those
+    // whose only errors are in a field, as the deployments' local code).
+    CHECK(loaded == 34);
     CHECK(actual.find("example-password") == std::string::npos);
+    // The datastores' account key and SAS token (secrets) are in no message.
+    CHECK(actual.find("XXXxxxXXX") == std::string::npos);
+    CHECK(actual.find("xx=XXXX") == std::string::npos);
 }
 
 }  // TEST_SUITE("azml")

@@ -29,11 +29,19 @@ enum class Convert : std::uint8_t {
     string_map,      ///< tags, properties: every scalar value becomes a string
     identity,        ///< {type, user_assigned_identities: list or map} -> ARM identity
     subnet,          ///< a subnet ARM id, or a name with network_settings.vnet_name -> {id}
-    model_path,      ///< azureml://, https://, runs:/ URIs pass; a local path is not supported yet
+    model_path,      ///< azureml://, https://, runs:/ URIs -> modelUri; a local path -> the Model's `path` upload
     flavors,         ///< {flavor: {k: v}} -> {flavor: {data: {k: v}}}
     outbound_rules,  ///< a list of {name, type, destination} -> a map keyed by name
     schedules,       ///< compute_start_stop list -> computeStartStop list
     setup_script,    ///< {path, command, timeout_minutes} -> {scriptSource, scriptData, ...}
+    weights,         ///< traffic: {deployment: whole percentage 0-100}
+    milliseconds,    ///< whole milliseconds -> ISO-8601 duration (5000 -> PT5S, 1500 -> PT1.5S)
+    probe,           ///< {initial_delay, period, timeout (seconds), failure/success_threshold} -> camelCase
+    asset_ref,       ///< azureml:NAME:VERSION -> the ARM id of the workspace's Field::values[0] asset
+    credentials,     ///< datastore {account_key} / {sas_token} -> {credentialsType, secrets}
+    conda_file,      ///< a path to a conda YAML file -> its text (read by the loader)
+    route,           ///< {port, path} -> {port, path}
+    build_context,   ///< a remote Docker build context URI; a local directory is not supported yet
     consumed,        ///< read by another field's conversion (network_settings.vnet_name)
     ignored,         ///< accepted and not sent (a warning says why: Field::note)
     output_only,     ///< set by Azure: an error to write
@@ -86,6 +94,7 @@ struct Context {
     const Json* group = nullptr;  ///< the az ml mapping holding the field (for vnet_name)
     std::string subscription;    ///< for subnet names: the workspace's subscription
     std::string resource_group;  ///< and resource group
+    std::string workspace;       ///< for azureml:NAME:VERSION: the default workspace
 };
 
 /// The result of converting one value: the REST value, or an error message (without location).
@@ -102,6 +111,9 @@ struct Converted {
 Converted to_rest(const Field& field, const Json& value, const Context& context);
 /// REST value -> az ml value, for export; nullopt when it has no az ml form.
 std::optional<Json> to_azml(const Field& field, const Json& rest);
+
+/// A model path the service reads as it is (azureml://, https://, runs:/, wasbs://, abfss://).
+bool is_remote_uri(std::string_view path);
 
 /// Seconds as the SDK writes them (isodate.duration_isoformat): 100 -> "PT1M40S", 86400 -> "P1D".
 std::string iso_duration(std::int64_t seconds);

@@ -72,11 +72,13 @@ std::string export_file_name(std::string_view kind, std::string_view name);
 /// is_secret_key: password, key, primaryKey, connectionString, ...). What `get` prints.
 Json redact_body(Json body, const KindInfo* kind);
 
-/// The az ml CLI v2 document of one exported resource of a Workspace, Compute or Model kind
-/// (`spec` as export wrote it: read-only fields left out, ids as ${ref:}), or nullopt when the
+/// The az ml CLI v2 document of one exported resource of a kind the az ml table knows
+/// (Workspace, Compute, Model, Environment, Datastore, OnlineEndpoint, OnlineDeployment;
+/// `spec` as export wrote it: read-only fields left out, ids as ${ref:}), or nullopt when the
 /// kind or compute type has no az ml form. What has no az ml field is left out and named in
-/// `notes` (prefixed with `label`).
+/// `notes` (prefixed with `label`). `endpoint`: a deployment's endpoint ("" otherwise).
 std::optional<Json> azml_document(const KindInfo& kind, const std::string& name, const std::string& version,
+                                  const std::string& endpoint,
                                   const Json& spec, const std::string& label, std::vector<std::string>& notes);
 
 ExportResult export_manifests(const std::vector<DiscoveredResource>& found, const ExportOptions& options);

@@ -7,6 +7,7 @@
 #include "manifest/internal.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,6 +16,7 @@ namespace converge::manifest {
 
 namespace {
 
+namespace fs = std::filesystem;
 using azml::Convert;
 using azml::Field;
 using azml::Type;
@@ -306,8 +308,29 @@ private:
             metadata(f, input, pointer, pos);
             return;
         }
-        azml::Context context{group, m_context.subscription, m_context.resource_group};
-        const azml::Converted c = azml::to_rest(f, input, context);
+        if (f.convert == Convert::model_path && input.is_string() && !azml::is_remote_uri(input.get<std::string>()) &&
+            input.get_ref<const std::string&>().find("${") == std::string::npos) {
+            // A local file or directory: the Model kind's upload (docs/model-upload.md).
+            set("/spec/path", input, pos);
+            return;
+        }
+        Json read = input;
+        if (f.convert == Convert::conda_file && input.is_string() &&
+            input.get_ref<const std::string&>().find("${") == std::string::npos) {
+            // The az ml CLI reads the file (relative to this one) and sends its text.
+            const fs::path file = fs::path(m_src.file).parent_path() / input.get<std::string>();
+            std::string text;
+            Diagnostics ignored;
+            if (!read_file(file.string(), text, ignored)) {
+                m_diagnostics.error(m_src.value_at(pointer),
+                                    fmt::format("az ml field \"{}\": cannot read \"{}\" (a conda file, relative to "
+                                                "this file)", f.yaml, file.lexically_normal().generic_string()));
+                return;
+            }
+            read = std::move(text);
+        }
+        azml::Context context{group, m_context.subscription, m_context.resource_group, m_context.workspace};
+        const azml::Converted c = azml::to_rest(f, read, context);
         for (const auto& w : c.warnings) {
             m_diagnostics.warning(m_src.key_at(pointer), fmt::format("az ml field \"{}\": {}", f.yaml, w));
         }
@@ -396,10 +419,12 @@ private:
                                 fmt::join(missing, ", ")));
             }
         }
-        if (m_type.schema == "model" && !m_out.root["metadata"].contains("version") && present("name")) {
+        const bool versioned = m_type.schema == "model" || m_type.schema == "environment";
+        if (versioned && !m_out.root["metadata"].contains("version") && present("name")) {
             m_diagnostics.error(m_src.value_at("/name"),
-                                "az ml model without version: the az ml CLI picks the next version, converge declares "
-                                "one model version per document; set version:");
+                                fmt::format("az ml {0} without version: the az ml CLI picks the next version, converge "
+                                            "declares one {0} version per document; set version:",
+                                            m_type.what));
             m_unidentified = true;  // not also "missing metadata.version"
         }
         if (!m_out.root["metadata"].contains("name") && !present("name")) {

@@ -123,10 +123,12 @@ struct StackConfig {
 };
 
 /// What an az ml document needs from the stack: subnet names become ARM ids in the
-/// workspace's subscription and resource group.
+/// workspace's subscription and resource group, azureml:NAME:VERSION an asset of the
+/// default workspace.
 struct AzmlContext {
     std::string subscription;
     std::string resource_group;
+    std::string workspace;
 };
 
 /// An Azure ML CLI v2 (`az ml`) document: no converge apiVersion, and an az ml `$schema`, an

@@ -174,6 +174,7 @@ LoadResult load_files(std::size_t count, const Read& read, const SourceFile& con
                         : !options.default_subscription.empty() ? options.default_subscription
                                                                 : std::string(k_placeholder_subscription);
     azml.resource_group = config.resource_group;
+    azml.workspace = config.workspace;
     Identities identities;
     Building building{result.desired.resources, {}, {}};
     std::vector<std::pair<std::size_t, Pending>> waiting;

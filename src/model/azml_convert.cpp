@@ -2,7 +2,10 @@
 // what the azure-ai-ml SDK's entity sends (../shared/reference/az-ml-yaml-mapping.md).
 #include "converge/azml.hpp"
 
+#include "converge/normalize.hpp"
 #include "converge/resource_id.hpp"
+
+#include <algorithm>
 
 #include <charconv>
 #include <fmt/format.h>
@@ -171,21 +174,168 @@ Converted subnet(const Json& value, const Context& context) {
                                       context.subscription, context.resource_group, vnet->get<std::string>(), s)}});
 }
 
+/// A model path: the loader sends a remote one as modelUri and a local one as the Model's
+/// `path` upload (src/manifest/azml.cpp); here only its type is checked.
 Converted model_path(const Json& value) {
-    if (!value.is_string()) {
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
         return fail(fmt::format("expected a path or URI, got {}", type_name(value)));
     }
-    const std::string s = value.get<std::string>();
-    for (const std::string_view scheme : {"azureml://", "https://", "http://", "runs:/", "wasbs://", "abfss://"}) {
-        if (s.size() >= scheme.size() && iequals(std::string_view(s).substr(0, scheme.size()), scheme)) {
-            return ok(s);
-        }
+    return ok(value);
+}
+
+Converted build_context(const Json& value) {
+    if (!value.is_string()) {
+        return fail(fmt::format("expected a directory or URI, got {}", type_name(value)));
     }
-    if (s.find("${") != std::string::npos) {
+    const std::string s = value.get<std::string>();
+    if (is_remote_uri(s) || s.starts_with("git+") || s.find("${") != std::string::npos) {
         return ok(s);
     }
-    return fail(fmt::format("a local path (\"{}\", uploaded by the az ml CLI) is not supported yet: upload it and "
-                            "write its azureml:// or https:// URI", s));
+    return fail(fmt::format("a local build context (\"{}\", uploaded by the az ml CLI) is not supported yet: upload "
+                            "it and write its azureml:// or https:// URI, or use image: (and conda_file:)", s));
+}
+
+/// traffic, mirror_traffic: {deployment: percentage}.
+Converted weights(const Json& value) {
+    if (!value.is_object()) {
+        return fail(fmt::format("expected a mapping of deployment name to percentage, got {}", type_name(value)));
+    }
+    for (const auto& [k, v] : value.items()) {
+        if (!whole(v) || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 100) {
+            return fail("expected a whole percentage from 0 to 100", k);
+        }
+    }
+    return ok(value);
+}
+
+/// Milliseconds as the SDK writes them (isodate.duration_isoformat(timedelta(milliseconds=n))):
+/// 5000 -> PT5S, 1500 -> PT1.5S, 90000 -> PT1M30S.
+std::string iso_duration_ms(std::int64_t ms) {
+    const std::int64_t fraction = ms % 1000;
+    if (fraction == 0) {
+        return iso_duration(ms / 1000);
+    }
+    std::string text = iso_duration(ms / 1000 - ms / 1000 % 60);  // whole minutes and up
+    if (text == "PT0S") {
+        text = "PT";
+    }
+    if (text.find('T') == std::string::npos) {
+        text += "T";
+    }
+    std::string frac = fmt::format("{:03}", fraction);
+    while (frac.back() == '0') {
+        frac.pop_back();
+    }
+    return text + fmt::format("{}.{}S", ms / 1000 % 60, frac);
+}
+
+const std::vector<std::pair<std::string_view, std::string_view>> k_probe_fields = {
+    {"initial_delay", "initialDelay"}, {"period", "period"}, {"timeout", "timeout"},
+    {"failure_threshold", "failureThreshold"}, {"success_threshold", "successThreshold"}};
+
+/// {initial_delay, period, timeout: seconds; failure_threshold, success_threshold} (ProbeSettings).
+Converted probe(const Json& value) {
+    if (!value.is_object()) {
+        return fail(fmt::format("expected a mapping, got {}", type_name(value)));
+    }
+    Json out = Json::object();
+    for (const auto& [k, v] : value.items()) {
+        const auto it = std::find_if(k_probe_fields.begin(), k_probe_fields.end(),
+                                     [&](const auto& f) { return f.first == k; });
+        if (it == k_probe_fields.end()) {
+            return fail("unknown field of a probe (expected initial_delay, period, timeout, failure_threshold, "
+                        "success_threshold)", k);
+        }
+        if (!whole(v) || v.get<std::int64_t>() < 0) {
+            return fail(k.ends_with("threshold") ? "expected a whole number" : "expected a whole number of seconds", k);
+        }
+        const bool seconds = !k.ends_with("threshold");
+        out[std::string(it->second)] = seconds ? Json(iso_duration(v.get<std::int64_t>())) : v;
+    }
+    return ok(std::move(out));
+}
+
+/// model, environment, code_configuration.code: a registered asset (mapping doc 5).
+Converted asset_ref(const Field& field, const Json& value, const Context& context) {
+    const std::string_view segment = field.values.empty() ? std::string_view("models") : field.values.front();
+    const std::string_view what = segment == "models" ? "model" : segment == "environments" ? "environment" : "code";
+    const std::string hint =
+        what == "code" ? std::string("register the code and write code: azureml:NAME:VERSION")
+                       : fmt::format("declare it in its own az ml {} file (with a version) and write {}: "
+                                     "azureml:NAME:VERSION",
+                                     what, field.yaml);
+    if (value.is_object()) {
+        return fail(fmt::format("an inline {} (registered by the az ml CLI as an anonymous asset) is not supported "
+                                "yet: {}", what, hint));
+    }
+    if (!value.is_string()) {
+        return fail(fmt::format("expected azureml:NAME:VERSION or an ARM id, got {}", type_name(value)));
+    }
+    const std::string s = value.get<std::string>();
+    if (s.find("${") != std::string::npos || s.starts_with("/subscriptions/") || s.starts_with("azureml://")) {
+        return ok(s);
+    }
+    if (s.starts_with("azureml:/subscriptions/")) {
+        return ok(s.substr(8));
+    }
+    if (s.starts_with("azureml:")) {
+        const std::string rest = s.substr(8);
+        const auto colon = rest.rfind(':');
+        if (rest.find('@') != std::string::npos) {
+            return fail(fmt::format("\"{}\" names a label, which the az ml CLI resolves when it runs; write the "
+                                    "version: azureml:NAME:VERSION", s));
+        }
+        if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) {
+            return fail(fmt::format("\"{}\": expected azureml:NAME:VERSION", s));
+        }
+        if (context.workspace.empty()) {
+            return fail(fmt::format("\"{}\" names an asset of the default workspace: set defaults.workspace in "
+                                    "converge.yaml", s));
+        }
+        return ok(fmt::format("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/"
+                              "workspaces/{}/{}/{}/versions/{}",
+                              context.subscription, context.resource_group, context.workspace, segment,
+                              rest.substr(0, colon), rest.substr(colon + 1)));
+    }
+    return fail(fmt::format("a local {} (\"{}\", uploaded by the az ml CLI) is not supported yet: {}", what, s,
+                            hint));
+}
+
+/// Datastore credentials (mapping doc 5): an account key or a SAS token; the values are
+/// secrets (write them as ${env:NAME}).
+Converted credentials(const Json& value) {
+    if (!value.is_object() || value.size() != 1) {
+        return fail("expected a mapping with account_key or sas_token");
+    }
+    const std::string k = value.begin().key();
+    const Json& v = value.begin().value();
+    if (k != "account_key" && k != "sas_token") {
+        if (k == "tenant_id" || k == "client_id" || k == "client_secret") {
+            return fail("service principal credentials are not supported for an Azure Blob datastore yet (converge "
+                        "sends an account key, a SAS token, or none)", k);
+        }
+        return fail("unknown field of datastore credentials (expected account_key or sas_token)", k);
+    }
+    if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+        return fail("expected a string (a secret: write it as ${env:NAME})", k);
+    }
+    const bool key = k == "account_key";
+    const char* type = key ? "AccountKey" : "Sas";
+    return ok(Json{{"credentialsType", type}, {"secrets", {{"secretsType", type}, {key ? "key" : "sasToken", v}}}});
+}
+
+Converted route(const Json& value) {
+    if (!value.is_object()) {
+        return fail(fmt::format("expected a mapping with port and path, got {}", type_name(value)));
+    }
+    for (const auto& [k, v] : value.items()) {
+        if (k == "port" ? !whole(v) : k == "path" ? !v.is_string() : true) {
+            return fail(k == "port" || k == "path" ? "expected port: a whole number, path: a string"
+                                                   : "unknown field of a route (expected port, path)",
+                        k);
+        }
+    }
+    return ok(value);
 }
 
 Converted flavors(const Json& value) {
@@ -452,6 +602,15 @@ std::optional<Json> setup_script_back(const Json& rest) {
 
 }  // namespace
 
+bool is_remote_uri(std::string_view path) {
+    for (const std::string_view scheme : {"azureml://", "https://", "http://", "runs:/", "wasbs://", "abfss://"}) {
+        if (path.size() >= scheme.size() && iequals(path.substr(0, scheme.size()), scheme)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string iso_duration(std::int64_t seconds) {
     const std::int64_t days = seconds / 86400;
     std::int64_t rest = seconds % 86400;
@@ -555,6 +714,20 @@ Converted to_rest(const Field& field, const Json& value, const Context& context)
     case Convert::identity: return identity(value);
     case Convert::subnet: return subnet(value, context);
     case Convert::model_path: return model_path(value);
+    case Convert::weights: return weights(value);
+    case Convert::milliseconds:
+        if (!whole(value) || value.get<std::int64_t>() < 0) {
+            return fail("expected a whole number of milliseconds");
+        }
+        return ok(iso_duration_ms(value.get<std::int64_t>()));
+    case Convert::probe: return probe(value);
+    case Convert::asset_ref: return asset_ref(field, value, context);
+    case Convert::credentials: return credentials(value);
+    case Convert::conda_file:
+        // The loader reads the file and passes its text.
+        return value.is_string() ? ok(value) : fail(fmt::format("expected a path, got {}", type_name(value)));
+    case Convert::route: return route(value);
+    case Convert::build_context: return build_context(value);
     case Convert::flavors: return flavors(value);
     case Convert::outbound_rules: return outbound_rules(value);
     case Convert::schedules: return schedules(value);
@@ -595,7 +768,62 @@ std::optional<Json> to_azml(const Field& field, const Json& rest) {
         const auto s = rest.is_string() ? duration_seconds(rest.get<std::string>()) : std::nullopt;
         return s && *s % 60 == 0 ? std::optional<Json>(*s / 60) : std::nullopt;
     }
-    case Convert::string_map: return rest.is_object() ? std::optional<Json>(rest) : std::nullopt;
+    case Convert::string_map:
+    case Convert::weights:
+    case Convert::route: return rest.is_object() ? std::optional<Json>(rest) : std::nullopt;
+    case Convert::build_context: return rest.is_string() ? std::optional<Json>(rest) : std::nullopt;
+    case Convert::conda_file: return std::nullopt;  // text, not a file: export keeps a converge document
+    case Convert::milliseconds: {
+        const auto s = rest.is_string() ? converge::duration_seconds(rest.get<std::string>()) : std::nullopt;
+        if (!s || *s < 0) {
+            return std::nullopt;
+        }
+        return Json(static_cast<std::int64_t>(*s * 1000 + 0.5));
+    }
+    case Convert::probe: {
+        if (!rest.is_object()) {
+            return std::nullopt;
+        }
+        Json out = Json::object();
+        for (const auto& [az, name] : k_probe_fields) {
+            const auto it = rest.find(std::string(name));
+            if (it == rest.end() || it->is_null()) {
+                continue;
+            }
+            if (az.ends_with("threshold")) {
+                out[std::string(az)] = *it;
+                continue;
+            }
+            const auto s = it->is_string() ? duration_seconds(it->get<std::string>()) : std::nullopt;
+            if (!s) {
+                return std::nullopt;
+            }
+            out[std::string(az)] = *s;
+        }
+        return out;
+    }
+    case Convert::asset_ref: {
+        if (!rest.is_string()) {
+            return std::nullopt;
+        }
+        const std::string& s = rest.get_ref<const std::string&>();
+        // An exported one is ${ref:Model/name@version}; another workspace's, azureml:<ARM id>.
+        return s.starts_with("/subscriptions/") ? Json("azureml:" + s) : Json(s);
+    }
+    case Convert::credentials: {
+        if (!rest.is_object() || !rest.contains("secrets") || !rest["secrets"].is_object()) {
+            return std::nullopt;  // None: what the CLI sends when the field is absent
+        }
+        const Json& secrets = rest["secrets"];
+        const std::string type = rest.value("credentialsType", "");
+        if (iequals(type, "AccountKey") && secrets.contains("key")) {
+            return Json{{"account_key", secrets["key"]}};
+        }
+        if (iequals(type, "Sas") && secrets.contains("sasToken")) {
+            return Json{{"sas_token", secrets["sasToken"]}};
+        }
+        return std::nullopt;
+    }
     case Convert::identity: {
         const auto t = rest.is_object() && rest.contains("type") ? unchoose(k_identity_types, rest["type"])
                                                                  : std::nullopt;

@@ -388,8 +388,23 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
     // alternative the comment names).
     for (auto& d : docs) {
         std::set<const Json*> filled;
+        // A datastore's secrets object is never returned at all: its credentialsType says
+        // which secret it holds (an account key or a SAS token).
+        std::string datastore_secret;
+        const Json::json_pointer credentials{"/properties/credentials"};
+        if (d.kind->name == "Datastore" && d.spec.contains(credentials) && d.spec.at(credentials).is_object()) {
+            Json& c = d.spec.at(credentials);
+            const std::string type = c.value("credentialsType", "");
+            datastore_secret = iequals(type, "AccountKey") ? "key" : iequals(type, "Sas") ? "sasToken" : "";
+            if (!datastore_secret.empty() && !c.contains("secrets")) {
+                c["secrets"] = Json{{"secretsType", iequals(type, "Sas") ? "Sas" : "AccountKey"}};
+            }
+        }
         for (const auto& p : d.kind->secret) {
             const auto path = segments(p);
+            if (d.kind->name == "Datastore" && path.back() != datastore_secret) {
+                continue;
+            }
             Json* at = &d.spec;
             for (std::size_t i = 0; i + 1 < path.size() && at != nullptr; ++i) {
                 auto it = at->is_object() ? at->find(path[i]) : at->end();
@@ -566,7 +581,7 @@ ExportResult export_manifests(const std::vector<DiscoveredResource>& found, cons
         std::vector<std::string> comments = {d.label + ", exported from " + d.found->id.str()};
         if (options.format == ExportFormat::azml && !metadata.contains("workspace")) {
             // az ml files have no workspace field: one outside the default stays a converge document.
-            if (auto az = azml_document(*d.kind, d.name, d.version, d.spec, d.label, result.notes)) {
+            if (auto az = azml_document(*d.kind, d.name, d.version, d.endpoint, d.spec, d.label, result.notes)) {
                 doc = std::move(*az);
                 comments.front() += " (az ml CLI v2 YAML, docs/azml-yaml.md)";
             }

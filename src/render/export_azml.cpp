@@ -1,4 +1,5 @@
-// `converge export --format azml`: an exported workspace, compute or model written back as
+// `converge export --format azml`: an exported workspace, compute, model, environment,
+// datastore, online endpoint or deployment written back as
 // the az ml CLI v2 file that maps to the same body, through the table the loader reads them
 // with (include/converge/azml.hpp), so loading the export plans nothing.
 #include "converge/azml.hpp"
@@ -65,9 +66,16 @@ std::string dotted(std::string_view pointer) {
 }  // namespace
 
 std::optional<Json> azml_document(const KindInfo& kind, const std::string& name, const std::string& version,
-                                  const Json& spec, const std::string& label, std::vector<std::string>& notes) {
+                                  const std::string& endpoint, const Json& spec, const std::string& label,
+                                  std::vector<std::string>& notes) {
     const azml::Type* type = azml::find_for_kind(kind.name, spec);
     if (type == nullptr) {
+        return std::nullopt;
+    }
+    if (spec.contains(Json::json_pointer("/properties/condaFile"))) {
+        // An az ml environment names its conda file by path: with no file to write next to
+        // it, the environment stays a converge document (the text inline).
+        notes.push_back(label + ": written as a converge document (its conda file has no az ml form without a file)");
         return std::nullopt;
     }
     Json doc = Json::object();
@@ -75,6 +83,9 @@ std::optional<Json> azml_document(const KindInfo& kind, const std::string& name,
     doc["name"] = name;
     if (!version.empty()) {
         doc["version"] = version;
+    }
+    if (!endpoint.empty()) {
+        doc["endpoint_name"] = endpoint;
     }
     const bool selects_by_type = !type->types.empty() && std::none_of(type->fields.begin(), type->fields.end(),
                                                                       [](const azml::Field& f) { return f.yaml == "type"; });
@@ -104,6 +115,8 @@ std::optional<Json> azml_document(const KindInfo& kind, const std::string& name,
         if (auto v = azml::to_azml(*f, spec.at(p))) {
             put(doc, f->yaml, std::move(*v));
             done.insert(std::string(f->rest));
+        } else if (!f->fallback.empty() && f->fallback != "@name" && spec.at(p) == Json::parse(f->fallback)) {
+            done.insert(std::string(f->rest));  // what the CLI sends when the field is absent
         }
     }
     std::vector<std::string> missing;
