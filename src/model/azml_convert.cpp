@@ -240,8 +240,9 @@ Converted probe(const Json& value) {
     }
     Json out = Json::object();
     for (const auto& [k, v] : value.items()) {
+        const std::string& key = k;  // clang 14 lambdas cannot capture a structured binding
         const auto it = std::find_if(k_probe_fields.begin(), k_probe_fields.end(),
-                                     [&](const auto& f) { return f.first == k; });
+                                     [&](const auto& f) { return f.first == key; });
         if (it == k_probe_fields.end()) {
             return fail("unknown field of a probe (expected initial_delay, period, timeout, failure_threshold, "
                         "success_threshold)", k);
