@@ -292,7 +292,7 @@ TEST_CASE("converge binary: manifests/mlops-training applies, streams the job's 
     }
     const auto planned = stack.converge("plan");
     REQUIRE_MESSAGE(planned.code == 0, planned.out + planned.err);
-    CHECK_MESSAGE(planned.out.find("+ create Job/train-churn-") != std::string::npos, planned.out);
+    CHECK_MESSAGE(planned.out.find("+ Job/train-churn-") != std::string::npos, planned.out);
     CHECK(planned.out.find("is submitted and followed until it is Completed, Failed or Canceled.") != std::string::npos);
     const auto applied = stack.converge("apply --auto-approve");
     REQUIRE_MESSAGE(applied.code == 0, applied.out + applied.err);
