@@ -291,16 +291,16 @@ TEST_CASE("converge binary: manifests/mlops-training applies, streams the job's 
         }
     }
     const auto planned = stack.converge("plan");
-    REQUIRE_MESSAGE(planned.code == 0, planned.out + planned.err);
+    REQUIRE_MESSAGE(planned.code == 0, (planned.out + planned.err));
     CHECK_MESSAGE(planned.out.find("+ Job/train-churn-") != std::string::npos, planned.out);
     CHECK(planned.out.find("is submitted and followed until it is Completed, Failed or Canceled.") != std::string::npos);
     const auto applied = stack.converge("apply --auto-approve");
-    REQUIRE_MESSAGE(applied.code == 0, applied.out + applied.err);
+    REQUIRE_MESSAGE(applied.code == 0, (applied.out + applied.err));
     for (const char* status : {": Queued", ": Running", ": Completed"}) {
         CHECK_MESSAGE(applied.out.find(status) != std::string::npos, applied.out);
     }
     const auto again = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(again.code == 0, again.out + again.err);
+    CHECK_MESSAGE(again.code == 0, (again.out + again.err));
     CHECK(again.out.find("Job:") == std::string::npos);  // a Completed job is no news
     const auto second = stack.converge("apply --auto-approve");
     CHECK(second.code == 0);
@@ -314,9 +314,9 @@ TEST_CASE("converge binary: manifests/mlops-training applies, streams the job's 
     stack.write("10-training.yaml", jobs);
     const auto failed = stack.converge("apply --auto-approve");
     CHECK(failed.code == 1);
-    CHECK_MESSAGE((failed.out + failed.err).find("exited with status code 4") != std::string::npos, failed.out + failed.err);
+    CHECK_MESSAGE((failed.out + failed.err).find("exited with status code 4") != std::string::npos, (failed.out + failed.err));
     const auto reported = stack.converge("plan --detailed-exitcode");
-    CHECK_MESSAGE(reported.code == 0, reported.out + reported.err);
+    CHECK_MESSAGE(reported.code == 0, (reported.out + reported.err));
     CHECK_MESSAGE(reported.out.find("was submitted before and is Failed; it is not submitted again") != std::string::npos,
                   reported.out);
 }

@@ -2,6 +2,10 @@
 // its code's content and its spec, untouched by the stack's tags; its code directory is read
 // and named as a code asset; bad input is a located error.
 #include "manifest_helpers.hpp"
+#include "plan_fixtures.hpp"
+
+#include "converge/ownership.hpp"
+#include "converge/planner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -104,6 +108,44 @@ TEST_CASE("a job's bad input is a located error") {
     CHECK(file.diagnostics.to_string().find("is a file, not a directory") != std::string::npos);
     const auto both = load_job("  code: " + dir.root.string() + "\n" + k_spec + "    codeId: /x\n");
     CHECK(both.diagnostics.to_string().find("code and properties.codeId are exclusive") != std::string::npos);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("plan") {
+
+TEST_CASE("a job that exists is no change whatever its status, and prune and destroy never delete one") {
+    const std::string ws = "/subscriptions/" + converge::test::k_sub +
+                           "/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+    const ResourceId job_id = *ResourceId::parse(ws + "/jobs/train-0123456789");
+    const ResourceId old_id = *ResourceId::parse(ws + "/jobs/train-9876543210");
+    Json tags = ownership::tags("s");
+    Json body = {{"properties", {{"jobType", "Command"}, {"command", "python train.py"}, {"tags", tags}}}};
+    DesiredSet desired;
+    desired.stack = "s";
+    desired.resources.push_back(converge::test::make_resource("Job", job_id, body));
+    ObservedState observed;
+    CHECK(build_plan(desired, observed, {}).plan.count(Action::create) == 1);
+
+    // Observed Failed, with a field that differs (the service normalised it): still no change.
+    Json seen = body;
+    seen["properties"]["status"] = "Failed";
+    seen["properties"]["command"] = "python  train.py";
+    observed.resources[job_id] = seen;
+    // An older job of the stack the manifests no longer name.
+    observed.resources[old_id] = Json{{"properties", {{"jobType", "Command"}, {"status", "Completed"}, {"tags", tags}}}};
+    PlanOptions prune;
+    prune.prune = true;
+    const auto planned = build_plan(desired, observed, prune);
+    REQUIRE_FALSE(planned.diagnostics.has_errors());
+    CHECK_FALSE(planned.plan.has_changes());
+    CHECK(planned.plan.orphans.empty());
+    const auto listed = build_plan(desired, observed, {});
+    CHECK(listed.plan.orphans.empty());  // not even listed as an orphan
+    PlanOptions destroy;
+    destroy.prune = true;
+    destroy.destroy = true;
+    CHECK_FALSE(build_plan(desired, observed, destroy).plan.has_changes());
 }
 
 }  // TEST_SUITE
