@@ -90,11 +90,11 @@ TEST_CASE("a job's code directory is hashed, named as a code asset, and its cont
 
 TEST_CASE("a job's bad input is a located error") {
     const auto missing = load_job("  properties:\n    jobType: Command\n    environmentId: azureml:env:1\n");
-    CHECK_MESSAGE(missing.diagnostics.to_string().find("j.yaml:6:3: error: missing required field \"command\"") !=
+    CHECK_MESSAGE(missing.diagnostics.to_string().find("j.yaml:5:3: error: missing required field \"command\" in spec.properties") !=
                       std::string::npos,
                   missing.diagnostics.to_string());
     const auto input = load_job(k_spec + "    inputs:\n      epochs: {jobInputType: literal}\n");
-    CHECK_MESSAGE(input.diagnostics.to_string().find("j.yaml:10:15: error: missing required field \"value\"") !=
+    CHECK_MESSAGE(input.diagnostics.to_string().find("j.yaml:10:7: error: missing required field \"value\" in spec.properties.inputs.epochs") !=
                       std::string::npos,
                   input.diagnostics.to_string());
     const auto nowhere = load_job("  code: /nonexistent/converge/src\n" + k_spec);
