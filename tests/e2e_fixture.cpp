@@ -107,6 +107,7 @@ ApplyResult E2e::apply(const DesiredSet& desired, PlanOptions options, ApplyObse
     apply.parallelism = 8;
     apply.cancel = cancel;
     apply.before_write = model_uploader(client());
+    apply.job_poll_interval = std::chrono::milliseconds(20);
     return apply_plan(planned.plan, desired, observed, *m_api, apply, observer);
 }
 

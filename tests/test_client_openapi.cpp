@@ -73,7 +73,16 @@ std::string kind_of(const std::string& url) {
     if (has("/oauth2/") || p.starts_with("/inference/")) {
         return "";  // tokens; an online endpoint's scoring call (data plane, not an ARM operation)
     }
+    if (!p.starts_with("/subscriptions/") && (has("/localupload/") || to_lower(url).find("restype=container") != std::string::npos)) {
+        return "";  // uploads to a datastore (Blob data plane, path-style in the emulator)
+    }
     if (has("/microsoft.machinelearningservices/workspaces")) {
+        if (has("/jobs")) {
+            return "Job";
+        }
+        if (has("/codes")) {
+            return "Code version";
+        }
         if (has("/onlineendpoints")) {
             return has("/deployments") ? "OnlineDeployment" : "OnlineEndpoint";
         }
@@ -292,6 +301,43 @@ TEST_CASE("every request for online endpoints and deployments conforms to the of
     CHECK(phases["update"].seen["OnlineEndpoint PUT"] > 0);
     CHECK(phases["update"].seen["OnlineDeployment PATCH"] == 2);
     CHECK(phases["create"].seen["OnlineEndpoint POST"] == 1);  // the smoke test's listKeys
+}
+
+TEST_CASE("every request for a job and its code asset conforms to the official OpenAPI files") {
+    if (!OpenApiChecker::shared().available()) {
+        MESSAGE("SKIPPED: no OpenAPI files under " << converge::test::spec_dir() << " (set CONVERGE_SHARED)");
+        return;
+    }
+    RecordingTransport* recorder = nullptr;
+    E2e e2e(converge::testing::fast_emulator(), [&](std::shared_ptr<Transport> inner) {
+        auto made = std::make_shared<RecordingTransport>(std::move(inner));
+        recorder = made.get();
+        return made;
+    });
+    // The estate's code: src/ next to the manifests (the loader resolves it against the manifest's
+    // directory, here the checkout's).
+    auto files = example_files({}, "mlops-training");
+    const std::string config = files.at("converge.yaml");
+    files.erase("converge.yaml");
+    files.erase("src");
+    std::map<std::string, std::string> placed;
+    for (auto& [name, text] : files) {
+        placed[std::string(CONVERGE_SOURCE_DIR) + "/manifests/mlops-training/" + name] = std::move(text);
+    }
+    auto loaded = e2e.load(placed, config);
+    REQUIRE_MESSAGE(!loaded.diagnostics.has_errors(), loaded.diagnostics.to_string());
+    Report report;
+    require_applied(e2e.apply(loaded.desired));
+    check_all(recorder->take(), report);
+    std::string all;
+    for (const auto& v : report.violations) {
+        all += v + "\n";
+    }
+    CHECK_MESSAGE(report.violations.empty(), all);
+    CHECK(report.seen["Job PUT"] == 1);
+    CHECK(report.seen["Job GET"] >= 2);  // followed until Completed
+    CHECK(report.seen["Code version GET"] == 1);
+    CHECK(report.seen["Code version PUT"] == 1);
 }
 
 }  // TEST_SUITE

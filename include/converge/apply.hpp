@@ -32,6 +32,8 @@ struct ApplyOptions {
     /// phase: a Model's upload of its `path:` (model_upload.hpp). An error fails the step.
     std::function<ApiResult<void>(const Resource&, const std::function<void(const std::string&)>& phase)>
         before_write;
+    /// How often a submitted Job's status is read while apply follows it to a terminal state.
+    std::chrono::milliseconds job_poll_interval{std::chrono::seconds(10)};
 };
 
 /// Where one step stands.

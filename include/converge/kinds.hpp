@@ -91,6 +91,10 @@ struct KindInfo {
     /// A resource left in provisioningState Failed is repaired by deleting and creating it again
     /// (Compute), not by writing it again in place (docs/plan.md "Provisioning states").
     bool replace_when_failed = false;
+    /// A run (Job): its name is a hash of its spec, so one that exists is never written again (no
+    /// update, no replace, no repair, whatever its status), and it is history Azure keeps: never
+    /// pruned, never deleted by destroy, never an orphan nor unmanaged (docs/kinds.md "Jobs").
+    bool run_once = false;
 };
 
 /// Every kind, in a stable order.
@@ -99,7 +103,8 @@ std::span<const KindInfo> all_kinds();
 const KindInfo* find_kind(std::string_view name);
 /// The kind whose ARM type matches (case-insensitively), or nullptr.
 const KindInfo* find_kind_by_type(std::string_view arm_type);
-/// Is the resource `name` of `kind` one its parent's creation made (KindInfo::created_with_parent)?
+/// Is the resource `name` of `kind` one its parent's creation made (KindInfo::created_with_parent),
+/// or a run kept with its parent (KindInfo::run_once)?
 bool created_with_parent(const KindInfo& kind, std::string_view name);
 /// Every kind name, for "did you mean".
 std::vector<std::string> kind_names();

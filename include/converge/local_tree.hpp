@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -35,6 +36,9 @@ struct LocalTree {
 
 /// Reads `root` (a regular file or a directory; symlinks followed), or says why it cannot.
 tl::expected<LocalTree, std::string> read_local_tree(const std::filesystem::path& root);
+
+/// Hex SHA-256 of `data` (a Job's name hash, src/manifest/job.cpp).
+std::string sha256_hex(std::string_view data);
 
 /// `path` made absolute against the directory of `manifest_file` (relative manifest files are
 /// relative to the working directory).

@@ -20,7 +20,15 @@ struct UploadSummary {
 ApiResult<UploadSummary> upload_model_path(ArmClient& client, const Resource& model,
                                            const std::function<void(const std::string&)>& phase);
 
-/// ApplyOptions::before_write that runs upload_model_path with `client`.
+/// Uploads the files a Job's `code:` names (the loader's record, "/code") the same way, below
+/// LocalUpload/<hash>/, and registers the code version its properties.codeId names
+/// (codes/<hash>/versions/1, PUT with the files' codeUri) when it does not exist yet; nothing
+/// is read or sent when that code version exists (docs/kinds.md "Jobs").
+ApiResult<UploadSummary> upload_job_code(ArmClient& client, const Resource& job,
+                                         const std::function<void(const std::string&)>& phase);
+
+/// ApplyOptions::before_write that runs upload_model_path (a Model) or upload_job_code (a Job)
+/// with `client`.
 std::function<ApiResult<void>(const Resource&, const std::function<void(const std::string&)>&)> model_uploader(
     ArmClient& client);
 

@@ -23,8 +23,9 @@ struct TaskOutcome {
 
 /// One step's state between its tasks; only the task running the step touches it.
 struct StepRun {
-    enum class Next { operation, read_back };
+    enum class Next { operation, read_back, follow_job };
     Next next = Next::operation;
+    std::string job_status;  ///< follow_job: the last status read (phases name each new one)
     std::string path;
     std::string api_version;
     std::unique_ptr<Operation> operation;  ///< the write's, polled until done()
@@ -63,6 +64,8 @@ private:
     TaskOutcome send(const Step& step, WriteRequest request, StepRun& run, const PhaseCallback& phase);
     TaskOutcome ended(const Step& step, StepRun& run, const PhaseCallback& phase);
     TaskOutcome start_container(const Step& step, StepRun& run, const PhaseCallback& phase);
+    /// A submitted Job's status, read until it is terminal (docs/kinds.md "Jobs").
+    TaskOutcome follow_job(const Step& step, StepRun& run, Json job, const PhaseCallback& phase);
 
     ArmApi& m_api;
     std::string m_stack;

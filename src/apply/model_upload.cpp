@@ -203,54 +203,36 @@ ApiResult<void> upload_file(ArmClient& client, const std::string& url, const std
                what);
 }
 
-}  // namespace
-
-ApiResult<UploadSummary> upload_model_path(ArmClient& client, const Resource& model, const Phase& phase) {
+/// The files of `tree` below its prefix in the container at `container` (the workspace's default
+/// datastore): those already there with their size are not sent again.
+ApiResult<UploadSummary> upload_tree(ArmClient& client, const std::string& container, const LocalTree& tree,
+                                     const Phase& phase) {
     UploadSummary summary;
-    const auto path = model.body.find("path");
-    if (model.kind == nullptr || model.kind->name != "Model" || path == model.body.end() || !path->is_object()) {
-        return summary;
-    }
-    const std::string source = path->value("source", "");
-    auto tree = read_local_tree(resolve_against_manifest(model.location.file, source));
-    if (!tree) {
-        return tl::unexpected(make_api_error("LocalPathUnreadable", fmt::format("path \"{}\" {}", source, tree.error())));
-    }
-    if (tree->sha256 != path->value("sha256", "")) {
-        return tl::unexpected(make_api_error(
-            "LocalPathChanged", fmt::format("the files of path \"{}\" changed since they were planned: run plan again",
-                                            source)));
-    }
-    phase("resolving the workspace's default datastore");
-    auto container = datastore_container(client, model.id.parent().parent());
-    if (!container) {
-        return tl::unexpected(container.error());
-    }
-    auto present = listed(client, *container, tree->prefix() + "/");
+    auto present = listed(client, container, tree.prefix() + "/");
     if (!present) {
         return tl::unexpected(present.error());
     }
     std::uint64_t pending = 0;
     std::size_t missing = 0;
-    for (const auto& file : tree->files) {
-        const auto it = present->find(tree->blob_name(file));
+    for (const auto& file : tree.files) {
+        const auto it = present->find(tree.blob_name(file));
         if (it == present->end() || it->second != file.size) {
             pending += file.size;
             ++missing;
         }
     }
     if (missing > 0) {
-        phase(fmt::format("uploading {} file(s), {} bytes, to {}/", missing, pending, tree->prefix()));
+        phase(fmt::format("uploading {} file(s), {} bytes, to {}/", missing, pending, tree.prefix()));
     }
-    for (const auto& file : tree->files) {
-        const std::string name = tree->blob_name(file);
+    for (const auto& file : tree.files) {
+        const std::string name = tree.blob_name(file);
         const auto it = present->find(name);
         if (it != present->end() && it->second == file.size) {
             ++summary.present;
             continue;
         }
-        const auto local = file.relative.empty() ? tree->root : tree->root / file.relative;
-        if (auto sent = upload_file(client, *container + "/" + encode_path(name), local, file.size); !sent) {
+        const auto local = file.relative.empty() ? tree.root : tree.root / file.relative;
+        if (auto sent = upload_file(client, container + "/" + encode_path(name), local, file.size); !sent) {
             return tl::unexpected(sent.error());
         }
         ++summary.sent;
@@ -259,9 +241,89 @@ ApiResult<UploadSummary> upload_model_path(ArmClient& client, const Resource& mo
     return summary;
 }
 
+/// The files a resource's record of a local tree names (a Model's "/path", a Job's "/code"), read
+/// and hashed again: an error when they changed since the plan hashed them.
+ApiResult<LocalTree> planned_tree(const Resource& resource, const Json& record, const char* what) {
+    const std::string source = record.value("source", "");
+    auto tree = read_local_tree(resolve_against_manifest(resource.location.file, source));
+    if (!tree) {
+        return tl::unexpected(make_api_error("LocalPathUnreadable", fmt::format("{} \"{}\" {}", what, source, tree.error())));
+    }
+    if (tree->sha256 != record.value("sha256", "")) {
+        return tl::unexpected(make_api_error(
+            "LocalPathChanged", fmt::format("the files of {} \"{}\" changed since they were planned: run plan again",
+                                            what, source)));
+    }
+    return std::move(*tree);
+}
+
+}  // namespace
+
+ApiResult<UploadSummary> upload_model_path(ArmClient& client, const Resource& model, const Phase& phase) {
+    const auto path = model.body.find("path");
+    if (model.kind == nullptr || model.kind->name != "Model" || path == model.body.end() || !path->is_object()) {
+        return UploadSummary{};
+    }
+    auto tree = planned_tree(model, *path, "path");
+    if (!tree) {
+        return tl::unexpected(tree.error());
+    }
+    phase("resolving the workspace's default datastore");
+    auto container = datastore_container(client, model.id.parent().parent());
+    if (!container) {
+        return tl::unexpected(container.error());
+    }
+    return upload_tree(client, *container, *tree, phase);
+}
+
+ApiResult<UploadSummary> upload_job_code(ArmClient& client, const Resource& job, const Phase& phase) {
+    const auto code = job.body.find("code");
+    if (job.kind == nullptr || job.kind->name != "Job" || code == job.body.end() || !code->is_object()) {
+        return UploadSummary{};
+    }
+    const std::string code_id = job.body.contains("properties") ? job.body["properties"].value("codeId", "") : "";
+    if (code_id.empty()) {
+        return UploadSummary{};
+    }
+    auto tree = planned_tree(job, *code, "code");
+    if (!tree) {
+        return tl::unexpected(tree.error());
+    }
+    // A code version that exists names these files already (its name is their hash).
+    phase("looking for the code asset");
+    auto existing = client.get(code_id, k_datastore_api);
+    if (existing) {
+        UploadSummary summary;
+        summary.present = tree->files.size();
+        return summary;
+    }
+    if (!existing.error().is_not_found()) {
+        return tl::unexpected(existing.error());
+    }
+    phase("resolving the workspace's default datastore");
+    auto container = datastore_container(client, job.id.parent());
+    if (!container) {
+        return tl::unexpected(container.error());
+    }
+    auto summary = upload_tree(client, *container, *tree, phase);
+    if (!summary) {
+        return summary;
+    }
+    // CodeVersions_CreateOrUpdate (mfe.json): codeUri is where the files are, as az ml registers it.
+    phase("registering the code asset");
+    auto registered = client.put(code_id, k_datastore_api,
+                                 Json{{"properties", {{"codeUri", *container + "/" + tree->prefix() + "/" + tree->basename},
+                                                      {"isAnonymous", true}}}});
+    if (!registered) {
+        return tl::unexpected(registered.error());
+    }
+    return summary;
+}
+
 std::function<ApiResult<void>(const Resource&, const Phase&)> model_uploader(ArmClient& client) {
     return [&client](const Resource& resource, const Phase& phase) -> ApiResult<void> {
-        auto done = upload_model_path(client, resource, phase);
+        auto done = resource.kind != nullptr && resource.kind->name == "Job" ? upload_job_code(client, resource, phase)
+                                                                            : upload_model_path(client, resource, phase);
         if (!done) {
             return tl::unexpected(done.error());
         }

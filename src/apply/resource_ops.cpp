@@ -29,11 +29,13 @@ Json patch_subset(const Json& body, const std::vector<std::string_view>& pattern
 }
 
 // What the manifest holds for converge alone: a Model's `path` (uploaded before the write,
-// docs/model-upload.md) is no field of the ARM body.
+// docs/model-upload.md) and a Job's `code` (docs/kinds.md "Jobs") are no fields of the ARM body.
 Json sent_body(const Resource& desired) {
     Json body = desired.body;
     if (desired.kind->name == "Model") {
         body.erase("path");
+    } else if (desired.kind->name == "Job") {
+        body.erase("code");
     }
     return body;
 }

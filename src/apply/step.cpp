@@ -97,6 +97,18 @@ TaskOutcome StepTasks::resume(const Step& step, StepRun& run, const PhaseCallbac
     if (run.next == StepRun::Next::read_back) {
         return TaskOutcome::done(m_api.get(run.path, run.api_version));
     }
+    if (run.next == StepRun::Next::follow_job) {
+        if (m_options.cancel != nullptr && m_options.cancel->load()) {
+            return TaskOutcome::done(tl::unexpected(make_api_error(
+                "Interrupted", "stopped following job " + step.id.name() + " (status " + run.job_status +
+                                   "); it goes on in Azure, and the next apply finds it and submits nothing")));
+        }
+        auto job = m_api.get(run.path, run.api_version);
+        if (!job) {
+            return TaskOutcome::done(tl::unexpected(job.error()));
+        }
+        return follow_job(step, run, std::move(*job), phase);
+    }
     run.operation->poll();
     if (!run.operation->done()) {
         return TaskOutcome::after(run.operation->wait());
@@ -122,7 +134,55 @@ TaskOutcome StepTasks::ended(const Step& step, StepRun& run, const PhaseCallback
         run.next = StepRun::Next::read_back;
         return TaskOutcome::after(Clock::Duration::zero());
     }
+    if (step.kind == "Job" && step.action == Action::create) {
+        return follow_job(step, run, std::move(*result), phase);
+    }
     return TaskOutcome::done(std::move(result));
+}
+
+namespace {
+
+// The service's explanation of a failed job: the first errorMessage among its services
+// (JobService.errorMessage, mfe.json; the only error field a JobBase carries).
+std::string job_error(const Json& job) {
+    const Json* services = nullptr;
+    if (job.contains("properties") && job["properties"].is_object() && job["properties"].contains("services")) {
+        services = &job["properties"]["services"];
+    }
+    if (services != nullptr && services->is_object()) {
+        for (const auto& [name, service] : services->items()) {
+            if (service.is_object() && service.contains("errorMessage") && service["errorMessage"].is_string() &&
+                !service["errorMessage"].get<std::string>().empty()) {
+                return service["errorMessage"].get<std::string>();
+            }
+        }
+    }
+    return "the service gave no error message";
+}
+
+}  // namespace
+
+// Completed ends the step with the job; Failed and Canceled fail it with the service's message;
+// any other status waits for the next read. Each new status is a phase of the step.
+TaskOutcome StepTasks::follow_job(const Step& step, StepRun& run, Json job, const PhaseCallback& phase) {
+    std::string status;
+    if (job.contains("properties") && job["properties"].is_object()) {
+        status = job["properties"].value("status", "");
+    }
+    if (status != run.job_status || run.next != StepRun::Next::follow_job) {
+        phase("job " + step.id.name() + ": " + (status.empty() ? std::string("(no status)") : status));
+    }
+    run.job_status = status;
+    run.next = StepRun::Next::follow_job;
+    if (status == "Completed") {
+        return TaskOutcome::done(std::move(job));
+    }
+    if (status == "Failed" || status == "Canceled") {
+        return TaskOutcome::done(tl::unexpected(make_api_error(
+            status == "Failed" ? "JobFailed" : "JobCanceled",
+            "job " + step.id.name() + " " + (status == "Failed" ? "failed: " + job_error(job) : std::string("was canceled")))));
+    }
+    return TaskOutcome::after(m_options.job_poll_interval);
 }
 
 }  // namespace converge::detail

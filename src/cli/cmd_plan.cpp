@@ -135,6 +135,9 @@ int run_plan(const PlanCommand& cmd, const GlobalOptions& global) {
     std::fputs(text.c_str(), stdout);
     if (cmd.format == "text") {
         std::fputs(smoke_test_note(planned->plan, planned->stack->desired(), planned->observed).c_str(), stdout);
+        if (!cmd.destroy) {
+            std::fputs(job_note(planned->plan, planned->stack->desired(), planned->observed).c_str(), stdout);
+        }
     }
     if (!cmd.out_file.empty()) {
         if (!write_saved_plan(cmd, *planned)) {

@@ -13,6 +13,7 @@
 #include "converge/render.hpp"
 #include "converge/sync.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -425,6 +426,8 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
     tick_options.apply.parallelism = stack->client().options().parallelism;
     tick_options.apply.cancel = &g_stop;
     tick_options.apply.before_write = model_uploader(stack->client());  // docs/model-upload.md
+    tick_options.apply.job_poll_interval = std::min(stack->client().options().lro_default_interval,
+                                                    std::chrono::milliseconds(std::chrono::seconds(10)));
 
     SyncReporter reporter(global.log_format == "json", global.color_stdout());
     tick_options.on_plan = [&reporter](const Plan& plan) { reporter.planned(plan); };

@@ -5,6 +5,7 @@
 #include "converge/model_upload.hpp"
 #include "converge/render.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -92,11 +93,42 @@ std::string smoke_test_note(const Plan& plan, const DesiredSet& desired, const O
     return out;
 }
 
+std::string job_note(const Plan& plan, const DesiredSet& desired, const ObservedState& observed) {
+    std::string out;
+    for (const auto& r : desired.resources) {
+        if (r.kind == nullptr || !r.kind->run_once) {
+            continue;
+        }
+        const std::string label = resource_label(r.kind->name, r.id);
+        if (const Json* body = observed.find(r.id)) {
+            std::string status;
+            if (body->contains("properties") && (*body)["properties"].is_object()) {
+                status = (*body)["properties"].value("status", "");
+            }
+            if (status != "Completed") {
+                out += "Job: " + label + " was submitted before and is " + (status.empty() ? "of unknown status" : status) +
+                       "; it is not submitted again (a change of its code or spec makes a new job).\n";
+            }
+            continue;
+        }
+        const bool created = std::any_of(plan.changes.begin(), plan.changes.end(), [&](const Change& c) {
+            return c.id == r.id && c.action == Action::create;
+        });
+        if (created) {
+            out += "Job: " + label + " is submitted and followed until it is Completed, Failed or Canceled.\n";
+        }
+    }
+    return out;
+}
+
 int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,
                       const GlobalOptions& global) {
     if (global.log_format != "json") {
         std::fputs(render_text(plan, TextOptions{global.color_stdout()}).c_str(), stdout);
         std::fputs(smoke_test_note(plan, options.desired ? *options.desired : stack.desired(), observed).c_str(), stdout);
+        if (options.verb != "destroy") {
+            std::fputs(job_note(plan, options.desired ? *options.desired : stack.desired(), observed).c_str(), stdout);
+        }
     }
     if (!plan.has_changes()) {
         return k_exit_ok;
@@ -108,7 +140,9 @@ int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& obser
     ApplyOptions apply;
     apply.parallelism = stack.client().options().parallelism;
     apply.cancel = &g_interrupted;
-    apply.before_write = model_uploader(stack.client());  // a Model's path: (docs/model-upload.md)
+    apply.before_write = model_uploader(stack.client());  // a Model's path:, a Job's code: (docs/model-upload.md)
+    apply.job_poll_interval = std::min(stack.client().options().lro_default_interval,
+                                       std::chrono::milliseconds(std::chrono::seconds(10)));
     const DesiredSet& desired = options.desired ? *options.desired : stack.desired();
     auto progress = make_progress(style_for(global), stdout, global.color_stdout(), Scrubber::for_desired(desired));
     progress->name = options.verb == "destroy" ? "Destroy" : "Apply";

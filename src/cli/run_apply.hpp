@@ -15,6 +15,10 @@ struct ExecuteOptions {
 /// ("" when none): "Smoke test: OnlineEndpoint/ep runs after apply (expects HTTP 200)."
 std::string smoke_test_note(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
 
+/// The lines about the Jobs of the manifests (docs/kinds.md "Jobs"), "" when none: one the plan
+/// submits, and one submitted before that is not Completed (reported, never submitted again).
+std::string job_note(const Plan& plan, const DesiredSet& desired, const ObservedState& observed);
+
 /// Prints the plan, asks for "yes" on a TTY (refuses without one unless auto_approve),
 /// applies it with progress and SIGINT/SIGTERM handling; returns the exit code.
 int confirm_and_apply(Stack& stack, const Plan& plan, const ObservedState& observed, const ExecuteOptions& options,

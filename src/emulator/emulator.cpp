@@ -27,7 +27,9 @@ std::map<std::string, milliseconds> default_durations() {
             {"Microsoft.MachineLearningServices/workspaces#delete", milliseconds(100)},
             {"Microsoft.MachineLearningServices/workspaces/computes", milliseconds(150)},
             {"Microsoft.MachineLearningServices/workspaces/computes#delete", milliseconds(100)},
-            {"Microsoft.MachineLearningServices/workspaces/computes#action", milliseconds(50)}};
+            {"Microsoft.MachineLearningServices/workspaces/computes#action", milliseconds(50)},
+            // A whole command job, queued to completed (src/emulator/ml/jobs.cpp).
+            {"Microsoft.MachineLearningServices/workspaces/jobs", milliseconds(400)}};
 }
 
 std::map<std::string, milliseconds> realistic_durations() {
@@ -41,7 +43,10 @@ std::map<std::string, milliseconds> realistic_durations() {
             {"Microsoft.MachineLearningServices/workspaces#delete", minutes(2)},
             {"Microsoft.MachineLearningServices/workspaces/computes", minutes(8)},
             {"Microsoft.MachineLearningServices/workspaces/computes#delete", minutes(2)},
-            {"Microsoft.MachineLearningServices/workspaces/computes#action", minutes(2)}});
+            {"Microsoft.MachineLearningServices/workspaces/computes#action", minutes(2)},
+            // A short command job on a cluster that must scale up from zero: ~2 min queued and
+            // preparing (node allocation, image pull), a few minutes running.
+            {"Microsoft.MachineLearningServices/workspaces/jobs", minutes(6)}});
     return table;
 }
 

@@ -216,7 +216,7 @@ Pending identify(YamlDocument doc, const StackConfig& config, const LoadOptions&
                               kind.parent == Parent::online_endpoint;
     if (!in_workspace) {
         reject(p.doc, "workspace", "applies only to the kinds in a workspace (Compute, Datastore, Model, Environment, "
-                                   "OnlineEndpoint, OnlineDeployment)", diagnostics);
+                                   "OnlineEndpoint, OnlineDeployment, Job)", diagnostics);
     }
     if (kind.parent != Parent::versioned_asset) {
         reject(p.doc, "version", "applies only to Model and Environment", diagnostics);

@@ -254,6 +254,15 @@ std::optional<Resource> build_resource(Pending& pending, const StackConfig& conf
 /// {source, files, bytes, sha256}: what apply uploads (and never sends to Azure).
 void resolve_model_path(Resource& r, Diagnostics& diagnostics);
 
+/// A Job (docs/kinds.md "Jobs"): its local `code:` directory is read and hashed (properties.codeId
+/// names the code asset apply registers, `code` becomes {source, files, bytes, sha256}), and its
+/// id's name becomes "<metadata.name>-<hash of the code's content and the spec>". Call before
+/// the tags are added: the stack's tags do not make another job.
+void resolve_job(Resource& r, Diagnostics& diagnostics);
+/// The hash appended to a Job's metadata.name: 10 hex digits of SHA-256 over the code's content
+/// hash ("" without code) and the spec's canonical JSON (without `code`).
+std::string job_name_hash(const Json& spec_without_code, const std::string& code_sha256);
+
 /// One `metadata.dependsOn` entry, kept once its document is released.
 struct DeclaredDependency {
     std::string ref;  ///< "Kind/name", as written

@@ -236,6 +236,9 @@ std::optional<Resource> build_resource(Pending& p, const StackConfig& config, co
             r.ignore.insert(r.ignore.end(), it->second.begin(), it->second.end());
         }
     }
+    if (r.kind->name == "Job") {
+        resolve_job(r, diagnostics);
+    }
     if (takes_tags(*r.kind, r.body)) {
         apply_tags(r, p.doc, config, diagnostics);
     }

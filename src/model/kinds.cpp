@@ -273,6 +273,31 @@ const std::vector<KindInfo>& registry() {
                                  "/properties/model", "/properties/environmentId", "/sku/name", "/sku/tier"},
             .dependencies = {"/properties/model", "/properties/environmentId"},
         },
+        {
+            // mfe.json 2025-12-01 JobBase + CommandJob (Jobs_CreateOrUpdate/Get/List/Cancel/Delete).
+            // Every CommandJob field is x-ms-mutability create+read, and the job's name is a hash
+            // of its code and spec (src/manifest/job.cpp): a Job that exists is never written
+            // again, and Azure keeps its history (run_once; docs/kinds.md "Jobs").
+            .name = "Job",
+            .arm_type = "Microsoft.MachineLearningServices/workspaces/jobs",
+            .api_version = "2025-12-01",
+            .parent = Parent::workspace,
+            .tracked = false,
+            .collection = {.path = {"jobs"}},
+            .tags = TagsAt::properties,
+            .read_only = with_envelope({"/properties/status", "/properties/services", "/properties/parameters"}),
+            .create_only = {"/properties/jobType", "/properties/command", "/properties/codeId",
+                            "/properties/environmentId", "/properties/computeId", "/properties/inputs",
+                            "/properties/outputs", "/properties/displayName", "/properties/experimentName",
+                            "/properties/environmentVariables", "/properties/resources", "/properties/limits",
+                            "/properties/distribution", "/properties/identity"},
+            .case_insensitive = {"/properties/jobType", "/properties/computeId", "/properties/environmentId",
+                                 "/properties/codeId"},
+            // `code` (a local directory): uploaded by apply as a code asset, never sent, never returned.
+            .write_only = {"/code"},
+            .dependencies = {"/properties/computeId", "/properties/environmentId"},
+            .run_once = true,
+        },
     };
     return kinds;
 }
@@ -300,7 +325,8 @@ const KindInfo* find_kind_by_type(std::string_view arm_type) {
 }
 
 bool created_with_parent(const KindInfo& kind, std::string_view name) {
-    return std::any_of(kind.created_with_parent.begin(), kind.created_with_parent.end(),
+    // A run (Job) is history kept with its workspace, deleted with it, never on its own.
+    return kind.run_once || std::any_of(kind.created_with_parent.begin(), kind.created_with_parent.end(),
                        [&](std::string_view n) { return iequals(n, name); });
 }
 

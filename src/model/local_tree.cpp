@@ -114,6 +114,15 @@ tl::expected<LocalTree, std::string> read_local_tree(const fs::path& root) {
     return tree;
 }
 
+std::string sha256_hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned size = 0;
+    if (EVP_Digest(data.data(), data.size(), md.data(), &size, EVP_sha256(), nullptr) != 1) {
+        return {};
+    }
+    return hex(md.data(), size);
+}
+
 fs::path resolve_against_manifest(const std::string& manifest_file, const std::string& path) {
     const fs::path p(path);
     if (p.is_absolute()) {

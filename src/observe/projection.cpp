@@ -197,6 +197,11 @@ Json ObservedNeeds::project(const ResourceId& id, Json item) const {
         }
     }
     const Resource* r = desired(id);
+    // A Job's status: the plan reports a submitted job that did not complete (docs/kinds.md "Jobs").
+    static const Segments k_status = {"properties", "status"};
+    if (r != nullptr && r->kind != nullptr && r->kind->run_once) {
+        paths.push_back(&k_status);
+    }
     return Keeper{id}.keep(item, r ? &r->body : nullptr, paths, 0).value_or(Json::object());
 }
 

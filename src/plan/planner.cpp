@@ -218,7 +218,8 @@ std::vector<Change> pruned(const DesiredSet& desired, const ObservedState& obser
     std::vector<const KindInfo*> kinds;
     for (const auto& [id, body] : observed.resources) {
         const KindInfo* kind = kind_of(id);
-        if (!kind || keep.count(id) || !ownership::owned(body, desired.stack, *kind)) {
+        // A run (Job) is history: never pruned (KindInfo::run_once, docs/kinds.md "Jobs").
+        if (!kind || kind->run_once || keep.count(id) || !ownership::owned(body, desired.stack, *kind)) {
             continue;
         }
         inputs.push_back({id, resource_label(kind->name, id), &body, nullptr, {}, nullptr});
@@ -625,6 +626,9 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
     if (options.destroy) {
         for (auto it = ordering.order.rbegin(); it != ordering.order.rend(); ++it) {
             const Resource& r = desired.resources[*it];
+            if (r.kind != nullptr && r.kind->run_once) {
+                continue;  // a job is history Azure keeps: destroy leaves it (docs/kinds.md "Jobs")
+            }
             if (const Json* body = observed.find(r.id)) {
                 Change c = removal(r.id, r.kind ? std::string(r.kind->name) : r.arm_type, Reason::destroy, r.location);
                 c.depends_on = edges_of(g, *it);
@@ -646,6 +650,16 @@ PlanResult build_plan(const DesiredSet& desired, const ObservedState& observed, 
             const Resource& r = desired.resources[i];
             Change& c = diffs[i];
             c.depends_on = edges_of(g, i);
+            if (found[i] != nullptr && r.kind != nullptr && r.kind->run_once) {
+                // Its name is a hash of its spec: one that exists is these inputs' run, whatever
+                // its status (docs/kinds.md "Jobs"); never written again.
+                c.action = Action::noop;
+                c.reason = Reason::none;
+                c.reason_detail.clear();
+                c.fields.clear();
+                c.ignored = 0;
+                continue;
+            }
             scrub_change(c, scrubber);
             if (found[i] != nullptr) {
                 check_state(r, *found[i], c);

@@ -1,5 +1,6 @@
-// Versioned assets: model and environment containers and versions (mfe.json
-// ModelContainers_* / ModelVersions_*, EnvironmentContainers_* / EnvironmentVersions_*):
+// Versioned assets: model, environment and code containers and versions (mfe.json
+// ModelContainers_* / ModelVersions_*, EnvironmentContainers_* / EnvironmentVersions_*,
+// CodeContainers_* / CodeVersions_*):
 // synchronous PUT 200/201, case-sensitive names, listViewType, a version PUT creating its
 // container as azure-ai-ml expects, latestVersion/nextVersion, and the Publish LRO.
 #include "arm/arm.hpp"
@@ -30,6 +31,8 @@ const AssetFamily k_models{"models", "model"};
 const AssetFamily k_environments{"environments", "environment",
                                   {"/properties/image", "/properties/condaFile", "/properties/build",
                                    "/properties/inferenceConfig", "/properties/osType", "/properties/autoRebuild"}};
+// CodeVersion (mfe.json): codeUri is create+read (az ml registers it once, with the files' URL).
+const AssetFamily k_codes{"codes", "code", {"/properties/codeUri"}};
 const std::string k_asset_name = "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$";
 
 // Asset names are case-sensitive (contract 1.5) while the store matches ids ignoring case:
@@ -245,6 +248,7 @@ void install_family(Registry& r, const AssetFamily& family) {
 void install_models(Registry& r) {
     install_family(r, k_models);
     install_family(r, k_environments);
+    install_family(r, k_codes);
 }
 
 }  // namespace emulator

@@ -16,6 +16,7 @@ void install_modules(Registry& registry) {
     install_models(registry);
     install_datastores(registry);
     install_online_endpoints(registry);
+    install_jobs(registry);
     install_regional(registry);
     install_blob_storage(registry);
     install_realism(registry);

@@ -24,6 +24,8 @@ void install_models(Registry& registry);
 /// Workspace datastores and the default one each workspace gets (after install_workspaces).
 void install_datastores(Registry& registry);
 void install_online_endpoints(Registry& registry);
+/// Workspace jobs (command jobs: status over time, failure, cancel).
+void install_jobs(Registry& registry);
 void install_regional(Registry& registry);
 /// Blob storage data plane for stack locks (blob leases), path-style /{account}/{container}/{blob}.
 void install_blob_storage(Registry& registry);
