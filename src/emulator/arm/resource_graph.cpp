@@ -224,6 +224,7 @@ std::vector<Token> tokenize(const std::string& q, std::optional<ParseError>& err
                 }
             }
             if (!closed) {
+                t.text = std::string(1, c);
                 error = ParseError{"unterminated string literal", t};
                 return out;
             }
