@@ -6,6 +6,7 @@ the per-user quota (x-ms-user-quota-* headers, 429 RateLimiting).
 
 Run: /usr/bin/python3 test_sdk_resourcegraph.py <path-to-converge>   (exit 77 = skipped)
 """
+import json
 import os
 import sys
 
@@ -88,7 +89,7 @@ def main():
             check(False, "summarize was accepted")
         except HttpResponseError as error:
             check(error.status_code == 400, f"status {error.status_code}")
-            body = error.response.json()["error"]
+            body = json.loads(error.response.text())["error"]
             codes = [d["code"] for d in body["details"]]
             check(body["code"] == "BadRequest" and codes == ["InvalidQuery", "ParserFailure"], f"error {body}")
 
@@ -123,7 +124,7 @@ def main():
             check(False, "the query beyond the quota was answered")
         except HttpResponseError as error:
             check(error.status_code == 429, f"status {error.status_code}")
-            check(error.response.json()["error"]["code"] == "RateLimiting", error.response.text())
+            check(json.loads(error.response.text())["error"]["code"] == "RateLimiting", error.response.text())
             check(error.response.headers.get("x-ms-user-quota-remaining") == "0", "remaining on the 429")
     print("OK: azure-mgmt-resourcegraph against the emulator")
 
