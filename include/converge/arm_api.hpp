@@ -55,6 +55,13 @@ struct DataResponse {
     std::string body;
 };
 
+/// The answer to a read sent as a POST (a Resource Graph query): status, headers, parsed body.
+struct ArmReply {
+    int status = 0;
+    std::map<std::string, std::string> headers;  ///< names lower-cased
+    Json body;
+};
+
 /// ARM reads and writes on paths such as "/subscriptions/s/resourceGroups/rg"; must be thread-safe.
 class ArmApi {
 public:
@@ -75,6 +82,15 @@ public:
     virtual ApiResult<DataResponse> send_data(const DataRequest& request) {
         (void)request;
         return tl::unexpected(make_api_error("NotSupported", "this API sends no data-plane requests"));
+    }
+    /// POSTs a read-only query to ARM (`POST /providers/Microsoft.ResourceGraph/resources`),
+    /// retried like a GET; any HTTP status is returned with its headers (the caller reads the
+    /// quota headers and the error). An error only when no HTTP answer came.
+    virtual ApiResult<ArmReply> post_query(const std::string& path, const std::string& api_version, const Json& body) {
+        (void)path;
+        (void)api_version;
+        (void)body;
+        return tl::unexpected(make_api_error("NotSupported", "this API sends no queries"));
     }
 };
 

@@ -18,6 +18,7 @@ public:
                                       const Query& query) override;
     ApiResult<std::unique_ptr<Operation>> begin(const WriteRequest& request) override;
     ApiResult<DataResponse> send_data(const DataRequest& request) override;
+    ApiResult<ArmReply> post_query(const std::string& path, const std::string& api_version, const Json& body) override;
 
     ArmClient& client() { return *m_client; }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -34,6 +35,10 @@ private:
 enum class RefreshMode {
     list,          ///< one paginated list per collection (group's workspaces, workspace's computes, ...)
     per_resource,  ///< one GET per desired resource, for principals that may not list
+    /// one Resource Graph query (paged) for the types it indexes, lists for the others; what it
+    /// reads lags ARM, so the caller confirms every candidate change with confirm_observed()
+    /// (docs/resource-graph.md)
+    graph,
 };
 
 /// Options for observe.
@@ -48,6 +53,17 @@ struct ObserveOptions {
 
 /// Reads current state. A missing parent (404 on a list or GET) means "absent", not an error.
 ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options);
+
+/// Whether Resource Graph's `resources` table holds resources of this ARM type (among
+/// converge's kinds; docs/resource-graph.md): RefreshMode::graph reads them from its query.
+bool graph_indexed(std::string_view arm_type);
+
+/// RefreshMode::graph: re-reads each of `candidates` whose type Resource Graph indexes with a
+/// direct ARM GET (a 404 removes it from `observed`), since the query lags ARM. Candidates are
+/// the resources a plan of `observed` would change, create, delete or report as orphans.
+/// Returns how many were read.
+ApiResult<std::size_t> confirm_observed(const DesiredSet& desired, ObservedState& observed,
+                                        const std::vector<ResourceId>& candidates, ArmApi& api, int parallelism);
 
 /// "rgs/x/providers/T/name" -> "rgs/x/providers/T": the collection a resource is listed in.
 std::string collection_path(const ResourceId& id);

@@ -131,6 +131,10 @@ struct SyncTickResult {
 /// it answered or there was no drift): attribution is best effort, never a reason to fail.
 std::string attribute_drift(Plan& plan, ArmApi& api, std::chrono::system_clock::time_point now);
 
+/// What RefreshMode::graph confirms with a direct ARM read before it is reported or acted on:
+/// every resource the plan changes (any action but noop) and every orphan.
+std::vector<ResourceId> graph_candidates(const Plan& plan);
+
 /// One tick: observe (with orphans) -> build_plan -> in correct mode apply the Correction.
 SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickOptions& options,
                          ApplyObserver* observer = nullptr);

@@ -49,4 +49,27 @@ ApiResult<DataResponse> ArmClientApi::send_data(const DataRequest& request) {
     return DataResponse{response->status, response->body};
 }
 
+ApiResult<ArmReply> ArmClientApi::post_query(const std::string& path, const std::string& api_version,
+                                             const Json& body) {
+    CallOptions options;
+    options.idempotent = true;  // a query writes nothing: retried like a GET
+    options.headers.set("Content-Type", "application/json");
+    auto response = m_client->send("POST", path, api_version, body.dump(), options);
+    if (!response) {
+        return tl::unexpected(response.error());
+    }
+    ArmReply reply;
+    reply.status = response->status;
+    for (const char* name : {"x-ms-user-quota-remaining", "x-ms-user-quota-resets-after", "retry-after"}) {
+        if (auto v = response->headers.get(name)) {
+            reply.headers[name] = *v;
+        }
+    }
+    reply.body = Json::parse(response->body, nullptr, false);
+    if (reply.body.is_discarded()) {
+        reply.body = Json();
+    }
+    return reply;
+}
+
 }  // namespace converge

@@ -28,6 +28,8 @@ struct EmulatorArgs {
     int retry_after_ms = 10;
     bool no_throttling = false;
     double throttle_scale = 1.0;
+    long graph_lag_ms = 0;
+    int graph_quota = 15;
     std::size_t page_size = 100;
     bool no_realism = false;
 };
@@ -119,6 +121,8 @@ std::string build_options(const EmulatorArgs& a, emulator::Options& o) {
     o.retry_after_ms = a.retry_after_ms;
     o.throttling = !a.no_throttling;
     o.throttle_scale = a.throttle_scale;
+    o.graph_lag = std::chrono::milliseconds(a.graph_lag_ms);
+    o.graph_quota = a.graph_quota;
     o.page_size = a.page_size;
     o.realism = !a.no_realism;
     return "";
@@ -215,6 +219,12 @@ void register_emulator(CLI::App& app, const GlobalOptions& /*global*/, int& exit
     sub->add_option("--retry-after-ms", args->retry_after_ms, "retry-after-ms header value (0 = omit)")
         ->capture_default_str();
     sub->add_flag("--no-throttling", args->no_throttling, "Disable ARM's token-bucket throttling");
+    sub->add_option("--graph-lag-ms", args->graph_lag_ms, "Resource Graph's lag behind ARM (ms)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    sub->add_option("--graph-quota", args->graph_quota, "Resource Graph queries per user per 5 s window")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     sub->add_option("--throttle-scale", args->throttle_scale, "Multiplies throttling bucket sizes and refill rates")
         ->capture_default_str();
     sub->add_option("--page-size", args->page_size, "Items per list page")->capture_default_str();

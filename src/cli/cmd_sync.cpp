@@ -414,7 +414,7 @@ int run_sync(const SyncCommand& cmd, const GlobalOptions& global) {
     SyncTickOptions tick_options;
     tick_options.mode = mode;
     tick_options.allow = *allow;
-    tick_options.observe.mode = cmd.stack.refresh == "per-resource" ? RefreshMode::per_resource : RefreshMode::list;
+    tick_options.observe.mode = refresh_mode(cmd.stack.refresh, true);  // sync_tick confirms graph reads
     tick_options.observe.parallelism =
         cmd.stack.refresh == "per-resource" ? 10 : stack->client().options().parallelism;
     tick_options.plan.prune = cmd.stack.prune;

@@ -27,6 +27,13 @@ int observe_parallelism(const StackOptions& options) {
 
 }  // namespace
 
+RefreshMode refresh_mode(const std::string& refresh, bool graph) {
+    if (refresh == "per-resource") {
+        return RefreshMode::per_resource;
+    }
+    return refresh == "graph" && graph ? RefreshMode::graph : RefreshMode::list;
+}
+
 std::pair<std::string, std::string> split_var(const std::string& text) {
     const auto eq = text.find('=');
     return eq == std::string::npos ? std::pair{text, std::string()} : std::pair{text.substr(0, eq), text.substr(eq + 1)};
@@ -82,7 +89,7 @@ void add_stack_options(CLI::App& command, StackOptions& options, bool with_refre
         ->capture_default_str();
     if (with_refresh_and_prune) {
         command.add_option("--refresh", options.refresh, "How to read current state")
-            ->check(CLI::IsMember({"list", "per-resource"}))
+            ->check(CLI::IsMember({"list", "per-resource", "graph"}))
             ->capture_default_str();
         command.add_flag("--prune", options.prune, "Delete resources tagged with this stack that left the manifests");
         command.add_flag("--adopt", options.adopt,
@@ -188,9 +195,9 @@ bool Stack::load() {
 
 bool Stack::reload() { return load(); }
 
-std::optional<ObservedState> Stack::observe(bool find_orphans) {
+std::optional<ObservedState> Stack::observe(bool find_orphans, bool graph) {
     ObserveOptions options;
-    options.mode = m_options.refresh == "per-resource" ? RefreshMode::per_resource : RefreshMode::list;
+    options.mode = refresh_mode(m_options.refresh, graph);
     options.find_orphans = find_orphans;
     options.parallelism = observe_parallelism(m_options);
     auto observed = converge::observe(m_loaded.desired, *m_api, options);
@@ -284,13 +291,28 @@ std::optional<Planned> open_and_plan(const StackOptions& options, const GlobalOp
     plan.recover = options.recover;
     plan.purge_soft_deleted = options.purge_soft_deleted;
     // Always with what the stack's scopes hold: plan lists orphans, deletes check what they hold.
-    auto observed = out.stack->observe(true);
+    auto observed = out.stack->observe(true, true);
     if (!observed) {
         return std::nullopt;
     }
     auto planned = out.stack->plan(*observed, plan);
     if (!planned) {
         return std::nullopt;
+    }
+    if (options.refresh == "graph") {
+        // Resource Graph lags ARM: every candidate change is read again from ARM, then planned.
+        auto confirmed = confirm_observed(out.stack->desired(), *observed, graph_candidates(*planned),
+                                          out.stack->api(), observe_parallelism(options));
+        if (!confirmed) {
+            print_error("reading current state: " + confirmed.error().to_string());
+            return std::nullopt;
+        }
+        if (*confirmed > 0) {
+            planned = out.stack->plan(*observed, plan);
+            if (!planned) {
+                return std::nullopt;
+            }
+        }
     }
     // Who changed what drifted: one Activity Log query per subscription, only when there is drift.
     if (const std::string why = attribute_drift(*planned, out.stack->api(), std::chrono::system_clock::now());

@@ -47,6 +47,9 @@ void add_lock_options(CLI::App& command, StackOptions& options);
 /// "0", "90" (seconds), "30s", "5m", "1h" -> milliseconds; nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_lock_timeout(const std::string& text);
 
+/// --refresh's value as a mode; "graph" only when the caller confirms (else list).
+RefreshMode refresh_mode(const std::string& refresh, bool graph);
+
 /// Adds the positional DIR... and the shared flags (client flags included) to `command`.
 void add_stack_options(CLI::App& command, StackOptions& options, bool with_refresh_and_prune);
 
@@ -69,7 +72,9 @@ public:
     bool reload();
     const StackOptions& options() const { return m_options; }
     /// Observes the desired set; prints the error and returns nullopt on failure.
-    std::optional<ObservedState> observe(bool find_orphans);
+    /// `graph`: the caller confirms candidate changes (confirm_observed), so --refresh=graph may
+    /// read from Resource Graph; otherwise graph reads as list.
+    std::optional<ObservedState> observe(bool find_orphans, bool graph = false);
     /// Plans; prints diagnostics (cycles, protected resources); nullopt when it may not be applied.
     std::optional<Plan> plan(const ObservedState& observed, const PlanOptions& options);
     /// Takes the stack's lock when options.lock_command is set, converge.yaml has `lock:` and

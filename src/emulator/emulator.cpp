@@ -213,7 +213,11 @@ void open_state(Services& svc) {
     svc.jwt_key->public_numbers(n, e);
     svc.jwt_kid = crypto::sha256_hex(n).substr(0, 27);
     ensure_subscription(svc);
-    svc.store->set_listener(&svc.stats);  // per-resource create counts, from after the bootstrap
+    // Resource Graph indexes what is stored now as written long ago, then every write as it
+    // happens; it forwards to the per-resource create counts (from after the bootstrap).
+    svc.graph.bootstrap(svc.store->list(RecordQuery{}));
+    svc.graph.set_next(&svc.stats);
+    svc.store->set_listener(&svc.graph);
 }
 
 }  // namespace
@@ -307,6 +311,7 @@ Stats Emulator::stats() const { return m_services->stats.snapshot(); }
 void Emulator::reset_stats() { m_services->stats.reset(); }
 FaultRates Emulator::faults() const { return m_services->faults.rates(); }
 void Emulator::set_faults(const FaultRates& faults) { m_services->faults.set_rates(faults); }
+void Emulator::set_graph_lag(std::chrono::milliseconds lag) { m_services->graph.set_lag_ms(lag.count()); }
 Registry& Emulator::registry() { return m_services->registry; }
 
 std::string Emulator::issue_token(std::chrono::seconds lifetime, const std::string& audience) const {

@@ -58,6 +58,12 @@ struct Options {
     /// Activity Log retention: events older than 90 days are dropped (as Azure does), and the
     /// oldest beyond this count.
     std::size_t activity_log_capacity = 100000;
+    /// Resource Graph's lag behind ARM: a query sees each resource as it was this long ago
+    /// (written later: its previous state, or absent). Also PUT /_emulator/graph.
+    std::chrono::milliseconds graph_lag{0};
+    /// Resource Graph's per-user quota: this many queries per window (Azure: 15 per 5 s).
+    int graph_quota = 15;
+    std::chrono::milliseconds graph_quota_window{5000};
     /// Clock in epoch milliseconds; empty = the system clock. Tests pass a manual clock so
     /// async operations complete without sleeping.
     std::function<std::int64_t()> clock;
@@ -152,6 +158,9 @@ public:
     FaultRates faults() const;
     /// Changes the fault rates at runtime (also: PUT /_emulator/faults).
     void set_faults(const FaultRates& faults);
+
+    /// Changes Resource Graph's lag behind ARM at runtime (also: PUT /_emulator/graph).
+    void set_graph_lag(std::chrono::milliseconds lag);
 
     /// A token for the bootstrap principal as the token endpoint would mint it; a negative
     /// lifetime gives an expired one (for tests).

@@ -2,6 +2,8 @@
 
 #include "converge/ownership.hpp"
 
+#include "graph_refresh.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -439,10 +441,68 @@ std::string collection_path(const ResourceId& id) {
     return s.substr(0, s.rfind('/'));
 }
 
-ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& api, const ObserveOptions& options) {
-    if (options.mode == RefreshMode::per_resource) {
-        return with_soft_deleted(desired, api, observe_per_resource(desired, api, options.parallelism));
+ApiResult<std::size_t> confirm_observed(const DesiredSet& desired, ObservedState& observed,
+                                        const std::vector<ResourceId>& candidates, ArmApi& api, int parallelism) {
+    std::vector<std::pair<ResourceId, std::string>> todo;  // id, api-version
+    std::unordered_set<ResourceId> seen;
+    for (const auto& id : candidates) {
+        if (id.is_resource_group() || !graph_indexed(id.type()) || !seen.insert(id).second) {
+            continue;
+        }
+        const Resource* named = nullptr;
+        for (const auto& r : desired.resources) {
+            if (r.id == id) {
+                named = &r;
+                break;
+            }
+        }
+        const KindInfo* kind = kind_of(id);
+        if (named == nullptr && kind == nullptr) {
+            continue;
+        }
+        todo.emplace_back(id, named != nullptr ? api_version_of(*named) : std::string(kind->api_version));
     }
+    const ObservedNeeds needs(desired);
+    std::mutex mutex;
+    std::optional<ApiError> error;
+    run_parallel(todo.size(), parallelism, [&](std::size_t i) {
+        const auto& [id, version] = todo[i];
+        auto got = api.get(id.str(), version);
+        if (got && !got->is_object()) {
+            got = tl::unexpected(make_api_error("InvalidResponse", "GET " + id.str() + ": the response body is not a JSON object", 200));
+        }
+        if (got) {
+            *got = needs.project(id, std::move(*got));
+        }
+        std::lock_guard guard(mutex);
+        if (got) {
+            observed.resources[id] = std::move(*got);
+        } else if (got.error().is_not_found()) {
+            observed.resources.erase(id);
+        } else if (!error) {
+            error = got.error();
+        }
+    });
+    if (error) {
+        return tl::unexpected(*error);
+    }
+    return todo.size();
+}
+
+ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& arm, const ObserveOptions& options) {
+    if (options.mode == RefreshMode::per_resource) {
+        return with_soft_deleted(desired, arm, observe_per_resource(desired, arm, options.parallelism));
+    }
+    // Graph refresh: the lists of the types Resource Graph indexes are answered by one query.
+    std::unique_ptr<ArmApi> graph;
+    if (options.mode == RefreshMode::graph) {
+        auto reader = graph_reader(desired, arm);
+        if (!reader) {
+            return tl::unexpected(reader.error());
+        }
+        graph = std::move(*reader);
+    }
+    ArmApi& api = graph ? *graph : arm;
     Collections wanted;
     for (const auto& r : desired.resources) {
         add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent(), 1);

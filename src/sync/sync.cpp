@@ -230,6 +230,19 @@ std::string attribute_drift(Plan& plan, ArmApi& api, std::chrono::system_clock::
     return {};
 }
 
+std::vector<ResourceId> graph_candidates(const Plan& plan) {
+    std::vector<ResourceId> out;
+    for (const auto& c : plan.changes) {
+        if (c.action != Action::noop) {
+            out.push_back(c.id);
+        }
+    }
+    for (const auto& c : plan.orphans) {
+        out.push_back(c.id);
+    }
+    return out;
+}
+
 SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickOptions& options,
                          ApplyObserver* observer) {
     SyncTickResult out;
@@ -242,6 +255,22 @@ SyncTickResult sync_tick(const DesiredSet& desired, ArmApi& api, const SyncTickO
     }
     out.unmanaged = unmanaged_in_scope(desired, *observed);
     PlanResult planned = build_plan(desired, *observed, options.plan);
+    if (observe_options.mode == RefreshMode::graph && !planned.diagnostics.has_errors()) {
+        // Resource Graph lags ARM: every candidate change is read again from ARM, then planned.
+        std::vector<ResourceId> candidates = graph_candidates(planned.plan);
+        for (const auto& u : out.unmanaged) {
+            candidates.push_back(u.id);
+        }
+        auto confirmed = confirm_observed(desired, *observed, candidates, api, observe_options.parallelism);
+        if (!confirmed) {
+            out.error = "reading current state: " + confirmed.error().to_string();
+            return out;
+        }
+        if (*confirmed > 0) {
+            out.unmanaged = unmanaged_in_scope(desired, *observed);
+            planned = build_plan(desired, *observed, options.plan);
+        }
+    }
     out.diagnostics = std::move(planned.diagnostics);
     out.plan = std::move(planned.plan);
     if (out.diagnostics.has_errors()) {

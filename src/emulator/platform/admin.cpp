@@ -56,6 +56,35 @@ Response put_faults(Context& ctx) {
     return Response::json(200, faults_json(f));
 }
 
+// GET/PUT /_emulator/graph {"lagMs", "quota", "quotaWindowMs"}: Resource Graph's lag and quota.
+Json graph_json(const Services& svc) {
+    return {{"lagMs", svc.graph.lag_ms()}, {"quota", svc.graph_quota.limit()}, {"quotaWindowMs", svc.graph_quota.window_ms()}};
+}
+
+Response get_graph(Context& ctx) { return Response::json(200, graph_json(ctx.svc)); }
+
+Response put_graph(Context& ctx) {
+    Json body;
+    if (auto err = parse_body(ctx.req, body)) {
+        return err->response();
+    }
+    auto number = [&](const char* key, long long min) {
+        return !body.contains(key) || (body[key].is_number_integer() && body[key].get<long long>() >= min);
+    };
+    if (!body.is_object() || !number("lagMs", 0) || !number("quota", 1) || !number("quotaWindowMs", 1)) {
+        return ArmError{400, "InvalidGraphSettings", "lagMs must be >= 0, quota and quotaWindowMs >= 1 (integers)"}
+            .response();
+    }
+    if (body.contains("lagMs")) {
+        ctx.svc.graph.set_lag_ms(body["lagMs"].get<long long>());
+    }
+    if (body.contains("quota") || body.contains("quotaWindowMs")) {
+        ctx.svc.graph_quota.set(body.value("quota", ctx.svc.graph_quota.limit()),
+                                body.value("quotaWindowMs", ctx.svc.graph_quota.window_ms()));
+    }
+    return Response::json(200, graph_json(ctx.svc));
+}
+
 // POST /_emulator/principals {"displayName"?}: another service principal (tests act "as
 // someone else" with it). The answer carries its secret, like the first start's credentials.
 Response add_principal(Context& ctx) {
@@ -87,6 +116,8 @@ void install_admin(Registry& r) {
     r.add_route({"POST", "/_emulator/reset-stats", reset_stats, Auth::none, {}});
     r.add_route({"GET", "/_emulator/faults", get_faults, Auth::none, {}});
     r.add_route({"PUT", "/_emulator/faults", put_faults, Auth::none, {}});
+    r.add_route({"GET", "/_emulator/graph", get_graph, Auth::none, {}});
+    r.add_route({"PUT", "/_emulator/graph", put_graph, Auth::none, {}});
     r.add_route({"GET", "/_emulator/health", health, Auth::none, {}});
     r.add_route({"POST", "/_emulator/principals", add_principal, Auth::none, {}});
 }

@@ -8,6 +8,7 @@ void install_modules(Registry& registry) {
     install_resource_groups(registry);
     install_providers(registry);
     install_activity_log(registry);
+    install_resource_graph(registry);
     install_operation_routes(registry);
     install_arm_types(registry);
     install_workspaces(registry);

@@ -14,6 +14,8 @@ void install_resource_groups(Registry& registry);
 void install_providers(Registry& registry);
 /// The Activity Log query route (writes are recorded by dispatch, arm/activity_log.hpp).
 void install_activity_log(Registry& registry);
+/// POST /providers/Microsoft.ResourceGraph/resources (arm/resource_graph.cpp).
+void install_resource_graph(Registry& registry);
 void install_operation_routes(Registry& registry);
 void install_arm_types(Registry& registry);
 void install_workspaces(Registry& registry);

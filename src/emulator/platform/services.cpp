@@ -8,7 +8,11 @@
 namespace emulator {
 
 Services::Services(Options opts)
-    : options(std::move(opts)), faults(options.seed, options.faults), throttle(options.throttle_scale) {}
+    : options(std::move(opts)),
+      faults(options.seed, options.faults),
+      throttle(options.throttle_scale),
+      graph([this] { return now_ms(); }, options.graph_lag.count()),
+      graph_quota(options.graph_quota, options.graph_quota_window.count()) {}
 
 std::int64_t Services::now_ms() const {
     if (options.clock) {

@@ -7,6 +7,7 @@
 #include "platform/stats.hpp"
 #include "platform/store.hpp"
 #include "arm/throttle.hpp"
+#include "arm/resource_graph.hpp"
 #include "aad/token_cache.hpp"
 #include "aad/apps.hpp"
 
@@ -37,6 +38,8 @@ struct Services {
     StatsCollector stats;
     Faults faults;
     Throttle throttle;
+    GraphIndex graph;         ///< Resource Graph's lagging index (the store's listener)
+    GraphQuota graph_quota;   ///< Resource Graph's per-user query quota
     std::atomic<std::uint64_t> request_seq{0};
     std::atomic<std::uint64_t> id_seq{0};
 

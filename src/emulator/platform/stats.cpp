@@ -55,7 +55,8 @@ std::optional<bool> settled_unhealthy(const Json& body) {
 
 }  // namespace
 
-void StatsCollector::stored(const std::string& key, bool created, const Json& body) {
+void StatsCollector::stored(const std::string& key, bool created, const Record& record) {
+    const Json& body = record.body;
     std::lock_guard lock(m_mutex);
     if (created) {
         auto& counts = m_stats.resources[key];

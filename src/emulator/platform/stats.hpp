@@ -19,7 +19,7 @@ public:
     void record_fault(std::string_view kind);
     /// Counts an async operation set to end Failed.
     void record_async_failure();
-    void stored(const std::string& key, bool created, const Json& body) override;
+    void stored(const std::string& key, bool created, const Record& record) override;
     void removed(const std::string& key) override;
     /// A copy of the counters.
     Stats snapshot() const;

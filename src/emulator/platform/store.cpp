@@ -248,7 +248,7 @@ void Store::put(const Record& r) {
         .bind(r.created_ms);
     s.step();
     if (m_listener != nullptr) {
-        m_listener->stored(to_lower(r.id), created, r.body);
+        m_listener->stored(to_lower(r.id), created, r);
     }
 }
 

@@ -93,8 +93,8 @@ class StoreListener {
 public:
     virtual ~StoreListener() = default;
     /// A put of `key`; `created` when nothing of that key was stored before (hidden records count
-    /// as stored). `body` is what was stored.
-    virtual void stored(const std::string& key, bool created, const Json& body) = 0;
+    /// as stored). `record` is what was stored.
+    virtual void stored(const std::string& key, bool created, const Record& record) = 0;
     /// `key` was removed (by remove_tree, a parent's included).
     virtual void removed(const std::string& key) = 0;
 };
