@@ -215,6 +215,18 @@ TEST_CASE("a job is submitted once, followed to Completed, and a second apply su
     const auto second = e2e.apply(desired);
     CHECK(second.steps.empty());
     CHECK(e2e.writes() == 0);
+    // The job was read by name; the workspace's job history (its jobs collection) never listed.
+    std::uint64_t job_gets = 0;
+    std::uint64_t job_lists = 0;
+    for (const auto& entry : e2e.emu().stats().by_route) {
+        if (entry.first.starts_with("GET ") && entry.first.ends_with("/jobs")) {
+            job_lists += entry.second;
+        } else if (entry.first.starts_with("GET ") && entry.first.find("/jobs/") != std::string::npos) {
+            job_gets += entry.second;
+        }
+    }
+    CHECK(job_lists == 0);
+    CHECK(job_gets >= 1);
     // The same manifests loaded again name the same job.
     CHECK(job_of(load(e2e, dir)).id == job.id);
 }

@@ -244,8 +244,10 @@ const KindInfo* kind_of(const ResourceId& id) {
 }
 
 // Does this scope (a group or workspace) hold the kind's orphan collection (KindInfo::collection)?
+// Never a run (Job): runs are never orphans (KindInfo::run_once), and a workspace's job history
+// grows without bound, so listing it would make every plan cost more as the history grows.
 bool lists_below(const KindInfo& kind, const ResourceId& scope) {
-    return !kind.collection.path.empty() && kind.parent != Parent::subscription &&
+    return !kind.collection.path.empty() && kind.parent != Parent::subscription && !kind.run_once &&
            iequals(scope.type(), scope_type(kind.parent));
 }
 
@@ -359,13 +361,13 @@ Collections next_collections(const std::vector<ResourceId>& scopes, const Observ
     return out;
 }
 
-ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi& api, int parallelism) {
-    const ObservedNeeds needs(desired);
+// One GET per resource, in parallel, into `state` (a 404 leaves it out).
+std::optional<ApiError> get_each(const std::vector<const Resource*>& resources, const ObservedNeeds& needs, ArmApi& api,
+                                 int parallelism, ObservedState& state) {
     std::mutex mutex;
-    ObservedState state;
     std::optional<ApiError> error;
-    run_parallel(desired.resources.size(), parallelism, [&](std::size_t i) {
-        const Resource& r = desired.resources[i];
+    run_parallel(resources.size(), parallelism, [&](std::size_t i) {
+        const Resource& r = *resources[i];
         auto got = api.get(r.id.str(), api_version_of(r));
         if (got && !got->is_object()) {
             // A 200 whose body is a list, a string or a number (found by fuzz_responses: it threw
@@ -386,7 +388,16 @@ ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi&
             error = got.error();
         }
     });
-    if (error) {
+    return error;
+}
+
+ApiResult<ObservedState> observe_per_resource(const DesiredSet& desired, ArmApi& api, int parallelism) {
+    std::vector<const Resource*> all;
+    for (const auto& r : desired.resources) {
+        all.push_back(&r);
+    }
+    ObservedState state;
+    if (auto error = get_each(all, ObservedNeeds(desired), api, parallelism, state)) {
         return tl::unexpected(*error);
     }
     return state;
@@ -504,7 +515,12 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& arm, const O
     }
     ArmApi& api = graph ? *graph : arm;
     Collections wanted;
+    std::vector<const Resource*> runs;  // read by name: a job's collection is its whole history
     for (const auto& r : desired.resources) {
+        if (r.kind != nullptr && r.kind->run_once) {
+            runs.push_back(&r);
+            continue;
+        }
         add_collection(wanted, collection_path(r.id), api_version_of(r), r.id.parent(), 1);
     }
     if (options.find_orphans) {
@@ -533,7 +549,13 @@ ApiResult<ObservedState> observe(const DesiredSet& desired, ArmApi& arm, const O
             lister.run(next_collections(scopes, lister.state(), step));
         }
     }
-    return with_soft_deleted(desired, api, lister.finish());
+    auto state = lister.finish();
+    if (state && !runs.empty()) {
+        if (auto error = get_each(runs, needs, arm, options.parallelism, *state)) {
+            return tl::unexpected(*error);
+        }
+    }
+    return with_soft_deleted(desired, api, std::move(state));
 }
 
 }  // namespace converge
