@@ -249,8 +249,9 @@ ApiResult<std::vector<DiscoveredResource>> discover(ArmApi& api, const DiscoverS
     }
     ListScope below{scope.subscription, scope.resource_group, scope.workspace, {}, scope.parallelism};
     for (const auto& kind : all_kinds()) {
-        if (kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset ||
-            kind.parent == Parent::online_endpoint) {
+        // Runs (Job) are history, not estate: never exported, so their collection is not listed.
+        if (!kind.run_once && (kind.parent == Parent::workspace || kind.parent == Parent::versioned_asset ||
+                               kind.parent == Parent::online_endpoint)) {
             auto items = list_kind(api, kind, below);
             if (!items) {
                 return tl::unexpected(items.error());
