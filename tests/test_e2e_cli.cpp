@@ -130,14 +130,14 @@ TEST_CASE("converge completion: generated from the CLI, valid bash, completes co
         return converge::testing::slurp(stack.root() / "reply");
     };
     CHECK(complete("converge pl", 1) == "plan\n");
-    CHECK(complete("converge plan --refresh \"\"", 3) == "list per-resource\n");
+    CHECK(complete("converge plan --refresh \"\"", 3) == "list per-resource graph\n");
     CHECK(complete("converge --log-format json plan --detailed", 4) == "--detailed-exitcode\n");
     CHECK(complete("converge completion \"\"", 2).find("bash zsh") != std::string::npos);
 
     const Run zsh = stack.bare("completion zsh");
     CHECK(zsh.code == 0);
     CHECK(zsh.out.starts_with("#compdef converge\n"));
-    CHECK(zsh.out.find("'--refresh[How to read current state]:value:(list per-resource)'") != std::string::npos);
+    CHECK(zsh.out.find("'--refresh[How to read current state]:value:(list per-resource graph)'") != std::string::npos);
     CHECK(stack.bare("completion fish").code == 1);
 }
 
