@@ -450,9 +450,10 @@ std::string held_list(const std::vector<std::pair<ResourceId, ownership::Ownersh
     std::string out;
     for (std::size_t k = 0; k < held.size() && k < k_shown; ++k) {
         const KindInfo* kind = kind_of(held[k].first);
-        const std::string_view name = kind                                ? kind->name
-                                      : is_model_container(held[k].first) ? std::string_view(k_model_container_kind)
-                                                                          : held[k].first.type();
+        // A std::string: ResourceId::type() returns a temporary (a view of it dangled; ASan).
+        const std::string name = kind                                ? std::string(kind->name)
+                                 : is_model_container(held[k].first) ? std::string(k_model_container_kind)
+                                                                     : held[k].first.type();
         out += (k ? ", " : "") + resource_label(name, held[k].first) + " (" +
                owner_text(held[k].second) + ")";
     }
