@@ -6,6 +6,7 @@
 #include "converge/render.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 namespace converge::testing {
 
@@ -154,6 +155,42 @@ void apply_edits(std::map<std::string, std::string>& files, const Edits& edits) 
         }
         REQUIRE_MESSAGE(found, from);
     }
+}
+
+std::string workspace_manifests(const std::string& name) {
+    return fmt::format(R"(apiVersion: converge/v1
+kind: ResourceGroup
+metadata: {{name: rg-{0}}}
+spec: {{}}
+---
+apiVersion: converge/v1
+kind: StorageAccount
+metadata: {{name: st{0}}}
+spec: {{kind: StorageV2, sku: {{name: Standard_LRS}}}}
+---
+apiVersion: converge/v1
+kind: KeyVault
+metadata: {{name: kv-{0}}}
+spec:
+  properties:
+    tenantId: ${{var:tenant}}
+    sku: {{family: A, name: standard}}
+---
+apiVersion: converge/v1
+kind: ApplicationInsights
+metadata: {{name: appi-{0}}}
+spec: {{kind: web, properties: {{Application_Type: web}}}}
+---
+apiVersion: converge/v1
+kind: Workspace
+metadata: {{name: ws-{0}}}
+spec:
+  identity: {{type: SystemAssigned}}
+  properties:
+    storageAccount: ${{ref:StorageAccount/st{0}}}
+    keyVault: ${{ref:KeyVault/kv-{0}}}
+    applicationInsights: ${{ref:ApplicationInsights/appi-{0}}}
+)", name);
 }
 
 std::string changes_of(const Plan& plan) {

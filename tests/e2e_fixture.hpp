@@ -63,6 +63,10 @@ void require_converged(E2e& e2e, const DesiredSet& desired, PlanOptions options 
 /// The changes of a plan that are not no-ops, as "action Kind/name" lines.
 std::string changes_of(const Plan& plan);
 
+/// A resource group rg-NAME with a workspace ws-NAME and its three dependencies (stNAME, kv-NAME,
+/// appi-NAME; the vault's tenant from ${var:tenant}): the base of most e2e estates.
+std::string workspace_manifests(const std::string& name);
+
 /// Text edits (from -> to) applied to manifest files by name; each `from` must occur somewhere.
 using Edits = std::vector<std::pair<std::string, std::string>>;
 void apply_edits(std::map<std::string, std::string>& files, const Edits& edits);

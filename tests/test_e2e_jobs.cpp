@@ -22,6 +22,7 @@
 using namespace converge;
 using converge::testing::changes_of;
 using converge::testing::E2e;
+using converge::testing::workspace_manifests;
 using converge::testing::require_converged;
 using converge::testing::require_ok;
 
@@ -32,39 +33,7 @@ namespace {
 const std::string k_config = "apiVersion: converge/v1\nstack: jobs\ndefaults:\n  resourceGroup: rg-job\n"
                              "  location: westeurope\n  workspace: ws-job\n";
 
-const std::string k_base = R"(apiVersion: converge/v1
-kind: ResourceGroup
-metadata: {name: rg-job}
-spec: {}
----
-apiVersion: converge/v1
-kind: StorageAccount
-metadata: {name: stjob}
-spec: {kind: StorageV2, sku: {name: Standard_LRS}}
----
-apiVersion: converge/v1
-kind: KeyVault
-metadata: {name: kv-job}
-spec:
-  properties:
-    tenantId: ${var:tenant}
-    sku: {family: A, name: standard}
----
-apiVersion: converge/v1
-kind: ApplicationInsights
-metadata: {name: appi-job}
-spec: {kind: web, properties: {Application_Type: web}}
----
-apiVersion: converge/v1
-kind: Workspace
-metadata: {name: ws-job}
-spec:
-  identity: {type: SystemAssigned}
-  properties:
-    storageAccount: ${ref:StorageAccount/stjob}
-    keyVault: ${ref:KeyVault/kv-job}
-    applicationInsights: ${ref:ApplicationInsights/appi-job}
----
+const std::string k_base = workspace_manifests("job") + R"(---
 apiVersion: converge/v1
 kind: Environment
 metadata: {name: train, version: 1}

@@ -16,6 +16,7 @@
 using namespace converge;
 using converge::testing::changes_of;
 using converge::testing::E2e;
+using converge::testing::workspace_manifests;
 using converge::testing::require_converged;
 using converge::testing::require_ok;
 
@@ -27,39 +28,7 @@ const std::string k_config = "apiVersion: converge/v1\nstack: upload\ndefaults:\
                              "  location: westeurope\n  workspace: ws-up\n";
 const std::string k_blob_puts = "PUT /{account}/{container}/{blob*}";
 
-const std::string k_base = R"(apiVersion: converge/v1
-kind: ResourceGroup
-metadata: {name: rg-up}
-spec: {}
----
-apiVersion: converge/v1
-kind: StorageAccount
-metadata: {name: stup}
-spec: {kind: StorageV2, sku: {name: Standard_LRS}}
----
-apiVersion: converge/v1
-kind: KeyVault
-metadata: {name: kv-up}
-spec:
-  properties:
-    tenantId: ${var:tenant}
-    sku: {family: A, name: standard}
----
-apiVersion: converge/v1
-kind: ApplicationInsights
-metadata: {name: appi-up}
-spec: {kind: web, properties: {Application_Type: web}}
----
-apiVersion: converge/v1
-kind: Workspace
-metadata: {name: ws-up}
-spec:
-  identity: {type: SystemAssigned}
-  properties:
-    storageAccount: ${ref:StorageAccount/stup}
-    keyVault: ${ref:KeyVault/kv-up}
-    applicationInsights: ${ref:ApplicationInsights/appi-up}
----
+const std::string k_base = workspace_manifests("up") + R"(---
 apiVersion: converge/v1
 kind: Environment
 metadata: {name: infer, version: 1}

@@ -16,6 +16,7 @@
 
 using namespace converge;
 using converge::testing::E2e;
+using converge::testing::workspace_manifests;
 
 namespace fs = std::filesystem;
 
@@ -24,39 +25,7 @@ namespace {
 const std::string k_config = "apiVersion: converge/v1\nstack: regional\ndefaults:\n  resourceGroup: rg-reg\n"
                              "  location: westeurope\n  workspace: ws-reg\n";
 
-const std::string k_estate = R"(apiVersion: converge/v1
-kind: ResourceGroup
-metadata: {name: rg-reg}
-spec: {}
----
-apiVersion: converge/v1
-kind: StorageAccount
-metadata: {name: streg}
-spec: {kind: StorageV2, sku: {name: Standard_LRS}}
----
-apiVersion: converge/v1
-kind: KeyVault
-metadata: {name: kv-reg}
-spec:
-  properties:
-    tenantId: ${var:tenant}
-    sku: {family: A, name: standard}
----
-apiVersion: converge/v1
-kind: ApplicationInsights
-metadata: {name: appi-reg}
-spec: {kind: web, properties: {Application_Type: web}}
----
-apiVersion: converge/v1
-kind: Workspace
-metadata: {name: ws-reg}
-spec:
-  identity: {type: SystemAssigned}
-  properties:
-    storageAccount: ${ref:StorageAccount/streg}
-    keyVault: ${ref:KeyVault/kv-reg}
-    applicationInsights: ${ref:ApplicationInsights/appi-reg}
-)";
+const std::string k_estate = workspace_manifests("reg");
 
 const std::string k_definition =
     R"({"Configuration": {"Script": "train.py", "Arguments": ["--epochs", "2"], "Framework": "Python",
