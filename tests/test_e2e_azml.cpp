@@ -158,6 +158,20 @@ std::map<std::string, std::string> online_stack() {
     return files;
 }
 
+// An exported directory, loaded again: as many resources as were exported, and nothing to do.
+void require_export_converged(E2e& e2e, const fs::path& dir, std::size_t resources) {
+    LoadOptions load;
+    load.paths = {dir.string()};
+    load.default_subscription = e2e.subscription();
+    load.require_subscription = true;
+    const LoadResult again = load_manifests(load);
+    INFO(again.diagnostics.to_string());
+    REQUIRE_FALSE(again.diagnostics.has_errors());
+    CHECK(again.desired.resources.size() == resources);
+    require_converged(e2e, again.desired);
+    fs::remove_all(dir);
+}
+
 }  // namespace
 
 TEST_SUITE("e2e") {
@@ -240,16 +254,7 @@ TEST_CASE("az ml endpoint, deployment, environment and datastore files apply, pl
     CHECK(notes == read_text(goldens.parent_path() / "export-online-notes.txt"));
     // The export, loaded again: nothing to do.
     ::setenv("BLOB_EXAMPLE_KEY", "XXXxxxXXXxXXXXxxXXXXXxXXXXXxXxxXxXXXxXXXxXXxxxXXxxXXXxXxXXXxxXxxXXXXxxxxxXXxxxxxxXXXxXXX", 1);
-    LoadOptions load;
-    load.paths = {dir.string()};
-    load.default_subscription = e2e.subscription();
-    load.require_subscription = true;
-    const LoadResult again = load_manifests(load);
-    INFO(again.diagnostics.to_string());
-    REQUIRE_FALSE(again.diagnostics.has_errors());
-    CHECK(again.desired.resources.size() == loaded.desired.resources.size());
-    require_converged(e2e, again.desired);
-    fs::remove_all(dir);
+    require_export_converged(e2e, dir, loaded.desired.resources.size());
 }
 
 TEST_CASE("az ml corpus files apply against the emulator, then plan empty; export --format azml round-trips") {
@@ -304,16 +309,7 @@ TEST_CASE("az ml corpus files apply against the emulator, then plan empty; expor
           std::string::npos);
     CHECK(read_text(dir / "model-azureml-infschema-1.yaml").find("model.schema.json") != std::string::npos);
     ::setenv("SSH_EXAMPLE_ADMIN_USER_PASSWORD", "example-password", 1);
-    LoadOptions load;
-    load.paths = {dir.string()};
-    load.default_subscription = e2e.subscription();
-    load.require_subscription = true;
-    const LoadResult again = load_manifests(load);
-    INFO(again.diagnostics.to_string());
-    REQUIRE_FALSE(again.diagnostics.has_errors());
-    CHECK(again.desired.resources.size() == loaded.desired.resources.size());
-    require_converged(e2e, again.desired);
-    fs::remove_all(dir);
+    require_export_converged(e2e, dir, loaded.desired.resources.size());
 }
 
 }  // TEST_SUITE("e2e")

@@ -205,16 +205,25 @@ Response start_run(Context& ctx) {
 
 std::string run_record_id(const Context& ctx) { return experiment_id(ctx) + "/runs/" + ctx.param("runId"); }
 
+// The run the path names, in a workspace the caller may read; else the error to answer.
+std::optional<Record> find_run(Context& ctx, Response& error) {
+    if (!check_regional_workspace(ctx, error)) {
+        return std::nullopt;
+    }
+    auto rec = ctx.svc.store->get(run_record_id(ctx));
+    if (!rec) {
+        error = regional_error(404, "Run '" + ctx.param("runId") + "' not found.");
+    }
+    return rec;
+}
+
 // POST .../runs/{runId}/batch/metrics {"values": [{"name", "value", "step"?}]}: what a running
 // script's SDK sends (the emulator executes no script, so only a client that posts them adds any).
 Response post_metrics(Context& ctx) {
     Response error;
-    if (!check_regional_workspace(ctx, error)) {
-        return error;
-    }
-    auto rec = ctx.svc.store->get(run_record_id(ctx));
+    auto rec = find_run(ctx, error);
     if (!rec) {
-        return regional_error(404, "Run '" + ctx.param("runId") + "' not found.");
+        return error;
     }
     const Json body = Json::parse(ctx.req.body, nullptr, false);
     if (!body.is_object() || !body.contains("values") || !body["values"].is_array()) {
@@ -244,12 +253,9 @@ Response post_metrics(Context& ctx) {
 
 Response list_metrics(Context& ctx) {
     Response error;
-    if (!check_regional_workspace(ctx, error)) {
-        return error;
-    }
-    auto rec = ctx.svc.store->get(run_record_id(ctx));
+    auto rec = find_run(ctx, error);
     if (!rec) {
-        return regional_error(404, "Run '" + ctx.param("runId") + "' not found.");
+        return error;
     }
     return Response::json(200, Json{{"value", rec->body.value("metrics", Json::array())},
                                     {"continuationToken", nullptr},
